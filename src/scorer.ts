@@ -1,0 +1,76 @@
+import type * as tf from '@tensorflow/tfjs';
+import type { Rng } from './rng';
+
+/**
+ * How a scorer's score of a candidate entity e depends on e once the other two parts of
+ * the triple are fixed and folded into a query vector q (see `Scorer.queryTail/queryHead`):
+ * - `dot`:        score = q . e                              (DistMult, ComplEx)
+ * - `l1`:         score = -sum_k |q_k - e_k|                 (TransE L1)
+ * - `l2`:         score = -sqrt(sum_k (q_k - e_k)^2)         (TransE L2)
+ * - `complex-l1`: score = -sum_k |q_k - e_k|, k over complex coordinates with rows laid out
+ *                 as [re_1..re_d | im_1..im_d]                (RotatE)
+ * Scores may differ from the scorer's `score` by a constant (e.g. a margin gamma); ranks do not.
+ */
+export type RankForm = 'dot' | 'l1' | 'l2' | 'complex-l1';
+
+/**
+ * Fused typed-array kernel of one triple's score and its gradient: the fast path for
+ * negative-sampling training. Rows are addressed by float offsets into the tables.
+ * Must agree with `Scorer.score` (checked by the conformance suite).
+ */
+export interface TripleKernel {
+  /** score(h, r, t) with h at E[hOff..], r at R[rOff..], t at E[tOff..]. */
+  score(E: Float32Array, hOff: number, R: Float32Array, rOff: number, tOff: number): number;
+  /**
+   * Adds g * d score / d(h, r, t) into the gradient buffers: gE[gHOff..] for h,
+   * gE[gTOff..] for t, gR[gROff..] for r (accumulate, never overwrite: h and t may share a slot).
+   */
+  backward(
+    E: Float32Array, hOff: number, R: Float32Array, rOff: number, tOff: number, g: number,
+    gE: Float32Array, gHOff: number, gTOff: number, gR: Float32Array, gROff: number,
+  ): void;
+}
+
+/**
+ * A KG interaction function (PyKEEN's term): a differentiable score of (h, r, t), higher =
+ * more plausible. Implementations live in baselines/kg, one file each, registered by name.
+ */
+export interface Scorer {
+  /** Registry key, e.g. `transe`. */
+  readonly name: string;
+  /** Floats per entity row (2*dim for complex-valued models, [re | im]). */
+  readonly entityWidth: number;
+  /** Floats per relation row. */
+  readonly relationWidth: number;
+  /**
+   * Differentiable tfjs score. h, t: [..., entityWidth], r: [..., relationWidth]; leading
+   * dims broadcast; returns the broadcast leading shape (e.g. [b] or [b, n]).
+   */
+  score(h: tf.Tensor, r: tf.Tensor, t: tf.Tensor): tf.Tensor;
+  /** Ranking form (see RankForm); with queryTail/queryHead it enables fast ranking and 1-vs-all training. */
+  readonly rankForm?: RankForm;
+  /** Query for tail prediction: score(h, r, e) = form(queryTail(h, r), e). [b, We], [b, Wr] -> [b, We]. */
+  queryTail?(h: tf.Tensor2D, r: tf.Tensor2D): tf.Tensor2D;
+  /** Query for head prediction: score(e, r, t) = form(queryHead(r, t), e). [b, Wr], [b, We] -> [b, We]. */
+  queryHead?(r: tf.Tensor2D, t: tf.Tensor2D): tf.Tensor2D;
+  /** Optional fused typed-array kernel (speed only; autodiff through `score` is the reference). */
+  readonly kernel?: TripleKernel;
+  /** Initialise an entity table of `rows` rows (row-major, entityWidth floats each) in place. */
+  initEntities(table: Float32Array, rows: number, rng: Rng): void;
+  /** Initialise a relation table in place. */
+  initRelations(table: Float32Array, rows: number, rng: Rng): void;
+  /**
+   * Optional constraint applied to the given entity rows after each optimiser step
+   * (e.g. TransE's unit-norm entities). Receives the whole table and the touched row ids.
+   */
+  constrainEntities?(table: Float32Array, rows: Int32Array, count: number): void;
+}
+
+/** Options every scorer accepts. `dim` counts native coordinates (complex numbers for ComplEx/RotatE). */
+export interface ScorerOptions {
+  dim: number;
+  /** TransE only: 1 or 2. */
+  norm?: 1 | 2;
+  /** Margin gamma for distance scorers reported as score = gamma - distance (RotatE); 0 = plain -distance. */
+  gamma?: number;
+}
