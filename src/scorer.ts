@@ -73,4 +73,14 @@ export interface ScorerOptions {
   norm?: 1 | 2;
   /** Margin gamma for distance scorers reported as score = gamma - distance (RotatE); 0 = plain -distance. */
   gamma?: number;
+  /**
+   * TransE only: keep entity rows at unit L2 norm (Bordes et al. 2013, Algorithm 1), i.e. normalise
+   * them at init and expose `constrainEntities`. Default true; false leaves `constrainEntities` undefined.
+   */
+  normalizeEntities?: boolean;
+  /**
+   * If set, every table (entities and relations) is initialised normal(0, initStd) instead of the
+   * scorer's paper initialiser (the kbc / OTKGE 1-vs-all ComplEx recipe uses 1e-3).
+   */
+  initStd?: number;
 }

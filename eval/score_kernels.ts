@@ -1,0 +1,185 @@
+/**
+ * Plain typed-array kernels: scores of a few query vectors against every entity row, in
+ * float64 accumulators (exact enough that float rounding does not create or break ties the
+ * way float32 can). Used by the worker threads (l1, complex-l1; l2/dot with `method: 'loop'`).
+ *
+ * Tables are row-major Float32Arrays: E = [n, W] entities, Q = [queries, W]. A score row for
+ * query i is out[i*n .. i*n + n). Higher score = better, so distances are negated.
+ *
+ * Speed: V8 does not vectorise, so the 8-query kernels load each entity coordinate once and
+ * reuse it for 8 queries (measured ~2.3x faster than one query at a time on FB-IMG sizes);
+ * `Math.abs` is used instead of a ternary (measured ~7x faster in hot loops). The 8-query and
+ * 1-query kernels perform the same floating-point operations in the same order per (query,
+ * entity), so a row's scores never depend on how queries were grouped (worker-count independence).
+ */
+import type { RankForm } from '../src/scorer';
+import { rankScoreRows, type RankBatch } from './rank_batch';
+
+/** Queries scored together by one pass over the entity table. */
+export const KERNEL_BLOCK = 8;
+
+/**
+ * Score rows of queries [q0, q0 + m) (m <= KERNEL_BLOCK) of Q against all n entities of E,
+ * written to out[i*n + j] for i < m, j < n (out.length >= m * n):
+ * - dot:        sum_k q_k e_k
+ * - l1:         -sum_k |q_k - e_k|
+ * - l2:         -sum_k (q_k - e_k)^2   (negative *squared* distance: same order as -||q - e||_2)
+ * - complex-l1: -sum_{k<W/2} sqrt((q_k - e_k)^2 + (q_{k+W/2} - e_{k+W/2})^2)   ([re | im] rows)
+ */
+export function scoreBlock(
+  form: RankForm,
+  E: Float32Array,
+  n: number,
+  W: number,
+  Q: Float32Array,
+  q0: number,
+  m: number,
+  out: Float64Array,
+): void {
+  if (m === KERNEL_BLOCK) {
+    const o = q0 * W;
+    if (form === 'l1') return l1Block8(E, n, W, Q, o, out);
+    if (form === 'complex-l1') return complexL1Block8(E, n, W, Q, o, out);
+    if (form === 'l2') return l2Block8(E, n, W, Q, o, out);
+    return dotBlock8(E, n, W, Q, o, out);
+  }
+  for (let i = 0; i < m; i++) scoreOne(form, E, n, W, Q, (q0 + i) * W, out, i * n);
+}
+
+/** One query (at float offset qo of Q) against all entities into out[oo .. oo + n). */
+function scoreOne(form: RankForm, E: Float32Array, n: number, W: number, Q: Float32Array, qo: number, out: Float64Array, oo: number): void {
+  const d = W >> 1;
+  for (let j = 0; j < n; j++) {
+    const eo = j * W;
+    let a = 0;
+    if (form === 'l1') {
+      for (let k = 0; k < W; k++) a += Math.abs(Q[qo + k] - E[eo + k]);
+      a = -a;
+    } else if (form === 'complex-l1') {
+      for (let k = 0; k < d; k++) {
+        const x = Q[qo + k] - E[eo + k];
+        const y = Q[qo + d + k] - E[eo + d + k];
+        a += Math.sqrt(x * x + y * y);
+      }
+      a = -a;
+    } else if (form === 'l2') {
+      for (let k = 0; k < W; k++) {
+        const x = Q[qo + k] - E[eo + k];
+        a += x * x;
+      }
+      a = -a;
+    } else {
+      for (let k = 0; k < W; k++) a += Q[qo + k] * E[eo + k];
+    }
+    out[oo + j] = a;
+  }
+}
+
+function l1Block8(E: Float32Array, n: number, W: number, Q: Float32Array, o0: number, out: Float64Array): void {
+  const o1 = o0 + W, o2 = o1 + W, o3 = o2 + W, o4 = o3 + W, o5 = o4 + W, o6 = o5 + W, o7 = o6 + W;
+  for (let j = 0; j < n; j++) {
+    const eo = j * W;
+    let a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
+    for (let k = 0; k < W; k++) {
+      const e = E[eo + k];
+      a0 += Math.abs(Q[o0 + k] - e);
+      a1 += Math.abs(Q[o1 + k] - e);
+      a2 += Math.abs(Q[o2 + k] - e);
+      a3 += Math.abs(Q[o3 + k] - e);
+      a4 += Math.abs(Q[o4 + k] - e);
+      a5 += Math.abs(Q[o5 + k] - e);
+      a6 += Math.abs(Q[o6 + k] - e);
+      a7 += Math.abs(Q[o7 + k] - e);
+    }
+    out[j] = -a0; out[n + j] = -a1; out[2 * n + j] = -a2; out[3 * n + j] = -a3;
+    out[4 * n + j] = -a4; out[5 * n + j] = -a5; out[6 * n + j] = -a6; out[7 * n + j] = -a7;
+  }
+}
+
+function l2Block8(E: Float32Array, n: number, W: number, Q: Float32Array, o0: number, out: Float64Array): void {
+  const o1 = o0 + W, o2 = o1 + W, o3 = o2 + W, o4 = o3 + W, o5 = o4 + W, o6 = o5 + W, o7 = o6 + W;
+  for (let j = 0; j < n; j++) {
+    const eo = j * W;
+    let a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
+    for (let k = 0; k < W; k++) {
+      const e = E[eo + k];
+      let x = Q[o0 + k] - e; a0 += x * x;
+      x = Q[o1 + k] - e; a1 += x * x;
+      x = Q[o2 + k] - e; a2 += x * x;
+      x = Q[o3 + k] - e; a3 += x * x;
+      x = Q[o4 + k] - e; a4 += x * x;
+      x = Q[o5 + k] - e; a5 += x * x;
+      x = Q[o6 + k] - e; a6 += x * x;
+      x = Q[o7 + k] - e; a7 += x * x;
+    }
+    out[j] = -a0; out[n + j] = -a1; out[2 * n + j] = -a2; out[3 * n + j] = -a3;
+    out[4 * n + j] = -a4; out[5 * n + j] = -a5; out[6 * n + j] = -a6; out[7 * n + j] = -a7;
+  }
+}
+
+function dotBlock8(E: Float32Array, n: number, W: number, Q: Float32Array, o0: number, out: Float64Array): void {
+  const o1 = o0 + W, o2 = o1 + W, o3 = o2 + W, o4 = o3 + W, o5 = o4 + W, o6 = o5 + W, o7 = o6 + W;
+  for (let j = 0; j < n; j++) {
+    const eo = j * W;
+    let a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
+    for (let k = 0; k < W; k++) {
+      const e = E[eo + k];
+      a0 += Q[o0 + k] * e;
+      a1 += Q[o1 + k] * e;
+      a2 += Q[o2 + k] * e;
+      a3 += Q[o3 + k] * e;
+      a4 += Q[o4 + k] * e;
+      a5 += Q[o5 + k] * e;
+      a6 += Q[o6 + k] * e;
+      a7 += Q[o7 + k] * e;
+    }
+    out[j] = a0; out[n + j] = a1; out[2 * n + j] = a2; out[3 * n + j] = a3;
+    out[4 * n + j] = a4; out[5 * n + j] = a5; out[6 * n + j] = a6; out[7 * n + j] = a7;
+  }
+}
+
+function complexL1Block8(E: Float32Array, n: number, W: number, Q: Float32Array, o0: number, out: Float64Array): void {
+  const d = W >> 1;
+  const o1 = o0 + W, o2 = o1 + W, o3 = o2 + W, o4 = o3 + W, o5 = o4 + W, o6 = o5 + W, o7 = o6 + W;
+  for (let j = 0; j < n; j++) {
+    const eo = j * W;
+    let a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
+    for (let k = 0; k < d; k++) {
+      const re = E[eo + k];
+      const im = E[eo + d + k];
+      let x = Q[o0 + k] - re, y = Q[o0 + d + k] - im; a0 += Math.sqrt(x * x + y * y);
+      x = Q[o1 + k] - re; y = Q[o1 + d + k] - im; a1 += Math.sqrt(x * x + y * y);
+      x = Q[o2 + k] - re; y = Q[o2 + d + k] - im; a2 += Math.sqrt(x * x + y * y);
+      x = Q[o3 + k] - re; y = Q[o3 + d + k] - im; a3 += Math.sqrt(x * x + y * y);
+      x = Q[o4 + k] - re; y = Q[o4 + d + k] - im; a4 += Math.sqrt(x * x + y * y);
+      x = Q[o5 + k] - re; y = Q[o5 + d + k] - im; a5 += Math.sqrt(x * x + y * y);
+      x = Q[o6 + k] - re; y = Q[o6 + d + k] - im; a6 += Math.sqrt(x * x + y * y);
+      x = Q[o7 + k] - re; y = Q[o7 + d + k] - im; a7 += Math.sqrt(x * x + y * y);
+    }
+    out[j] = -a0; out[n + j] = -a1; out[2 * n + j] = -a2; out[3 * n + j] = -a3;
+    out[4 * n + j] = -a4; out[5 * n + j] = -a5; out[6 * n + j] = -a6; out[7 * n + j] = -a7;
+  }
+}
+
+/**
+ * Score and rank queries [from, to) of `batch`, whose query vectors are Q[i*W .. i*W + W)
+ * (i relative to the batch), in blocks of KERNEL_BLOCK; writes batch.results.
+ * `scratch` must hold KERNEL_BLOCK * n floats (reused across calls to avoid allocation).
+ */
+export function rankWithKernels(
+  form: RankForm,
+  E: Float32Array,
+  n: number,
+  W: number,
+  Q: Float32Array,
+  batch: RankBatch,
+  from: number,
+  to: number,
+  scratch: Float64Array,
+): void {
+  for (let i = from; i < to; i += KERNEL_BLOCK) {
+    const m = Math.min(KERNEL_BLOCK, to - i);
+    scoreBlock(form, E, n, W, Q, i, m, scratch);
+    rankScoreRows(scratch, 0, n, batch, i, i + m);
+  }
+}

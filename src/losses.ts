@@ -1,0 +1,407 @@
+/**
+ * Training losses over raw score arrays, each computing the scalar loss AND its gradient
+ * with respect to every score in one pass (the hot path of negative-sampling training).
+ *
+ * Conventions everywhere in this file:
+ * - scores are "higher = more plausible" (a distance model reports score = -d or gamma - d);
+ * - `pos` has shape [batch], `neg` has shape [batch * k], the k negatives of positive i at
+ *   `neg[i*k .. i*k+k-1]` (the layout `NegativeSampler.sample` produces);
+ * - gradients are written (overwritten, not accumulated) as d loss / d score into caller-owned
+ *   buffers, which may be longer than needed (preallocated for the largest batch);
+ * - arithmetic is float64 (JS numbers), read from and stored to Float32Arrays;
+ * - nothing is allocated per call except a scratch buffer that grows once to the largest k.
+ */
+
+/** Options understood by `createLoss`; each loss reads only its own. */
+export interface LossOptions {
+  /** Margin ranking: the margin m in max(0, m - pos + neg). Default 1 (Bordes et al. 2013). */
+  margin?: number;
+  /**
+   * NSSA: the margin gamma added to every score, loss terms log s(gamma + score). Default 0,
+   * which is right when the scorer already reports score = gamma - d (RotatE with
+   * `ScorerOptions.gamma`); set gamma here only for a scorer reporting plain -d.
+   */
+  gamma?: number;
+  /** NSSA: self-adversarial temperature alpha >= 0; 0 = uniform weights 1/k. Default 1 (Sun et al. 2019). */
+  adversarialTemperature?: number;
+  /** BCE: label smoothing eps in [0, 1): positive label 1 - eps, negative label eps. Default 0. */
+  labelSmoothing?: number;
+}
+
+/**
+ * A negative-sampling loss: loss = L(pos, neg) and dL/dscore in one pass.
+ * Shapes: pos [batch], neg [batch*k] (negatives of positive i at i*k..i*k+k-1),
+ * gradPos [>= batch], gradNeg [>= batch*k]. Scores: higher = more plausible.
+ */
+export interface NegativeSamplingLoss {
+  /** Registry key (see `LOSSES`). */
+  readonly name: string;
+  /**
+   * Computes the loss, averaged as documented by each implementation, and overwrites
+   * gradPos[0..batch) and gradNeg[0..batch*k) with d loss / d score.
+   * @returns the scalar loss.
+   */
+  compute(pos: Float32Array, neg: Float32Array, batch: number, k: number, gradPos: Float32Array, gradNeg: Float32Array): number;
+}
+
+/**
+ * Numerically stable softplus(x) = log(1 + exp(x)) = max(x, 0) + log1p(exp(-|x|)).
+ * Scalar, float64. Note -log sigmoid(x) = softplus(-x); finite for |x| up to ~1.7e308.
+ */
+export function softplus(x: number): number {
+  return (x > 0 ? x : 0) + Math.log1p(Math.exp(-Math.abs(x)));
+}
+
+/**
+ * Numerically stable log sigmoid(x) = -softplus(-x) = min(x, 0) - log1p(exp(-|x|)).
+ * Scalar, float64; always <= 0.
+ */
+export function logSigmoid(x: number): number {
+  return (x < 0 ? x : 0) - Math.log1p(Math.exp(-Math.abs(x)));
+}
+
+/**
+ * Numerically stable sigmoid(x) = 1 / (1 + exp(-x)), evaluated through exp(-|x|) so that
+ * no intermediate overflows. Scalar, float64, in [0, 1].
+ */
+export function sigmoid(x: number): number {
+  if (x >= 0) return 1 / (1 + Math.exp(-x));
+  const e = Math.exp(x);
+  return e / (1 + e);
+}
+
+/** softplus(x) and, through `sig`, sigmoid(x) from one exp(-|x|) (internal hot-path helper). */
+let sig = 0;
+function softplusAndSigmoid(x: number): number {
+  const e = Math.exp(-Math.abs(x));
+  const d = 1 / (1 + e);
+  if (x >= 0) {
+    sig = d;
+    return x + Math.log1p(e);
+  }
+  sig = e * d;
+  return Math.log1p(e);
+}
+
+function checkShapes(
+  name: string, pos: Float32Array, neg: Float32Array, batch: number, k: number,
+  gradPos: Float32Array, gradNeg: Float32Array,
+): void {
+  if (!(Number.isInteger(batch) && batch > 0 && Number.isInteger(k) && k > 0)) {
+    throw new Error(`${name}: batch and k must be positive integers, got batch=${batch}, k=${k}`);
+  }
+  const nk = batch * k;
+  if (pos.length < batch || gradPos.length < batch) {
+    throw new Error(`${name}: pos/gradPos need >= ${batch} entries, got ${pos.length}/${gradPos.length}`);
+  }
+  if (neg.length < nk || gradNeg.length < nk) {
+    throw new Error(`${name}: neg/gradNeg need >= ${nk} entries, got ${neg.length}/${gradNeg.length}`);
+  }
+}
+
+function checkFinite(name: string, option: string, v: number, min: number, maxExclusive = Infinity): void {
+  if (!(Number.isFinite(v) && v >= min && v < maxExclusive)) {
+    throw new Error(`${name}: option ${option} must be a finite number in [${min}, ${maxExclusive}), got ${v}`);
+  }
+}
+
+/**
+ * Pairwise margin ranking loss, TransE (Bordes et al. 2013, "Translating Embeddings for
+ * Modeling Multi-relational Data", eq. 1) with PyKEEN's `MarginRankingLoss` mean reduction:
+ * L = 1/(batch*k) * sum_i sum_j max(0, margin - pos_i + neg_ij).
+ * Bordes et al. sum over the batch; the mean only rescales the learning rate.
+ * Gradient (subgradient 0 at the hinge kink): dL/dpos_i = -#{j active}/(batch*k),
+ * dL/dneg_ij = +1/(batch*k) if margin - pos_i + neg_ij > 0 else 0.
+ * Shapes: pos [batch], neg [batch*k]. Higher score = more plausible, so the loss pushes
+ * pos up and neg down until pos_i >= neg_ij + margin.
+ */
+export class MarginRankingLoss implements NegativeSamplingLoss {
+  readonly name = 'margin';
+  /** The margin m (> 0 in practice; default 1). */
+  readonly margin: number;
+
+  constructor(options: LossOptions = {}) {
+    this.margin = options.margin ?? 1;
+    checkFinite(this.name, 'margin', this.margin, 0);
+  }
+
+  compute(pos: Float32Array, neg: Float32Array, batch: number, k: number, gradPos: Float32Array, gradNeg: Float32Array): number {
+    checkShapes(this.name, pos, neg, batch, k, gradPos, gradNeg);
+    const m = this.margin;
+    const inv = 1 / (batch * k);
+    let loss = 0;
+    for (let i = 0; i < batch; i++) {
+      const p = pos[i];
+      const base = i * k;
+      let active = 0;
+      for (let j = 0; j < k; j++) {
+        const v = m - p + neg[base + j];
+        if (v > 0) {
+          loss += v;
+          active++;
+          gradNeg[base + j] = inv;
+        } else {
+          gradNeg[base + j] = 0;
+        }
+      }
+      gradPos[i] = -active * inv;
+    }
+    return loss * inv;
+  }
+}
+
+/**
+ * Softplus (logistic) loss as in ComplEx (Trouillon et al. 2016, "Complex Embeddings for
+ * Simple Link Prediction", eq. 11 without the regulariser) and PyKEEN's `SoftplusLoss`
+ * (labels +1/-1, mean over all scores):
+ * L = 1/(batch + batch*k) * (sum_i softplus(-pos_i) + sum_ij softplus(neg_ij)).
+ * Gradient: dL/dpos_i = -sigmoid(-pos_i)/N, dL/dneg_ij = sigmoid(neg_ij)/N, N = batch*(1+k).
+ * Shapes: pos [batch], neg [batch*k]; higher score = more plausible.
+ */
+export class SoftplusLoss implements NegativeSamplingLoss {
+  readonly name = 'softplus';
+
+  compute(pos: Float32Array, neg: Float32Array, batch: number, k: number, gradPos: Float32Array, gradNeg: Float32Array): number {
+    checkShapes(this.name, pos, neg, batch, k, gradPos, gradNeg);
+    const inv = 1 / (batch * (1 + k));
+    const nk = batch * k;
+    let loss = 0;
+    for (let i = 0; i < batch; i++) {
+      loss += softplusAndSigmoid(-pos[i]);
+      gradPos[i] = -sig * inv;
+    }
+    for (let q = 0; q < nk; q++) {
+      loss += softplusAndSigmoid(neg[q]);
+      gradNeg[q] = sig * inv;
+    }
+    return loss * inv;
+  }
+}
+
+/**
+ * Binary cross-entropy on sigmoid(score) with labels 1 (positives) and 0 (negatives),
+ * PyKEEN's `BCEWithLogitsLoss` with mean reduction over all scores, optional label smoothing
+ * eps as in PyKEEN for two classes (y+ = 1 - eps, y- = eps):
+ * L = 1/(batch + batch*k) * sum_s [softplus(s) - y_s * s]   (= -y log sigmoid(s) - (1-y) log(1 - sigmoid(s))).
+ * Gradient: dL/ds = (sigmoid(s) - y_s)/N, N = batch*(1+k). With eps = 0 this equals `SoftplusLoss`.
+ * Shapes: pos [batch], neg [batch*k]; higher score = more plausible.
+ */
+export class BCELoss implements NegativeSamplingLoss {
+  readonly name = 'bce';
+  /** Label smoothing eps in [0, 1). */
+  readonly labelSmoothing: number;
+
+  constructor(options: LossOptions = {}) {
+    this.labelSmoothing = options.labelSmoothing ?? 0;
+    checkFinite(this.name, 'labelSmoothing', this.labelSmoothing, 0, 1);
+  }
+
+  compute(pos: Float32Array, neg: Float32Array, batch: number, k: number, gradPos: Float32Array, gradNeg: Float32Array): number {
+    checkShapes(this.name, pos, neg, batch, k, gradPos, gradNeg);
+    const yPos = 1 - this.labelSmoothing;
+    const yNeg = this.labelSmoothing;
+    const inv = 1 / (batch * (1 + k));
+    const nk = batch * k;
+    let loss = 0;
+    for (let i = 0; i < batch; i++) {
+      const s = pos[i];
+      loss += softplusAndSigmoid(s) - yPos * s;
+      gradPos[i] = (sig - yPos) * inv;
+    }
+    for (let q = 0; q < nk; q++) {
+      const s = neg[q];
+      loss += softplusAndSigmoid(s) - yNeg * s;
+      gradNeg[q] = (sig - yNeg) * inv;
+    }
+    return loss * inv;
+  }
+}
+
+/**
+ * Self-adversarial negative-sampling loss of RotatE (Sun et al. 2019, "RotatE: Knowledge Graph
+ * Embedding by Relational Rotation in Complex Space", eq. 5 with the weights of eq. 4).
+ * The paper writes it with distances d: -log s(gamma - d_pos) - sum_j p_j log s(d_neg_j - gamma).
+ * With score = -d (higher = more plausible) it reads, per positive i:
+ * l_i = -log s(gamma + pos_i) - sum_j w_ij log s(-(gamma + neg_ij)),  w_ij = softmax_j(alpha * neg_ij),
+ * and the returned loss is the official code's L = (1/batch sum_i -log s(gamma + pos_i)
+ * + 1/batch sum_i -sum_j w_ij log s(-(gamma + neg_ij))) / 2 (subsampling weights not applied).
+ * The weights w are constants (detached, no gradient flows through them); alpha = 0 gives
+ * w_ij = 1/k, the plain negative-sampling loss of the official code.
+ * Gradient: dL/dpos_i = -sigmoid(-(gamma + pos_i))/(2 batch), dL/dneg_ij = w_ij sigmoid(gamma + neg_ij)/(2 batch).
+ * If the scorer already reports score = gamma - d (RotatE scorer with `ScorerOptions.gamma`),
+ * leave gamma = 0 here. Shapes: pos [batch], neg [batch*k].
+ */
+export class NSSALoss implements NegativeSamplingLoss {
+  readonly name = 'nssa';
+  /** Margin gamma added to every score (default 0, see `LossOptions.gamma`). */
+  readonly gamma: number;
+  /** Adversarial temperature alpha >= 0 (default 1; 0 = uniform weights). */
+  readonly adversarialTemperature: number;
+  private weights = new Float64Array(0);
+
+  constructor(options: LossOptions = {}) {
+    this.gamma = options.gamma ?? 0;
+    this.adversarialTemperature = options.adversarialTemperature ?? 1;
+    checkFinite(this.name, 'gamma', this.gamma, -Infinity);
+    checkFinite(this.name, 'adversarialTemperature', this.adversarialTemperature, 0);
+  }
+
+  compute(pos: Float32Array, neg: Float32Array, batch: number, k: number, gradPos: Float32Array, gradNeg: Float32Array): number {
+    checkShapes(this.name, pos, neg, batch, k, gradPos, gradNeg);
+    if (this.weights.length < k) this.weights = new Float64Array(k);
+    const w = this.weights;
+    const gamma = this.gamma;
+    const alpha = this.adversarialTemperature;
+    const inv = 0.5 / batch;
+    const uniform = 1 / k;
+    let loss = 0;
+    for (let i = 0; i < batch; i++) {
+      const sp = gamma + pos[i];
+      loss += softplusAndSigmoid(-sp);
+      gradPos[i] = -sig * inv;
+      const base = i * k;
+      if (alpha === 0) {
+        for (let j = 0; j < k; j++) w[j] = uniform;
+      } else {
+        let m = -Infinity;
+        for (let j = 0; j < k; j++) {
+          const a = alpha * neg[base + j];
+          if (a > m) m = a;
+        }
+        let z = 0;
+        for (let j = 0; j < k; j++) {
+          const e = Math.exp(alpha * neg[base + j] - m);
+          w[j] = e;
+          z += e;
+        }
+        const iz = 1 / z;
+        for (let j = 0; j < k; j++) w[j] *= iz;
+      }
+      for (let j = 0; j < k; j++) {
+        const sn = gamma + neg[base + j];
+        const wj = w[j];
+        loss += wj * softplusAndSigmoid(sn);
+        gradNeg[base + j] = wj * sig * inv;
+      }
+    }
+    return loss * inv;
+  }
+}
+
+/**
+ * Registry of negative-sampling losses by name: `margin` (TransE margin ranking), `softplus`
+ * (ComplEx logistic), `bce` (binary cross-entropy, optional label smoothing), `nssa`
+ * (RotatE self-adversarial). Each factory reads only its own fields of `LossOptions`.
+ */
+export const LOSSES = {
+  margin: (o: LossOptions): NegativeSamplingLoss => new MarginRankingLoss(o),
+  softplus: (_o: LossOptions): NegativeSamplingLoss => new SoftplusLoss(),
+  bce: (o: LossOptions): NegativeSamplingLoss => new BCELoss(o),
+  nssa: (o: LossOptions): NegativeSamplingLoss => new NSSALoss(o),
+} as const satisfies Record<string, (o: LossOptions) => NegativeSamplingLoss>;
+
+/** Names accepted by `createLoss`: 'margin' | 'softplus' | 'bce' | 'nssa'. */
+export type LossName = keyof typeof LOSSES;
+
+/**
+ * Builds a negative-sampling loss by registry name (see `LOSSES`).
+ * Throws, listing the known names, for an unknown name.
+ */
+export function createLoss(name: LossName | string, options: LossOptions = {}): NegativeSamplingLoss {
+  if (!Object.prototype.hasOwnProperty.call(LOSSES, name)) {
+    throw new Error(`unknown loss '${name}'; known losses: ${Object.keys(LOSSES).join(', ')}`);
+  }
+  return LOSSES[name as LossName](options);
+}
+
+/**
+ * Row-wise softmax cross-entropy for 1-vs-all training (e.g. Lacroix et al. 2018 / Ruffinelli
+ * et al. 2020 "1vsAll"): L = 1/rows * sum_r -sum_c y_rc log softmax(z_r)_c.
+ * Shapes: logits [rows*n] row-major (higher = more plausible); targets either an Int32Array
+ * [rows] of class indices (one-hot y) or a Float32Array [rows*n] of soft targets; grad [>= rows*n].
+ * Gradient (written, overwriting): dL/dz_rc = (softmax(z_r)_c * S_r - y_rc)/rows with
+ * S_r = sum_c y_rc, i.e. (softmax - y)/rows when targets sum to 1.
+ * Stable: log-sum-exp with the row maximum subtracted; finite for |z| = 1e4.
+ * @returns the mean loss over rows.
+ */
+export function softmaxCrossEntropyRows(
+  logits: Float32Array, rows: number, n: number, targets: Int32Array | Float32Array, grad: Float32Array,
+): number {
+  checkRows('softmaxCrossEntropyRows', logits, rows, n, grad);
+  const hard = targets instanceof Int32Array;
+  if (hard ? targets.length < rows : targets.length < rows * n) {
+    throw new Error(`softmaxCrossEntropyRows: targets too short (${targets.length}) for rows=${rows}, n=${n}`);
+  }
+  const invRows = 1 / rows;
+  let loss = 0;
+  for (let r = 0; r < rows; r++) {
+    const base = r * n;
+    let m = -Infinity;
+    for (let c = 0; c < n; c++) if (logits[base + c] > m) m = logits[base + c];
+    let z = 0;
+    for (let c = 0; c < n; c++) {
+      const e = Math.exp(logits[base + c] - m);
+      grad[base + c] = e;
+      z += e;
+    }
+    const lse = m + Math.log(z);
+    const iz = 1 / z;
+    if (hard) {
+      const t = targets[r];
+      if (!(t >= 0 && t < n)) throw new Error(`softmaxCrossEntropyRows: target ${t} of row ${r} outside [0, ${n})`);
+      loss += lse - logits[base + t];
+      for (let c = 0; c < n; c++) grad[base + c] = grad[base + c] * iz * invRows;
+      grad[base + t] -= invRows;
+    } else {
+      let s = 0;
+      for (let c = 0; c < n; c++) {
+        const y = targets[base + c];
+        if (y !== 0) {
+          s += y;
+          loss += y * (lse - logits[base + c]);
+        }
+      }
+      for (let c = 0; c < n; c++) grad[base + c] = (grad[base + c] * iz * s - targets[base + c]) * invRows;
+    }
+  }
+  return loss * invRows;
+}
+
+/**
+ * Row-wise binary cross-entropy with logits for KvsAll training with multi-hot targets
+ * (ConvE, Dettmers et al. 2018; TuckER, Balazevic et al. 2019), mean over all rows*n entries
+ * as torch's BCE default: L = 1/(rows*n) * sum_rc [softplus(z_rc) - y'_rc z_rc],
+ * y' = (1 - eps) y + eps/n (the ConvE/TuckER label smoothing; eps = 0 keeps y).
+ * Shapes: logits [rows*n] row-major (higher = more plausible); targets [rows*n] in [0, 1]
+ * (multi-hot or soft); grad [>= rows*n], written (overwriting) as dL/dz = (sigmoid(z) - y')/(rows*n).
+ * @returns the mean loss.
+ */
+export function bceWithLogitsRows(
+  logits: Float32Array, rows: number, n: number, targets: Float32Array, grad: Float32Array, labelSmoothing = 0,
+): number {
+  checkRows('bceWithLogitsRows', logits, rows, n, grad);
+  checkFinite('bceWithLogitsRows', 'labelSmoothing', labelSmoothing, 0, 1);
+  const total = rows * n;
+  if (targets.length < total) throw new Error(`bceWithLogitsRows: targets need >= ${total} entries, got ${targets.length}`);
+  const keep = 1 - labelSmoothing;
+  const add = labelSmoothing / n;
+  const inv = 1 / total;
+  let loss = 0;
+  for (let q = 0; q < total; q++) {
+    const z = logits[q];
+    const y = keep * targets[q] + add;
+    loss += softplusAndSigmoid(z) - y * z;
+    grad[q] = (sig - y) * inv;
+  }
+  return loss * inv;
+}
+
+function checkRows(name: string, logits: Float32Array, rows: number, n: number, grad: Float32Array): void {
+  if (!(Number.isInteger(rows) && rows > 0 && Number.isInteger(n) && n > 0)) {
+    throw new Error(`${name}: rows and n must be positive integers, got rows=${rows}, n=${n}`);
+  }
+  const total = rows * n;
+  if (logits.length < total || grad.length < total) {
+    throw new Error(`${name}: logits/grad need >= ${total} entries, got ${logits.length}/${grad.length}`);
+  }
+}

@@ -1,0 +1,105 @@
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { TrainConfig } from './config';
+import { writeJsonAtomic } from './atomic';
+import { selectBackend } from './backend';
+import { presetFor } from './presets';
+import { DEFAULT_CONFIG, validateConfig } from './config';
+import { trainModel, type TrainedModel } from './train/trainer';
+import { formatRankTable } from './metrics_table';
+import { loadKgDataset } from '../kg-data/loader';
+import { bernoulliHeadProbabilities, buildTrainGraph, relationStats } from '../kg-data/graph';
+import { createScorer } from '../baselines/kg/registry';
+import { evaluateLinkPrediction } from '../eval/link_prediction';
+import type { LinkPredictionMetrics } from '../eval/metrics';
+import type { FilterIndex } from './filter';
+import type { Scorer } from './scorer';
+import type { KgDataset } from './kg';
+
+/** Merge defaults < model/dataset preset < file < flags into a validated config. */
+export function resolveConfig(file: Partial<TrainConfig>, flags: Partial<TrainConfig>): TrainConfig {
+  const model = flags.model ?? file.model ?? DEFAULT_CONFIG.model;
+  const dataset = flags.dataset ?? file.dataset ?? DEFAULT_CONFIG.dataset;
+  return validateConfig({ ...DEFAULT_CONFIG, ...presetFor(model, dataset), ...file, ...flags });
+}
+
+/** Build the scorer a config describes. */
+export function scorerFor(config: TrainConfig): Scorer {
+  return createScorer(config.model, {
+    dim: config.dim,
+    norm: config.norm,
+    initStd: config.initStd > 0 ? config.initStd : undefined,
+    normalizeEntities: config.normalizeEntities,
+  });
+}
+
+/** Filtered link-prediction evaluation with the config's chunking and workers. */
+export function evaluator(config: TrainConfig, dataset: KgDataset, onProgress?: (done: number, total: number) => void) {
+  return (scorer: Scorer, entities: Float32Array, relations: Float32Array, triples: Int32Array, filter: FilterIndex | undefined): Promise<LinkPredictionMetrics> =>
+    evaluateLinkPrediction({
+      scorer, entities, relations, triples, filter,
+      numEntities: dataset.entities.length,
+      numRelations: dataset.relations.length,
+      batchSize: config.evalBatchSize,
+      workers: config.workers > 0 ? config.workers : undefined,
+      onProgress,
+    });
+}
+
+/** What `mmkge train` writes to metrics.json. */
+export interface RunMetrics {
+  dataset: string;
+  model: string;
+  /** Modalities the run used (this core trains the structural modality only). */
+  modalities: string[];
+  backend: string;
+  seed: number;
+  bestEpoch: number;
+  epochsRun: number;
+  trainSeconds: number;
+  triplesPerSecond: number;
+  evalSeconds: { valid: number; test: number };
+  peakRssMB: number;
+  machine: string;
+  valid: LinkPredictionMetrics;
+  test: LinkPredictionMetrics;
+}
+
+/** Train, evaluate the best model on valid and test, write config.json and metrics.json. */
+export async function runTraining(config: TrainConfig, opts: { resume?: boolean; quiet?: boolean; log?: (m: string) => void } = {}): Promise<RunMetrics> {
+  const log = opts.log ?? ((m: string) => console.log(m));
+  const backend = await selectBackend(config.backend as never, log);
+  const dataset = await loadKgDataset(config.dataset, { columns: config.columns as never });
+  log(`dataset ${dataset.name}: ${dataset.entities.length} entities, ${dataset.relations.length} relations, ` +
+    `${dataset.train.length / 3}/${dataset.valid.length / 3}/${dataset.test.length / 3} train/valid/test triples`);
+  log(`model ${config.model} dim ${config.dim}, ${config.training}, loss ${config.loss}, ${config.optimizer} lr ${config.lr}, batch ${config.batchSize}, seed ${config.seed}; modalities: structure`);
+  if (!opts.resume) writeJsonAtomic(path.join(config.out, 'config.json'), config);
+  const evaluate = evaluator(config, dataset);
+  const trained: TrainedModel = await trainModel(config, {
+    dataset,
+    createScorer: scorerFor,
+    evaluate,
+    headProbabilities: () => bernoulliHeadProbabilities(relationStats(buildTrainGraph(dataset), dataset.relations.length)),
+    log,
+    progress: !opts.quiet,
+  }, opts.resume);
+  const valid = await evaluate(trained.scorer, trained.entities, trained.relations, dataset.valid, trained.filter);
+  const test = await evaluate(trained.scorer, trained.entities, trained.relations, dataset.test, trained.filter);
+  const metrics: RunMetrics = {
+    dataset: dataset.name, model: config.model, modalities: ['structure'], backend, seed: config.seed,
+    bestEpoch: trained.bestEpoch, epochsRun: trained.epochsRun, trainSeconds: trained.trainSeconds,
+    triplesPerSecond: trained.triplesPerSecond, evalSeconds: { valid: valid.seconds, test: test.seconds },
+    peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024), machine: machineDescription(),
+    valid, test,
+  };
+  writeJsonAtomic(path.join(config.out, 'metrics.json'), metrics);
+  log(formatRankTable(`valid, best epoch ${trained.bestEpoch}`, valid));
+  log(formatRankTable('test', test));
+  return metrics;
+}
+
+/** CPU model, cores and memory, for benchmark and metrics records. */
+export function machineDescription(): string {
+  const cpus = os.cpus();
+  return `${cpus[0]?.model ?? 'unknown CPU'} x${cpus.length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+}

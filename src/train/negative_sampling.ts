@@ -1,0 +1,190 @@
+import * as tf from '@tensorflow/tfjs';
+import type { Scorer } from '../scorer';
+import type { NegativeSamplingLoss } from '../losses';
+import type { NegativeSampler } from '../sampling';
+import { SparseGradient, type SparseOptimizer } from '../optim';
+import type { KgTables } from './model';
+import { regularizeRow, type RegularizerKind } from './regularizer';
+
+/** What one negative-sampling batch needs besides the triples. */
+export interface NegativeSamplingParts {
+  scorer: Scorer;
+  tables: KgTables;
+  loss: NegativeSamplingLoss;
+  sampler: NegativeSampler;
+  negatives: number;
+  entityOptimizer: SparseOptimizer;
+  relationOptimizer: SparseOptimizer;
+  regularizer: RegularizerKind;
+  regWeight: number;
+  complexEntities: boolean;
+  complexRelations: boolean;
+  /** Use the scorer's fused kernel when it has one. */
+  useKernel: boolean;
+}
+
+/**
+ * One step of negative-sampling training (Bordes et al. 2013 onwards): corrupt each positive
+ * k times, score positives and negatives, take the loss and its gradient w.r.t. every score,
+ * back-propagate into the touched rows only, and apply sparse optimiser updates.
+ * Scores and gradients come from the scorer's fused typed-array kernel, or else from tfjs
+ * autodiff of `scorer.score` on the batch rows (the tables never enter tfjs).
+ */
+export class NegativeSamplingStep {
+  private readonly gradE: SparseGradient;
+  private readonly gradR: SparseGradient;
+  private negBatch = new Int32Array(0);
+  private posScores = new Float32Array(0);
+  private negScores = new Float32Array(0);
+  private gradPos = new Float32Array(0);
+  private gradNeg = new Float32Array(0);
+
+  constructor(private readonly p: NegativeSamplingParts) {
+    this.gradE = new SparseGradient(p.tables.numEntities, p.scorer.entityWidth, p.tables.numEntities);
+    this.gradR = new SparseGradient(p.tables.numRelationRows, p.scorer.relationWidth, p.tables.numRelationRows);
+  }
+
+  /** Train on B positives (flat h, r, t); returns the batch loss (data term + regulariser). */
+  run(batch: Int32Array, B: number): number {
+    const { scorer, negatives: k } = this.p;
+    this.ensureCapacity(B, k);
+    const neg = this.negBatch.subarray(0, 3 * B * k);
+    this.p.sampler.sample(batch, B, neg);
+    const pos = this.posScores.subarray(0, B);
+    const negS = this.negScores.subarray(0, B * k);
+    const gPos = this.gradPos.subarray(0, B);
+    const gNeg = this.gradNeg.subarray(0, B * k);
+    this.gradE.reset();
+    this.gradR.reset();
+    let loss: number;
+    if (this.p.useKernel && scorer.kernel) {
+      this.scoreWithKernel(batch, B, pos);
+      this.scoreWithKernel(neg, B * k, negS);
+      loss = this.p.loss.compute(pos, negS, B, k, gPos, gNeg);
+      this.backwardWithKernel(batch, B, gPos);
+      this.backwardWithKernel(neg, B * k, gNeg);
+    } else {
+      this.scoreWithAutodiff(batch, B, pos);
+      this.scoreWithAutodiff(neg, B * k, negS);
+      loss = this.p.loss.compute(pos, negS, B, k, gPos, gNeg);
+      this.backwardWithAutodiff(batch, B, gPos);
+      this.backwardWithAutodiff(neg, B * k, gNeg);
+    }
+    loss += this.regularize(batch, B);
+    this.applyUpdates();
+    return loss;
+  }
+
+  private ensureCapacity(B: number, k: number): void {
+    if (this.posScores.length >= B && this.negScores.length >= B * k) return;
+    this.negBatch = new Int32Array(3 * B * k);
+    this.posScores = new Float32Array(B);
+    this.negScores = new Float32Array(B * k);
+    this.gradPos = new Float32Array(B);
+    this.gradNeg = new Float32Array(B * k);
+  }
+
+  private scoreWithKernel(triples: Int32Array, n: number, out: Float32Array): void {
+    const kernel = this.p.scorer.kernel!;
+    const { entities: E, relations: R } = this.p.tables;
+    const We = this.p.scorer.entityWidth;
+    const Wr = this.p.scorer.relationWidth;
+    for (let i = 0; i < n; i++) {
+      out[i] = kernel.score(E, triples[3 * i] * We, R, triples[3 * i + 1] * Wr, triples[3 * i + 2] * We);
+    }
+  }
+
+  private backwardWithKernel(triples: Int32Array, n: number, g: Float32Array): void {
+    const kernel = this.p.scorer.kernel!;
+    const { entities: E, relations: R } = this.p.tables;
+    const We = this.p.scorer.entityWidth;
+    const Wr = this.p.scorer.relationWidth;
+    const gE = this.gradE;
+    const gR = this.gradR;
+    for (let i = 0; i < n; i++) {
+      if (g[i] === 0) continue; // e.g. margin pairs already satisfied
+      const h = triples[3 * i];
+      const r = triples[3 * i + 1];
+      const t = triples[3 * i + 2];
+      const sh = gE.slot(h);
+      const st = gE.slot(t);
+      const sr = gR.slot(r);
+      kernel.backward(E, h * We, R, r * Wr, t * We, g[i], gE.grads, sh * We, st * We, gR.grads, sr * Wr);
+    }
+  }
+
+  /** Gather the rows of n triples into [n, W] tensors. */
+  private gather(triples: Int32Array, n: number): [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D] {
+    const { entities: E, relations: R } = this.p.tables;
+    const We = this.p.scorer.entityWidth;
+    const Wr = this.p.scorer.relationWidth;
+    const H = new Float32Array(n * We);
+    const Rr = new Float32Array(n * Wr);
+    const T = new Float32Array(n * We);
+    for (let i = 0; i < n; i++) {
+      H.set(E.subarray(triples[3 * i] * We, triples[3 * i] * We + We), i * We);
+      Rr.set(R.subarray(triples[3 * i + 1] * Wr, triples[3 * i + 1] * Wr + Wr), i * Wr);
+      T.set(E.subarray(triples[3 * i + 2] * We, triples[3 * i + 2] * We + We), i * We);
+    }
+    return [tf.tensor2d(H, [n, We]), tf.tensor2d(Rr, [n, Wr]), tf.tensor2d(T, [n, We])];
+  }
+
+  private scoreWithAutodiff(triples: Int32Array, n: number, out: Float32Array): void {
+    const scores = tf.tidy(() => {
+      const [h, r, t] = this.gather(triples, n);
+      return this.p.scorer.score(h, r, t);
+    });
+    out.set(scores.dataSync() as Float32Array);
+    scores.dispose();
+  }
+
+  private backwardWithAutodiff(triples: Int32Array, n: number, g: Float32Array): void {
+    const We = this.p.scorer.entityWidth;
+    const Wr = this.p.scorer.relationWidth;
+    const grads = tf.tidy(() => {
+      const [h, r, t] = this.gather(triples, n);
+      const weights = tf.tensor1d(g.slice(0, n));
+      const vjp = tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(this.p.scorer.score(a, b, c), weights)));
+      return vjp([h, r, t]);
+    });
+    const [dh, dr, dt] = grads.map((x) => x.dataSync() as Float32Array);
+    grads.forEach((x) => x.dispose());
+    const gE = this.gradE;
+    const gR = this.gradR;
+    for (let i = 0; i < n; i++) {
+      addRow(gE.grads, gE.slot(triples[3 * i]) * We, dh, i * We, We);
+      addRow(gR.grads, gR.slot(triples[3 * i + 1]) * Wr, dr, i * Wr, Wr);
+      addRow(gE.grads, gE.slot(triples[3 * i + 2]) * We, dt, i * We, We);
+    }
+  }
+
+  /** Regulariser over the positive triples' rows, weight / B per occurrence. */
+  private regularize(batch: Int32Array, B: number): number {
+    const { regularizer, regWeight, tables, scorer } = this.p;
+    if (regularizer === 'none' || regWeight === 0) return 0;
+    const We = scorer.entityWidth;
+    const Wr = scorer.relationWidth;
+    const scale = regWeight / B;
+    let penalty = 0;
+    for (let i = 0; i < B; i++) {
+      const h = batch[3 * i];
+      const r = batch[3 * i + 1];
+      const t = batch[3 * i + 2];
+      penalty += regularizeRow(regularizer, scale, tables.entities, h * We, We, this.p.complexEntities, this.gradE.grads, this.gradE.slot(h) * We);
+      penalty += regularizeRow(regularizer, scale, tables.relations, r * Wr, Wr, this.p.complexRelations, this.gradR.grads, this.gradR.slot(r) * Wr);
+      penalty += regularizeRow(regularizer, scale, tables.entities, t * We, We, this.p.complexEntities, this.gradE.grads, this.gradE.slot(t) * We);
+    }
+    return penalty;
+  }
+
+  private applyUpdates(): void {
+    const { tables, scorer } = this.p;
+    this.p.entityOptimizer.step(tables.entities, scorer.entityWidth, this.gradE.rows, this.gradE.count, this.gradE.grads);
+    this.p.relationOptimizer.step(tables.relations, scorer.relationWidth, this.gradR.rows, this.gradR.count, this.gradR.grads);
+    scorer.constrainEntities?.(tables.entities, this.gradE.rows, this.gradE.count);
+  }
+}
+
+function addRow(dst: Float32Array, dOff: number, src: Float32Array, sOff: number, width: number): void {
+  for (let k = 0; k < width; k++) dst[dOff + k] += src[sOff + k];
+}

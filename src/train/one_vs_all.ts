@@ -1,0 +1,168 @@
+import * as tf from '@tensorflow/tfjs';
+import type { Scorer } from '../scorer';
+import { SparseGradient, type SparseOptimizer } from '../optim';
+import type { FilterIndex } from '../filter';
+import type { KgTables } from './model';
+import { regularizeRow, type RegularizerKind } from './regularizer';
+
+/** What one 1-vs-all / KvsAll batch needs besides the queries. */
+export interface OneVsAllParts {
+  scorer: Scorer;
+  tables: KgTables;
+  /** `1vsall`: softmax cross-entropy against the one true answer (Lacroix et al. 2018).
+   *  `kvsall`: every training answer of the query is a positive (Dettmers et al. 2018). */
+  mode: '1vsall' | 'kvsall';
+  /** KvsAll loss: `bce` (sum over candidates of BCE, mean over queries) or `ce` (softmax CE against the normalised multi-hot). */
+  loss: 'ce' | 'bce';
+  labelSmoothing: number;
+  /** Training answers per query, for KvsAll targets. */
+  trainAnswers?: FilterIndex;
+  entityOptimizer: SparseOptimizer;
+  relationOptimizer: SparseOptimizer;
+  regularizer: RegularizerKind;
+  regWeight: number;
+  complexEntities: boolean;
+  complexRelations: boolean;
+}
+
+/**
+ * A query of 1-vs-all training: anchor entity, relation row, answer entity, direction.
+ * With reciprocal relations every query is a tail query (t, r + R, h) for the head side.
+ */
+export interface QueryBatch {
+  anchors: Int32Array;
+  relations: Int32Array;
+  answers: Int32Array;
+  /** 1 = predict the tail (anchor is the head), 0 = predict the head (anchor is the tail). */
+  tailSide: Uint8Array;
+  count: number;
+}
+
+/**
+ * One step of 1-vs-all (or KvsAll) training: score each query against every entity with one
+ * matrix product (logits = Q E^T, Q from the scorer's differentiable queryTail/queryHead),
+ * cross-entropy over the candidates, backward with explicit transposes (tfjs wasm's matMul
+ * with transpose flags is ~8x slower), then a dense update of the entity table (every row
+ * has a gradient) and sparse updates of the relation rows. Needs rankForm 'dot'.
+ */
+export class OneVsAllStep {
+  private readonly denseGradE: Float32Array;
+  private readonly gradR: SparseGradient;
+
+  constructor(private readonly p: OneVsAllParts) {
+    const { scorer, tables } = p;
+    if (scorer.rankForm !== 'dot' || !scorer.queryTail || !scorer.queryHead) {
+      throw new Error(
+        `${p.mode} training needs a scorer whose score is a dot product with the candidate (rankForm 'dot', queryTail, queryHead); ` +
+          `'${scorer.name}' has rankForm '${scorer.rankForm ?? 'none'}'. Use --training negative-sampling.`,
+      );
+    }
+    this.denseGradE = new Float32Array(tables.numEntities * scorer.entityWidth);
+    this.gradR = new SparseGradient(tables.numRelationRows, scorer.relationWidth, tables.numRelationRows);
+  }
+
+  /** Train on one batch of queries; returns the batch loss (data term + regulariser). */
+  run(q: QueryBatch): number {
+    const { scorer, tables } = this.p;
+    const We = scorer.entityWidth;
+    const Wr = scorer.relationWidth;
+    const n = tables.numEntities;
+    const B = q.count;
+    const E = tables.entities;
+    const R = tables.relations;
+
+    const anchorRows = new Float32Array(B * We);
+    const relRows = new Float32Array(B * Wr);
+    for (let i = 0; i < B; i++) {
+      anchorRows.set(E.subarray(q.anchors[i] * We, q.anchors[i] * We + We), i * We);
+      relRows.set(R.subarray(q.relations[i] * Wr, q.relations[i] * Wr + Wr), i * Wr);
+    }
+    const targets = this.targets(q);
+    const [lossT, dET, dAT, dRT] = tf.tidy(() => {
+      const A = tf.tensor2d(anchorRows, [B, We]);
+      const Rel = tf.tensor2d(relRows, [B, Wr]);
+      const Et = tf.tensor2d(E, [n, We]);
+      const ETt = tf.transpose(Et);
+      const sides = q.tailSide.subarray(0, B);
+      const side = tf.tensor2d(Float32Array.from(sides), [B, 1]);
+      const query = (a: tf.Tensor2D, r: tf.Tensor2D): tf.Tensor2D => {
+        const allTail = sides.every((s) => s === 1);
+        if (allTail) return scorer.queryTail!(a, r);
+        // Head queries use queryHead(r, t) with the anchor as t.
+        return tf.add(tf.mul(side, scorer.queryTail!(a, r)), tf.mul(tf.sub(1, side), scorer.queryHead!(r, a))) as tf.Tensor2D;
+      };
+      const Q = query(A, Rel);
+      const logits = tf.matMul(Q, ETt);
+      const Y = tf.tensor2d(targets, [B, n]);
+      let loss: tf.Scalar;
+      let dLogits: tf.Tensor2D;
+      if (this.p.mode === '1vsall' || this.p.loss === 'ce') {
+        const logp = tf.logSoftmax(logits);
+        loss = tf.div(tf.neg(tf.sum(tf.mul(Y, logp))), B);
+        dLogits = tf.div(tf.sub(tf.exp(logp), Y), B);
+      } else {
+        // BCE with logits, summed over candidates, averaged over queries: softplus(x) - y x.
+        loss = tf.div(tf.sum(tf.sub(tf.softplus(logits), tf.mul(Y, logits))), B);
+        dLogits = tf.div(tf.sub(tf.sigmoid(logits), Y), B);
+      }
+      const dQ = tf.matMul(dLogits, Et);
+      const dE = tf.matMul(tf.transpose(dLogits), Q);
+      const [dA, dR] = tf.grads((a: tf.Tensor, r: tf.Tensor) => tf.sum(tf.mul(query(a as tf.Tensor2D, r as tf.Tensor2D), dQ)))([A, Rel]);
+      return [loss, dE, dA, dR];
+    });
+    const loss = (lossT.dataSync() as Float32Array)[0];
+    const gE = this.denseGradE;
+    gE.set(dET.dataSync() as Float32Array);
+    const dA = dAT.dataSync() as Float32Array;
+    const dR = dRT.dataSync() as Float32Array;
+    tf.dispose([lossT, dET, dAT, dRT]);
+
+    const gR = this.gradR;
+    gR.reset();
+    for (let i = 0; i < B; i++) {
+      const aOff = q.anchors[i] * We;
+      for (let k = 0; k < We; k++) gE[aOff + k] += dA[i * We + k];
+      const rOff = gR.slot(q.relations[i]) * Wr;
+      for (let k = 0; k < Wr; k++) gR.grads[rOff + k] += dR[i * Wr + k];
+    }
+    const penalty = this.regularize(q);
+    this.p.entityOptimizer.stepDense(E, We, gE);
+    this.p.relationOptimizer.step(R, Wr, gR.rows, gR.count, gR.grads);
+    return loss + penalty;
+  }
+
+  /** Dense [B, n] target rows: one-hot (1vsAll) or the training answers (KvsAll), label-smoothed. */
+  private targets(q: QueryBatch): Float32Array {
+    const n = this.p.tables.numEntities;
+    const Y = new Float32Array(q.count * n);
+    const eps = this.p.labelSmoothing;
+    for (let i = 0; i < q.count; i++) {
+      let answers: Int32Array;
+      if (this.p.mode === '1vsall') answers = Int32Array.of(q.answers[i]);
+      else answers = q.tailSide[i] ? this.p.trainAnswers!.tails(q.anchors[i], q.relations[i]) : this.p.trainAnswers!.heads(q.relations[i], q.anchors[i]);
+      const value = this.p.loss === 'ce' ? 1 / answers.length : 1;
+      for (const a of answers) Y[i * n + a] = value;
+      if (eps > 0) for (let j = 0; j < n; j++) Y[i * n + j] = (1 - eps) * Y[i * n + j] + eps / n;
+    }
+    return Y;
+  }
+
+  /** N3/L2 on the factors of each query (anchor, relation, answer), weight / B (kbc's recipe). */
+  private regularize(q: QueryBatch): number {
+    const { regularizer, regWeight, tables, scorer } = this.p;
+    if (regularizer === 'none' || regWeight === 0) return 0;
+    const We = scorer.entityWidth;
+    const Wr = scorer.relationWidth;
+    const scale = regWeight / q.count;
+    let penalty = 0;
+    for (let i = 0; i < q.count; i++) {
+      const a = q.anchors[i];
+      const b = q.answers[i];
+      const r = q.relations[i];
+      penalty += regularizeRow(regularizer, scale, tables.entities, a * We, We, this.p.complexEntities, this.denseGradE, a * We);
+      penalty += regularizeRow(regularizer, scale, tables.entities, b * We, We, this.p.complexEntities, this.denseGradE, b * We);
+      penalty += regularizeRow(regularizer, scale, tables.relations, r * Wr, Wr, this.p.complexRelations, this.gradR.grads, this.gradR.slot(r) * Wr);
+    }
+    return penalty;
+  }
+}

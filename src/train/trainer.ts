@@ -1,0 +1,291 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { TrainConfig } from '../config';
+import type { KgDataset } from '../kg';
+import type { Scorer } from '../scorer';
+import { Rng } from '../rng';
+import { FilterIndex } from '../filter';
+import { createLoss } from '../losses';
+import { createOptimizer, type SparseOptimizer } from '../optim';
+import { NegativeSampler } from '../sampling';
+import { writeJsonAtomic, readJson } from '../atomic';
+import { writeBundle, readBundle, type ArrayBundle } from '../tensor_file';
+import { Progress } from '../progress';
+import { createTables, isComplexLayout, type KgTables } from './model';
+import { NegativeSamplingStep } from './negative_sampling';
+import { OneVsAllStep, type QueryBatch } from './one_vs_all';
+import { reciprocalView, reciprocalRelationTable } from './reciprocal';
+import { writeLossCurve, type EpochRecord } from './loss_curve';
+
+/** Everything the trainer needs from the outside world (wired by the CLI). */
+export interface TrainerDeps {
+  dataset: KgDataset;
+  createScorer: (cfg: TrainConfig) => Scorer;
+  /** Filtered ranking of `triples` with the current tables (eval/link_prediction). */
+  evaluate: (scorer: Scorer, entities: Float32Array, relations: Float32Array, triples: Int32Array, filter: FilterIndex) => Promise<EvalMetrics>;
+  /** Per-relation probability of corrupting the head (Bernoulli sampling). */
+  headProbabilities: () => Float32Array;
+  log: (msg: string) => void;
+  /** Show progress bars / lines. */
+  progress?: boolean;
+}
+
+/** Minimal shape of the evaluator's result used by the trainer. */
+export interface EvalMetrics {
+  both: { mrr: number };
+  seconds: number;
+  [k: string]: unknown;
+}
+
+/** Raised when the loss becomes NaN or infinite: the run stops instead of writing garbage. */
+export class TrainingDivergedError extends Error {}
+
+interface TrainState {
+  epoch: number;
+  bestEpoch: number;
+  bestValidMrr: number;
+  badValidations: number;
+  history: EpochRecord[];
+  trainSeconds: number;
+  trainedTriples: number;
+}
+
+const CHECKPOINT = 'checkpoint.bin';
+const STATE = 'checkpoint.json';
+const BEST = 'model-best.bin';
+
+/**
+ * The training loop: epochs of shuffled batches (negative sampling or 1-vs-all), validation
+ * every `evalEvery` epochs with early stopping on filtered MRR, the best model and an atomic
+ * checkpoint after every epoch. `resume` continues from the checkpoint in `config.out` and
+ * reproduces the uninterrupted run exactly (all RNG and optimiser state is checkpointed).
+ */
+export async function trainModel(config: TrainConfig, deps: TrainerDeps, resume = false): Promise<TrainedModel> {
+  const { dataset, log } = deps;
+  const out = config.out;
+  const nE = dataset.entities.length;
+  const nR = dataset.relations.length;
+  const oneVsAll = config.training !== 'negative-sampling';
+  const reciprocal = oneVsAll && config.reciprocal;
+  const relationRows = reciprocal ? 2 * nR : nR;
+  const scorer = deps.createScorer(config);
+
+  const rng = new Rng(config.seed);
+  const tables = createTables(scorer, nE, relationRows, rng.derive('init'), config.initStd);
+  const shuffleRng = rng.derive('shuffle');
+  const samplerRng = rng.derive('sampler');
+  const optE = createOptimizer(config.optimizer, nE, scorer.entityWidth, { lr: config.lr });
+  const optR = createOptimizer(config.optimizer, relationRows, scorer.relationWidth, { lr: config.lr });
+  const complexEntities = isComplexLayout(scorer.entityWidth, config.dim);
+  const complexRelations = isComplexLayout(scorer.relationWidth, config.dim);
+
+  const train = reciprocal ? withReciprocals(dataset.train, nR) : dataset.train;
+  let runBatch: (order: Int32Array, from: number, to: number) => number;
+  let units: number; // items shuffled per epoch: triples, or KvsAll queries
+  if (!oneVsAll) {
+    const sampler = new NegativeSampler(nE, config.negatives, config.sampler, config.sampler === 'bernoulli' ? deps.headProbabilities() : undefined, samplerRng);
+    const step = new NegativeSamplingStep({
+      scorer, tables, loss: createLoss(config.loss, { margin: config.margin, gamma: config.margin, adversarialTemperature: config.adversarialTemperature, labelSmoothing: config.labelSmoothing }),
+      sampler, negatives: config.negatives, entityOptimizer: optE, relationOptimizer: optR,
+      regularizer: config.regularizer, regWeight: config.regWeight, complexEntities, complexRelations, useKernel: config.useKernel,
+    });
+    const batch = new Int32Array(3 * config.batchSize);
+    units = train.length / 3;
+    runBatch = (order, from, to) => {
+      const B = to - from;
+      for (let i = 0; i < B; i++) batch.set(train.subarray(3 * order[from + i], 3 * order[from + i] + 3), 3 * i);
+      return step.run(batch, B);
+    };
+  } else {
+    const queries = buildQueries(train, config.training === 'kvsall', reciprocal);
+    const trainAnswers = config.training === 'kvsall' ? new FilterIndex(nE, relationRows, [train]) : undefined;
+    const step = new OneVsAllStep({
+      scorer, tables, mode: config.training as '1vsall' | 'kvsall', loss: config.loss as 'ce' | 'bce', labelSmoothing: config.labelSmoothing,
+      trainAnswers, entityOptimizer: optE, relationOptimizer: optR, regularizer: config.regularizer, regWeight: config.regWeight,
+      complexEntities, complexRelations,
+    });
+    units = queries.count;
+    const qb: QueryBatch = { anchors: new Int32Array(config.batchSize), relations: new Int32Array(config.batchSize), answers: new Int32Array(config.batchSize), tailSide: new Uint8Array(config.batchSize), count: 0 };
+    runBatch = (order, from, to) => {
+      qb.count = to - from;
+      for (let i = 0; i < qb.count; i++) {
+        const j = order[from + i];
+        qb.anchors[i] = queries.anchors[j];
+        qb.relations[i] = queries.relations[j];
+        qb.answers[i] = queries.answers[j];
+        qb.tailSide[i] = queries.tailSide[j];
+      }
+      return step.run(qb);
+    };
+  }
+
+  const evalScorer = reciprocal ? reciprocalView(scorer) : scorer;
+  const evalRelations = (): Float32Array => (reciprocal ? reciprocalRelationTable(tables.relations, nR, scorer.relationWidth) : tables.relations);
+  const filter = new FilterIndex(nE, nR, [dataset.train, dataset.valid, dataset.test]);
+
+  let state: TrainState = { epoch: 0, bestEpoch: -1, bestValidMrr: -Infinity, badValidations: 0, history: [], trainSeconds: 0, trainedTriples: 0 };
+  fs.mkdirSync(out, { recursive: true });
+  if (resume) {
+    state = restoreCheckpoint(out, tables, optE, optR, [shuffleRng, samplerRng]);
+    log(`resumed from ${path.join(out, STATE)} after epoch ${state.epoch}`);
+  }
+
+  const order = new Int32Array(units);
+  const stopEarly = (): boolean => config.patience > 0 && state.badValidations >= config.patience;
+  while (state.epoch < config.epochs && !stopEarly()) {
+    const epoch = state.epoch + 1;
+    for (let i = 0; i < units; i++) order[i] = i;
+    shuffleRng.shuffle(order);
+    const progress = new Progress(`epoch ${epoch}/${config.epochs}`, units, deps.progress ?? true);
+    const t0 = performance.now();
+    let lossSum = 0;
+    let batches = 0;
+    for (let from = 0; from < units; from += config.batchSize) {
+      const to = Math.min(units, from + config.batchSize);
+      const loss = runBatch(order, from, to);
+      if (!Number.isFinite(loss)) {
+        progress.stop();
+        throw new TrainingDivergedError(
+          `training diverged: loss is ${loss} at epoch ${epoch}, batch ${batches + 1} (lr ${config.lr}, model ${config.model}). ` +
+            `Lower --lr, add regularisation, or check the data. The last good checkpoint is in ${out}.`,
+        );
+      }
+      lossSum += loss;
+      batches++;
+      const secs = (performance.now() - t0) / 1000;
+      progress.update(to, `loss ${(lossSum / batches).toFixed(4)} ${Math.round(to / Math.max(secs, 1e-9))} /s`);
+    }
+    progress.stop();
+    const seconds = (performance.now() - t0) / 1000;
+    state.trainSeconds += seconds;
+    state.trainedTriples += units;
+    const record: EpochRecord = { epoch, loss: lossSum / batches, seconds, triplesPerSecond: units / seconds, validMrr: null };
+    if (config.evalEvery > 0 && epoch % config.evalEvery === 0 && epoch < config.epochs) {
+      const metrics = await deps.evaluate(evalScorer, tables.entities, evalRelations(), dataset.valid, filter);
+      record.validMrr = metrics.both.mrr;
+      if (metrics.both.mrr > state.bestValidMrr) {
+        state.bestValidMrr = metrics.both.mrr;
+        state.bestEpoch = epoch;
+        state.badValidations = 0;
+        writeBundle(path.join(out, BEST), { entities: tables.entities, relations: tables.relations });
+      } else {
+        state.badValidations++;
+      }
+    }
+    state.history.push(record);
+    state.epoch = epoch;
+    log(
+      `epoch ${epoch}: loss ${record.loss.toFixed(5)}, ${Math.round(record.triplesPerSecond)} ${oneVsAll ? 'queries' : 'triples'}/s, ${seconds.toFixed(1)} s` +
+        (record.validMrr !== null ? `, valid filtered MRR ${record.validMrr.toFixed(4)}${state.bestEpoch === epoch ? ' (best)' : ''}` : ''),
+    );
+    saveCheckpoint(out, tables, optE, optR, [shuffleRng, samplerRng], state);
+    await writeLossCurve(path.join(out, 'loss.csv'), state.history);
+  }
+  if (stopEarly()) log(`early stopping after epoch ${state.epoch}: no better valid MRR for ${config.patience} validations`);
+
+  // The final epoch's model competes with the best validated one.
+  const finalValid = await deps.evaluate(evalScorer, tables.entities, evalRelations(), dataset.valid, filter);
+  if (finalValid.both.mrr > state.bestValidMrr || state.bestEpoch < 0) {
+    state.bestValidMrr = finalValid.both.mrr;
+    state.bestEpoch = state.epoch;
+    writeBundle(path.join(out, BEST), { entities: tables.entities, relations: tables.relations });
+  }
+  const best = readBundle(path.join(out, BEST));
+  tables.entities.set(best.entities as Float32Array);
+  tables.relations.set(best.relations as Float32Array);
+  return {
+    scorer: evalScorer, entities: tables.entities, relations: evalRelations(), filter, bestEpoch: state.bestEpoch, epochsRun: state.epoch,
+    trainSeconds: state.trainSeconds, triplesPerSecond: state.trainedTriples / Math.max(state.trainSeconds, 1e-9), history: state.history,
+  };
+}
+
+/** The best model after training, ready for evaluation. */
+export interface TrainedModel {
+  scorer: Scorer;
+  entities: Float32Array;
+  relations: Float32Array;
+  filter: FilterIndex;
+  bestEpoch: number;
+  epochsRun: number;
+  trainSeconds: number;
+  triplesPerSecond: number;
+  history: EpochRecord[];
+}
+
+/** Train triples plus (t, r + R, h) for every (h, r, t). */
+export function withReciprocals(train: Int32Array, numRelations: number): Int32Array {
+  const out = new Int32Array(2 * train.length);
+  out.set(train);
+  for (let i = 0; i < train.length; i += 3) {
+    out[train.length + i] = train[i + 2];
+    out[train.length + i + 1] = train[i + 1] + numRelations;
+    out[train.length + i + 2] = train[i];
+  }
+  return out;
+}
+
+/**
+ * 1-vs-all queries from training triples: with reciprocal relations, one tail query per triple;
+ * otherwise a tail and a head query per triple. KvsAll: the unique (anchor, relation, side) queries.
+ */
+function buildQueries(train: Int32Array, unique: boolean, reciprocal: boolean): QueryBatch {
+  const anchors: number[] = [];
+  const relations: number[] = [];
+  const answers: number[] = [];
+  const sides: number[] = [];
+  const seen = new Set<string>();
+  const add = (a: number, r: number, b: number, side: number): void => {
+    if (unique) {
+      const key = `${side}:${a}:${r}`;
+      if (seen.has(key)) return;
+      seen.add(key);
+    }
+    anchors.push(a);
+    relations.push(r);
+    answers.push(b);
+    sides.push(side);
+  };
+  for (let i = 0; i < train.length; i += 3) {
+    add(train[i], train[i + 1], train[i + 2], 1);
+    if (!reciprocal) add(train[i + 2], train[i + 1], train[i], 0);
+  }
+  return { anchors: Int32Array.from(anchors), relations: Int32Array.from(relations), answers: Int32Array.from(answers), tailSide: Uint8Array.from(sides), count: anchors.length };
+}
+
+function optimizerArrays(prefix: string, opt: SparseOptimizer, bundle: ArrayBundle, scalars: Record<string, number>): void {
+  for (const [k, v] of Object.entries(opt.state())) {
+    if (typeof v === 'number') scalars[`${prefix}.${k}`] = v;
+    else bundle[`${prefix}.${k}`] = v;
+  }
+}
+
+function saveCheckpoint(out: string, tables: KgTables, optE: SparseOptimizer, optR: SparseOptimizer, rngs: Rng[], state: TrainState): void {
+  const bundle: ArrayBundle = { entities: tables.entities, relations: tables.relations };
+  const scalars: Record<string, number> = {};
+  optimizerArrays('optE', optE, bundle, scalars);
+  optimizerArrays('optR', optR, bundle, scalars);
+  // The bundle is written first; the JSON that points to it is renamed into place last.
+  const binName = `${CHECKPOINT}`;
+  writeBundle(path.join(out, binName), bundle);
+  writeJsonAtomic(path.join(out, STATE), { state, scalars, rngs: rngs.map((r) => r.getState()), bundle: binName });
+}
+
+function restoreCheckpoint(out: string, tables: KgTables, optE: SparseOptimizer, optR: SparseOptimizer, rngs: Rng[]): TrainState {
+  const file = path.join(out, STATE);
+  if (!fs.existsSync(file)) throw new Error(`${file}: no checkpoint to resume from`);
+  const saved = readJson<{ state: TrainState; scalars: Record<string, number>; rngs: number[][]; bundle: string }>(file);
+  const bundle = readBundle(path.join(out, saved.bundle));
+  if (bundle.entities.length !== tables.entities.length || bundle.relations.length !== tables.relations.length) {
+    throw new Error(`${file}: checkpoint tables do not match the configured model (dim or dataset changed?)`);
+  }
+  tables.entities.set(bundle.entities as Float32Array);
+  tables.relations.set(bundle.relations as Float32Array);
+  for (const [prefix, opt] of [['optE', optE], ['optR', optR]] as const) {
+    const s: Record<string, Float32Array | number> = {};
+    for (const [k, v] of Object.entries(bundle)) if (k.startsWith(prefix + '.')) s[k.slice(prefix.length + 1)] = v as Float32Array;
+    for (const [k, v] of Object.entries(saved.scalars)) if (k.startsWith(prefix + '.')) s[k.slice(prefix.length + 1)] = v;
+    opt.loadState(s);
+  }
+  saved.rngs.forEach((st, i) => rngs[i].setState(st));
+  return saved.state;
+}

@@ -1,0 +1,86 @@
+import { expect } from 'chai';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { selectBackend } from '../../src/backend';
+import { resolveConfig, runTraining } from '../../src/run';
+import type { TrainConfig } from '../../src/config';
+import { readBundle } from '../../src/tensor_file';
+
+const TINY = path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'kg', 'tiny');
+const quiet = { quiet: true, log: () => {} };
+
+function tmpDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'mmkge-train-'));
+}
+
+function tinyConfig(over: Partial<TrainConfig>): TrainConfig {
+  return resolveConfig({}, { dataset: TINY, dim: 8, epochs: 6, batchSize: 4, evalEvery: 2, patience: 0, backend: 'wasm', out: tmpDir(), ...over });
+}
+
+describe('training loop', () => {
+  before(async () => {
+    await selectBackend('wasm');
+  });
+
+  for (const [model, extra] of [
+    ['transe', {}],
+    ['distmult', {}],
+    ['complex', {}],
+    ['rotate', { negatives: 4 }],
+    ['transe', { useKernel: false }],
+    ['distmult', { training: 'negative-sampling', loss: 'softplus', regularizer: 'l2', regWeight: 1e-3 }],
+    ['complex', { training: 'kvsall', loss: 'bce', reciprocal: false }],
+  ] as [string, Partial<TrainConfig>][]) {
+    it(`trains ${model} ${JSON.stringify(extra)} and writes the run directory`, async () => {
+      const config = tinyConfig({ model, ...extra });
+      const metrics = await runTraining(config, quiet);
+      for (const f of ['config.json', 'metrics.json', 'loss.csv', 'model-best.bin', 'checkpoint.json', 'checkpoint.bin']) {
+        expect(fs.existsSync(path.join(config.out, f)), f).to.equal(true);
+      }
+      expect(metrics.test.both.mrr).to.be.within(0, 1);
+      expect(metrics.test.filtered).to.equal(true);
+      expect(metrics.modalities).to.deep.equal(['structure']);
+      const lines = fs.readFileSync(path.join(config.out, 'loss.csv'), 'utf8').trim().split('\n');
+      expect(lines.length).to.equal(1 + config.epochs);
+    });
+  }
+
+  it('same seed and config give identical metrics; another seed differs', async () => {
+    const a = await runTraining(tinyConfig({ model: 'transe', seed: 7 }), quiet);
+    const b = await runTraining(tinyConfig({ model: 'transe', seed: 7 }), quiet);
+    const c = await runTraining(tinyConfig({ model: 'transe', seed: 8 }), quiet);
+    expect(a.test).to.deep.include({ both: b.test.both });
+    expect(JSON.stringify(a.valid.both)).to.equal(JSON.stringify(b.valid.both));
+    expect(JSON.stringify(c.test.both) === JSON.stringify(a.test.both) && JSON.stringify(c.valid.both) === JSON.stringify(a.valid.both)).to.equal(false);
+  });
+
+  for (const model of ['transe', 'complex']) {
+    it(`resume of a stopped ${model} run reproduces the uninterrupted run bit for bit`, async () => {
+      const full = tinyConfig({ model, epochs: 6, seed: 3 });
+      await runTraining(full, quiet);
+      const part = tinyConfig({ model, epochs: 3, seed: 3 });
+      await runTraining(part, quiet);
+      // "Kill" after epoch 3, then continue to 6 epochs from the checkpoint.
+      await runTraining({ ...part, epochs: 6 }, { ...quiet, resume: true });
+      const x = readBundle(path.join(full.out, 'checkpoint.bin'));
+      const y = readBundle(path.join(part.out, 'checkpoint.bin'));
+      expect(Buffer.from((x.entities as Float32Array).buffer).equals(Buffer.from((y.entities as Float32Array).buffer))).to.equal(true);
+      expect(Buffer.from((x.relations as Float32Array).buffer).equals(Buffer.from((y.relations as Float32Array).buffer))).to.equal(true);
+      const mx = JSON.parse(fs.readFileSync(path.join(full.out, 'metrics.json'), 'utf8'));
+      const my = JSON.parse(fs.readFileSync(path.join(part.out, 'metrics.json'), 'utf8'));
+      expect(my.test.both).to.deep.equal(mx.test.both);
+    });
+  }
+
+  it('stops with a clear message when the loss diverges', async () => {
+    const config = tinyConfig({ model: 'distmult', training: 'negative-sampling', loss: 'softplus', lr: 1e38, normalizeEntities: false });
+    let message = '';
+    try {
+      await runTraining(config, quiet);
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).to.match(/training diverged: loss is (NaN|Infinity|-Infinity) at epoch \d+, batch \d+/);
+  });
+});
