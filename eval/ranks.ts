@@ -92,10 +92,10 @@ export function rankRow(
   let prev = -1;
   for (let i = filterStart; i < filterEnd; i++) {
     const f = filterIds[i];
+    if (f >= n || f < 0) throw new RangeError(`filter id ${f} is outside [0, ${n})`);
     // A duplicate id in the sorted list must not be subtracted twice.
     if (f === prev) continue;
     if (f < prev) throw new RangeError(`filter ids must be sorted ascending (found ${f} after ${prev})`);
-    if (f >= n || f < 0) throw new RangeError(`filter id ${f} is outside [0, ${n})`);
     prev = f;
     // Never exclude the truth itself, even when the list contains it.
     if (f === trueIndex) continue;

@@ -31,14 +31,22 @@ export const ENTITY_ID_CANDIDATES = ['entity2id.txt', 'entity2id.txt.gz', 'ent_i
 /** Relation id files looked for. */
 export const RELATION_ID_CANDIDATES = ['relation2id.txt', 'relation2id.txt.gz', 'rel_id', 'rel_id.gz'];
 
+/** Layout of a user directory plus the optional descriptive fields of its `dataset.json`. */
+export interface DirectoryLayout extends DatasetLayout {
+  /** Display name from `dataset.json` (the loader falls back to the path given). */
+  readonly name?: string;
+  /** Citation text from `dataset.json`. */
+  readonly citation?: string;
+}
+
 /**
- * Work out the {@link DatasetLayout} of a directory. Split files are found by name (see
+ * Work out the {@link DirectoryLayout} of a directory. Split files are found by name (see
  * {@link splitFileCandidates}); id files by {@link ENTITY_ID_CANDIDATES} /
  * {@link RELATION_ID_CANDIDATES}; `dataset.json`, when present, overrides any of them and sets
  * the column order (default `'hrt'`). Errors: missing split, several candidate files for one
  * role (ambiguous), malformed `dataset.json`, a file named there that does not exist.
  */
-export async function resolveDirectoryLayout(directory: string): Promise<DatasetLayout> {
+export async function resolveDirectoryLayout(directory: string): Promise<DirectoryLayout> {
   const json = await readDescriptor(directory);
   const find = (role: string, explicit: string | undefined, candidates: string[], required: boolean): string | undefined => {
     if (explicit !== undefined) {
@@ -63,7 +71,7 @@ export async function resolveDirectoryLayout(directory: string): Promise<Dataset
   const relationIds = find('relation id', json.relationIds, RELATION_ID_CANDIDATES, false);
   const entityNames = find('entity names', json.entityNames, [], false);
   const columns = (json.columns ?? 'hrt') as ColumnOrder;
-  return { splits: { train, valid, test }, columns, entityIds, relationIds, entityNames };
+  return { splits: { train, valid, test }, columns, entityIds, relationIds, entityNames, name: json.name, citation: json.citation };
 }
 
 /** Read and validate `dataset.json` if the directory has one (else `{}`). */

@@ -60,7 +60,7 @@ const SPLITS: readonly SplitName[] = ['train', 'valid', 'test'];
  * (malformed line, empty split, missing file, bad id file). Duplicated triples are kept.
  */
 export async function loadKgDataset(source: string, options: LoadKgOptions = {}): Promise<LoadedKgDataset> {
-  const { directory, layout, descriptor } = await resolveSource(source);
+  const { directory, layout, descriptor, name } = await resolveSource(source);
   const columns = options.columns ?? layout.columns;
   const abs = (rel: string | undefined): string | undefined => (rel === undefined ? undefined : path.join(directory, rel));
   const files: DatasetFiles = {
@@ -107,7 +107,7 @@ export async function loadKgDataset(source: string, options: LoadKgOptions = {})
   }
 
   return {
-    name: descriptor ? descriptor.name : source,
+    name,
     entities: entities.keys,
     relations: relations.keys,
     entityIndex: entities.index,
@@ -125,10 +125,12 @@ export async function loadKgDataset(source: string, options: LoadKgOptions = {})
 }
 
 /** Where a source string points: registry entry or directory, and the file layout to read. */
-async function resolveSource(source: string): Promise<{ directory: string; layout: DatasetLayout; descriptor?: DatasetDescriptor }> {
+async function resolveSource(
+  source: string,
+): Promise<{ directory: string; layout: DatasetLayout; descriptor?: DatasetDescriptor; name: string }> {
   if (isDatasetName(source)) {
     const descriptor = getDataset(source);
-    return { directory: datasetDirectory(descriptor), layout: descriptor, descriptor };
+    return { directory: datasetDirectory(descriptor), layout: descriptor, descriptor, name: descriptor.name };
   }
   let stat: fs.Stats | undefined;
   try {
@@ -145,7 +147,8 @@ async function resolveSource(source: string): Promise<{ directory: string; layou
     throw new Error(`dataset '${source}' is a file; pass a known dataset (${datasetNames().join(', ')}) or a directory with train/valid/test files`);
   }
   const directory = path.resolve(source);
-  return { directory, layout: await resolveDirectoryLayout(directory) };
+  const layout = await resolveDirectoryLayout(directory);
+  return { directory, layout, name: layout.name ?? source };
 }
 
 /** Key -> id assignment for entities or relations, fixed by an id file or grown from train. */

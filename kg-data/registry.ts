@@ -106,7 +106,7 @@ export const DATASETS: Readonly<Record<DatasetName, DatasetDescriptor>> = {
     title: 'FB-IMG (FB15K-IMG): FB15k restricted to entities with images (OTKGE split)',
     citation:
       'Bordes, Usunier, Garcia-Duran, Weston, Yakhnenko (2013). Translating Embeddings for Modeling ' +
-      'Multi-relational Data. NeurIPS 2013 (FB15k); Cao, Xu, Yang, Cao, Huang (2022). OTKGE: Multi-modal ' +
+      'Multi-relational Data. NeurIPS 2013 (FB15k); Cao, Xu, Yang, He, Cao, Huang (2022). OTKGE: Multi-modal ' +
       'Knowledge Graph Embeddings via Optimal Transport. NeurIPS 2022 (FB-IMG split; data: ' +
       'HUSTNLP-codes/DySarl@5bc5819, Lion-ZS/OTKGE@aa4caa1).',
     splits: { train: 'train.txt.gz', valid: 'valid.gz', test: 'test.gz' },

@@ -112,7 +112,7 @@ async function main(argv: string[]): Promise<void> {
       if (opts.backend) config.backend = opts.backend;
       if (opts.workers) config.workers = Number(opts.workers);
       await selectBackend(config.backend as never, (m) => console.log(m));
-      const dataset = await loadKgDataset(config.dataset, { columns: config.columns as never });
+      const dataset = await loadKgDataset(config.dataset, { columns: (config.columns || undefined) as never });
       const model = loadModel(opts.run, config, dataset.relations.length);
       const filter = opts.unfiltered ? undefined : new FilterIndex(dataset.entities.length, dataset.relations.length, [dataset.train, dataset.valid, dataset.test]);
       const metrics = await evaluator(config, dataset)(model.scorer, model.entities, model.relations, dataset[opts.split], filter);
@@ -138,7 +138,7 @@ async function main(argv: string[]): Promise<void> {
     .action(async (opts: { run: string; out: string }) => {
       const configFile = path.join(opts.run, 'config.json');
       const config = resolveConfig(checkPartial(readJson<Record<string, unknown>>(configFile), configFile), {});
-      const dataset = await loadKgDataset(config.dataset, { columns: config.columns as never });
+      const dataset = await loadKgDataset(config.dataset, { columns: (config.columns || undefined) as never });
       const scorer = scorerFor(config);
       const best = readBundle(path.join(opts.run, 'model-best.bin'));
       const E = best.entities as Float32Array;

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 export interface TrainConfig {
   /** Registry name (`wn9-img`, `fb-img`) or a directory with train/valid/test files. */
   dataset: string;
-  /** Column order of the triple files when the dataset does not declare it (`hrt`, `htr`, ...). */
+  /** Column order of the triple files (`hrt`, `htr`, ...); empty = the dataset's declared order, else `hrt`. */
   columns: string;
   /** Scorer registry key (`transe`, `distmult`, `complex`, `rotate`, ...). */
   model: string;
@@ -64,7 +64,7 @@ export interface TrainConfig {
 /** Defaults for every key (the LibKGE way: each option has a default next to it). */
 export const DEFAULT_CONFIG: TrainConfig = {
   dataset: 'wn9-img',
-  columns: 'hrt',
+  columns: '',
   model: 'transe',
   dim: 200,
   norm: 1,

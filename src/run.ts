@@ -69,7 +69,7 @@ export interface RunMetrics {
 export async function runTraining(config: TrainConfig, opts: { resume?: boolean; quiet?: boolean; log?: (m: string) => void } = {}): Promise<RunMetrics> {
   const log = opts.log ?? ((m: string) => console.log(m));
   const backend = await selectBackend(config.backend as never, log);
-  const dataset = await loadKgDataset(config.dataset, { columns: config.columns as never });
+  const dataset = await loadKgDataset(config.dataset, { columns: (config.columns || undefined) as never });
   log(`dataset ${dataset.name}: ${dataset.entities.length} entities, ${dataset.relations.length} relations, ` +
     `${dataset.train.length / 3}/${dataset.valid.length / 3}/${dataset.test.length / 3} train/valid/test triples`);
   log(`model ${config.model} dim ${config.dim}, ${config.training}, loss ${config.loss}, ${config.optimizer} lr ${config.lr}, batch ${config.batchSize}, seed ${config.seed}; modalities: structure`);

@@ -19,6 +19,7 @@ describe('kg-data/loader', () => {
     expect(ds.entityNames).to.equal(undefined);
     expect(ds.columns).to.equal('hrt');
     expect(ds.files.train).to.equal(fixture('tiny', 'train.tsv'));
+    expect(ds.name).to.equal(fixture('tiny'));
   });
 
   it('reads the column order from dataset.json and handles CRLF / bare CR', async () => {
@@ -111,8 +112,9 @@ describe('kg-data/loader', () => {
       err = await rejection(loadKgDataset(dir));
       expect(err.message).to.contain(path.join(dir, 'dataset.json')).and.to.contain('invalid JSON');
       fs.writeFileSync(path.join(dir, 'names.txt'), 'a\tAlpha\n');
-      fs.writeFileSync(path.join(dir, 'dataset.json'), '{"entityNames": "names.txt"}');
+      fs.writeFileSync(path.join(dir, 'dataset.json'), '{"entityNames": "names.txt", "name": "mine"}');
       const ds = await loadKgDataset(dir);
+      expect(ds.name).to.equal('mine');
       expect(ds.entityNames).to.deep.equal(['Alpha', 'b']);
       expect(ds.unnamedEntities).to.equal(1);
     } finally {
