@@ -50,14 +50,20 @@ export class BroadcastRanker {
       const [r, e] = fixed;
       for (let c0 = 0; c0 < n; c0 += c) {
         const cc = Math.min(c, n - c0);
-        const block = tf.tidy(() => {
+        const s = tf.tidy(() => {
           const cand = this.table.slice([c0, 0], [cc, We]).reshape([1, cc, We]);
-          const s = batch.direction === 'tail' ? scorer.score(e, r, cand) : scorer.score(cand, r, e);
+          return batch.direction === 'tail' ? scorer.score(e, r, cand) : scorer.score(cand, r, e);
+        });
+        let block: Float32Array;
+        try {
           if (s.rank !== 2 || s.shape[0] !== b || s.shape[1] !== cc) {
             throw new Error(`scorer ${scorer.name}.score broadcast to shape [${s.shape}], expected [${b},${cc}]`);
           }
-          return s.dataSync() as Float32Array;
-        });
+          // dataSync outside tf.tidy: tidy would walk a returned typed array element by element.
+          block = s.dataSync() as Float32Array;
+        } finally {
+          s.dispose();
+        }
         for (let i = 0; i < b; i++) scores.set(block.subarray(i * cc, (i + 1) * cc), i * n + c0);
       }
     } finally {
