@@ -51,6 +51,7 @@ async function main(): Promise<void> {
   const test = randomTriples(rng.derive('test'), FB_IMG.test);
   const filter = new FilterIndex(FB_IMG.entities, FB_IMG.relations, [randomTriples(rng.derive('known'), FB_IMG.known), test]);
   const scorers = allTestScorers(WIDTH);
+  console.log(`RSS before evaluating (tfjs + filter index): ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB`);
   console.log(`backend ${backend}; ${FB_IMG.entities} entities x ${WIDTH} floats; ${count} of ${FB_IMG.test} test triples; both directions, filtered`);
   for (const form of forms) {
     // complex-l1: dim/2 complex coordinates, so the entity row is still 200 floats

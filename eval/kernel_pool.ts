@@ -56,6 +56,8 @@ export class KernelPool {
   private nextId = 1;
   private closing = false;
   private scratch?: Float64Array;
+  /** First thread failure (crash, load error); once set, every run rejects with it. */
+  private broken?: Error;
 
   /**
    * `entities`: row-major [n, width] table; must be in a SharedArrayBuffer when workers > 0
@@ -91,6 +93,7 @@ export class KernelPool {
    * workers > 0); fills batch.results. One batch at a time.
    */
   run(batch: RankBatch, queries: Float32Array): Promise<void> {
+    if (this.broken) return Promise.reject(this.broken);
     if (this.job) return Promise.reject(new Error('KernelPool.run: a batch is already running'));
     if (batch.count === 0) return Promise.resolve();
     if (this.threads.length === 0) {
@@ -133,6 +136,7 @@ export class KernelPool {
   }
 
   private fail(err: Error): void {
+    this.broken ??= err;
     const job = this.job;
     this.job = undefined;
     job?.reject(err);

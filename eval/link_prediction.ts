@@ -43,7 +43,7 @@ export interface LinkPredictionOptions {
   /** Known true triples to filter out (train + valid + test); undefined = unfiltered ranking. */
   filter?: FilterIndex;
   /**
-   * Triples per chunk (one tfjs call / one worker dispatch). Defaults: matmul 512, loop 4096,
+   * Triples per chunk (one tfjs call / one worker dispatch). Defaults: matmul 512, loop 2048,
    * broadcast 64. The matmul chunk is also capped so that chunk * numEntities floats <= 16M (64 MB).
    */
   batchSize?: number;
@@ -58,7 +58,7 @@ export interface LinkPredictionOptions {
 }
 
 /** Default chunk sizes per method (see LinkPredictionOptions.batchSize). */
-export const DEFAULT_BATCH = { matmul: 512, loop: 4096, broadcast: 64 } as const;
+export const DEFAULT_BATCH = { matmul: 512, loop: 2048, broadcast: 64 } as const;
 
 /**
  * The concrete method `auto` resolves to for `scorer` (or validates an explicit choice):

@@ -121,6 +121,17 @@ describe('eval fast paths vs broadcast fallback vs brute force', function () {
     });
   }
 
+  it('tables already in a SharedArrayBuffer are used as they are, same ranks', async () => {
+    const scorer = scorers['complex-l1'];
+    const { E, R } = tables(scorer, 11);
+    const sharedE = new Float32Array(new SharedArrayBuffer(E.byteLength));
+    sharedE.set(E);
+    const base = { scorer, relations: R, numEntities: N, numRelations: NR, triples: test, filter, workers: 2 };
+    const a = plain(await rankLinkPrediction({ ...base, entities: E }));
+    const b = plain(await rankLinkPrediction({ ...base, entities: sharedE }));
+    expect(b).to.deep.equal(a);
+  });
+
   it('exact ties from duplicate rows: optimistic and pessimistic differ by one', async () => {
     const scorer = scorers.l1;
     const { E, R } = tables(scorer, 11);
