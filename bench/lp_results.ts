@@ -46,7 +46,10 @@ async function main(): Promise<void> {
       const out = path.join('runs', 'results', dataset, `${model}-s${seed}`);
       config = resolveConfig({}, { dataset, model, seed, out, ...overrides });
       const metricsFile = path.join(out, 'metrics.json');
-      if (fs.existsSync(metricsFile)) runs.push(readJson<RunMetrics>(metricsFile));
+      if (fs.existsSync(metricsFile)) {
+        runs.push(readJson<RunMetrics>(metricsFile));
+        config = readJson<TrainConfig>(path.join(out, 'config.json'));
+      }
       else runs.push(await runTraining(config, { quiet: true, log: (m) => console.error(`[${model} s${seed}] ${m}`) }));
     }
     const paper = PAPER_TABLE2[dataset][model];

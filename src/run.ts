@@ -83,7 +83,7 @@ export async function runTraining(config: TrainConfig, opts: { resume?: boolean;
     log,
     progress: !opts.quiet,
   }, opts.resume);
-  const valid = await evaluate(trained.scorer, trained.entities, trained.relations, dataset.valid, trained.filter);
+  const valid = trained.bestValid as LinkPredictionMetrics;
   const test = await evaluate(trained.scorer, trained.entities, trained.relations, dataset.test, trained.filter);
   const metrics: RunMetrics = {
     dataset: dataset.name, model: config.model, modalities: ['structure'], backend, seed: config.seed,

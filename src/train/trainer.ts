@@ -44,6 +44,8 @@ interface TrainState {
   epoch: number;
   bestEpoch: number;
   bestValidMrr: number;
+  /** Full valid metrics of the best model (what the final report prints). */
+  bestValid?: EvalMetrics;
   badValidations: number;
   history: EpochRecord[];
   trainSeconds: number;
@@ -165,6 +167,7 @@ export async function trainModel(config: TrainConfig, deps: TrainerDeps, resume 
       record.validMrr = metrics.both.mrr;
       if (metrics.both.mrr > state.bestValidMrr) {
         state.bestValidMrr = metrics.both.mrr;
+        state.bestValid = metrics;
         state.bestEpoch = epoch;
         state.badValidations = 0;
         writeBundle(path.join(out, BEST), { entities: tables.entities, relations: tables.relations });
@@ -187,6 +190,7 @@ export async function trainModel(config: TrainConfig, deps: TrainerDeps, resume 
   const finalValid = await deps.evaluate(evalScorer, tables.entities, evalRelations(), dataset.valid, filter);
   if (finalValid.both.mrr > state.bestValidMrr || state.bestEpoch < 0) {
     state.bestValidMrr = finalValid.both.mrr;
+    state.bestValid = finalValid;
     state.bestEpoch = state.epoch;
     writeBundle(path.join(out, BEST), { entities: tables.entities, relations: tables.relations });
   }
@@ -195,6 +199,7 @@ export async function trainModel(config: TrainConfig, deps: TrainerDeps, resume 
   tables.relations.set(best.relations as Float32Array);
   return {
     scorer: evalScorer, entities: tables.entities, relations: evalRelations(), filter, bestEpoch: state.bestEpoch, epochsRun: state.epoch,
+    bestValid: state.bestValid!,
     trainSeconds: state.trainSeconds, triplesPerSecond: state.trainedTriples / Math.max(state.trainSeconds, 1e-9), history: state.history,
   };
 }
@@ -206,6 +211,8 @@ export interface TrainedModel {
   relations: Float32Array;
   filter: FilterIndex;
   bestEpoch: number;
+  /** Valid metrics of the returned (best) model. */
+  bestValid: EvalMetrics;
   epochsRun: number;
   trainSeconds: number;
   triplesPerSecond: number;

@@ -193,6 +193,7 @@ function conformanceSuite(label: string, make: (dim: number) => Scorer, opts: Om
       if (s.rankForm === undefined) {
         expect(s.queryTail, 'queryTail without rankForm').to.equal(undefined);
         expect(s.queryHead, 'queryHead without rankForm').to.equal(undefined);
+        // Skipped on purpose: the tf-only README example has no rank form to check.
         this.skip();
       }
       const form = s.rankForm!;
@@ -226,6 +227,7 @@ function conformanceSuite(label: string, make: (dim: number) => Scorer, opts: Om
 
     it('kernel.score equals tf score; kernel.backward accumulates tf.grads of score', function () {
       const kernel = s.kernel;
+      // Skipped on purpose for the tf-only README example, which has no fused kernel.
       if (!kernel) this.skip();
       const rng = new Rng(seed + 3);
       const nE = 6;
