@@ -26,8 +26,8 @@ const DATASET_PRESETS: Record<string, Partial<TrainConfig>> = {
   'wn9-img/complex': { epochs: 15, evalEvery: 5 },
   'wn9-img/rotate': { epochs: 40, evalEvery: 10 },
   'fb-img/transe': { epochs: 50, evalEvery: 10, batchSize: 4096 },
-  'fb-img/distmult': { epochs: 30, evalEvery: 5, regWeight: 1e-3, batchSize: 5000 },
-  'fb-img/complex': { epochs: 30, evalEvery: 5, regWeight: 1e-3, batchSize: 5000 },
+  'fb-img/distmult': { epochs: 30, evalEvery: 5, regWeight: 1e-3, batchSize: 1000 },
+  'fb-img/complex': { epochs: 30, evalEvery: 5, regWeight: 1e-3, batchSize: 1000 },
   'fb-img/rotate': { epochs: 50, evalEvery: 10, batchSize: 1024 },
 };
 

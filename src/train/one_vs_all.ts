@@ -77,7 +77,9 @@ export class OneVsAllStep {
       anchorRows.set(E.subarray(q.anchors[i] * We, q.anchors[i] * We + We), i * We);
       relRows.set(R.subarray(q.relations[i] * Wr, q.relations[i] * Wr + Wr), i * Wr);
     }
-    const targets = this.targets(q);
+    // 1-vs-all without smoothing: one-hot built inside tfjs, no dense [B, n] array in JS.
+    const oneHot = this.p.mode === '1vsall' && this.p.labelSmoothing === 0;
+    const targets = oneHot ? undefined : this.targets(q);
     const [lossT, dET, dAT, dRT] = tf.tidy(() => {
       const A = tf.tensor2d(anchorRows, [B, We]);
       const Rel = tf.tensor2d(relRows, [B, Wr]);
@@ -93,7 +95,7 @@ export class OneVsAllStep {
       };
       const Q = query(A, Rel);
       const logits = tf.matMul(Q, ETt);
-      const Y = tf.tensor2d(targets, [B, n]);
+      const Y = targets ? tf.tensor2d(targets, [B, n]) : tf.oneHot(tf.tensor1d(q.answers.subarray(0, B), 'int32'), n).toFloat();
       let loss: tf.Scalar;
       let dLogits: tf.Tensor2D;
       if (this.p.mode === '1vsall' || this.p.loss === 'ce') {
