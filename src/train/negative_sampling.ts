@@ -2,23 +2,17 @@ import * as tf from '@tensorflow/tfjs';
 import type { Scorer } from '../scorer';
 import type { NegativeSamplingLoss } from '../losses';
 import type { NegativeSampler } from '../sampling';
-import { SparseGradient, type SparseOptimizer } from '../optim';
+import { SparseGradient } from '../optim';
 import type { KgTables } from './model';
-import { regularizeRow, type RegularizerKind } from './regularizer';
+import { regularizeRow, type TableUpdateParts } from './regularizer';
 
 /** What one negative-sampling batch needs besides the triples. */
-export interface NegativeSamplingParts {
+export interface NegativeSamplingParts extends TableUpdateParts {
   scorer: Scorer;
   tables: KgTables;
   loss: NegativeSamplingLoss;
   sampler: NegativeSampler;
   negatives: number;
-  entityOptimizer: SparseOptimizer;
-  relationOptimizer: SparseOptimizer;
-  regularizer: RegularizerKind;
-  regWeight: number;
-  complexEntities: boolean;
-  complexRelations: boolean;
   /** Use the scorer's fused kernel when it has one. */
   useKernel: boolean;
 }

@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Scorer } from '../scorer';
-import { SparseGradient, type SparseOptimizer } from '../optim';
+import { SparseGradient } from '../optim';
 import type { FilterIndex } from '../filter';
 import type { KgTables } from './model';
-import { regularizeRow, type RegularizerKind } from './regularizer';
+import { regularizeRow, type TableUpdateParts } from './regularizer';
 
 /** What one 1-vs-all / KvsAll batch needs besides the queries. */
-export interface OneVsAllParts {
+export interface OneVsAllParts extends TableUpdateParts {
   scorer: Scorer;
   tables: KgTables;
   /** `1vsall`: softmax cross-entropy against the one true answer (Lacroix et al. 2018).
@@ -17,12 +17,6 @@ export interface OneVsAllParts {
   labelSmoothing: number;
   /** Training answers per query, for KvsAll targets. */
   trainAnswers?: FilterIndex;
-  entityOptimizer: SparseOptimizer;
-  relationOptimizer: SparseOptimizer;
-  regularizer: RegularizerKind;
-  regWeight: number;
-  complexEntities: boolean;
-  complexRelations: boolean;
 }
 
 /**

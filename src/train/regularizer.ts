@@ -1,3 +1,5 @@
+import type { SparseOptimizer } from '../optim';
+
 /**
  * Embedding regularisers applied to the rows a batch uses, one occurrence per use (as in
  * PyKEEN's LpRegularizer and kbc's N3): penalty = weight / B * sum over used rows of f(row).
@@ -6,6 +8,17 @@
  *   holds [re | im] halves (Lacroix et al. 2018, "Canonical Tensor Decomposition for KB completion").
  */
 export type RegularizerKind = 'none' | 'l2' | 'n3';
+
+/** How a training step updates the tables: optimisers, regulariser and the row layouts it needs. */
+export interface TableUpdateParts {
+  entityOptimizer: SparseOptimizer;
+  relationOptimizer: SparseOptimizer;
+  regularizer: RegularizerKind;
+  regWeight: number;
+  /** Entity rows are [re | im] halves (N3 then penalises complex moduli). */
+  complexEntities: boolean;
+  complexRelations: boolean;
+}
 
 /**
  * Adds weight * scale * grad f(row) into grad[gOff..] and returns weight * scale * f(row).
