@@ -22,7 +22,7 @@ const MODEL_PRESETS: Record<string, Partial<TrainConfig>> = {
 /** Dataset-specific overrides of the model presets (keyed `dataset/model`). */
 const DATASET_PRESETS: Record<string, Partial<TrainConfig>> = {
   'wn9-img/transe': { epochs: 100, evalEvery: 10 },
-  'wn9-img/distmult': { epochs: 20, evalEvery: 5 },
+  'wn9-img/distmult': { epochs: 6, evalEvery: 3 },
   'wn9-img/complex': { epochs: 6, evalEvery: 3 },
   'wn9-img/rotate': { epochs: 20, evalEvery: 5 },
   'fb-img/transe': { epochs: 50, evalEvery: 10, batchSize: 4096 },
