@@ -69,3 +69,12 @@ export function normalizeRowsL2(
     }
   }
 }
+
+/**
+ * Default initialisation of the bilinear scorers (DistMult, ComplEx): normal(0, initStd) when
+ * initStd is set (the kbc recipe), else uniform(-6/sqrt(dim), 6/sqrt(dim)) over the first n values.
+ */
+export function fillBilinearInit(table: Float32Array, n: number, dim: number, initStd: number | undefined, rng: Rng): void {
+  if (initStd !== undefined) fillNormal(table, n, initStd, rng);
+  else fillUniform(table, n, 6 / Math.sqrt(dim), rng);
+}

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../../src/rng';
 import type { RankForm, Scorer, ScorerOptions, TripleKernel } from '../../src/scorer';
-import { checkOptions, checkTable, fillNormal, fillUniform } from './common';
+import { checkOptions, checkTable, fillBilinearInit } from './common';
 
 /**
  * ComplEx: score(h, r, t) = Re(sum_k h_k * r_k * conj(t_k)), h, r, t in C^dim.
@@ -79,18 +79,13 @@ export class ComplEx implements Scorer {
   /** Entity rows: uniform(-6/sqrt(d), 6/sqrt(d)) per real coordinate (or normal(0, initStd)). */
   initEntities(table: Float32Array, rows: number, rng: Rng): void {
     checkTable(table, rows, this.entityWidth, 'complex.initEntities');
-    this.fill(table, rows * this.entityWidth, rng);
+    fillBilinearInit(table, rows * this.entityWidth, this.dim, this.initStd, rng);
   }
 
   /** Relation rows: uniform(-6/sqrt(d), 6/sqrt(d)) per real coordinate (or normal(0, initStd)). */
   initRelations(table: Float32Array, rows: number, rng: Rng): void {
     checkTable(table, rows, this.relationWidth, 'complex.initRelations');
-    this.fill(table, rows * this.relationWidth, rng);
-  }
-
-  private fill(table: Float32Array, n: number, rng: Rng): void {
-    if (this.initStd !== undefined) fillNormal(table, n, this.initStd, rng);
-    else fillUniform(table, n, 6 / Math.sqrt(this.dim), rng);
+    fillBilinearInit(table, rows * this.relationWidth, this.dim, this.initStd, rng);
   }
 }
 

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../../src/rng';
 import type { RankForm, Scorer, ScorerOptions, TripleKernel } from '../../src/scorer';
-import { checkOptions, checkTable, fillNormal, fillUniform } from './common';
+import { checkOptions, checkTable, fillBilinearInit } from './common';
 
 /**
  * DistMult: score(h, r, t) = sum_k h_k * r_k * t_k (a diagonal bilinear form h^T diag(r) t).
@@ -59,18 +59,13 @@ export class DistMult implements Scorer {
   /** Entity rows: uniform(-6/sqrt(d), 6/sqrt(d)) (or normal(0, initStd)). */
   initEntities(table: Float32Array, rows: number, rng: Rng): void {
     checkTable(table, rows, this.entityWidth, 'distmult.initEntities');
-    this.fill(table, rows * this.entityWidth, rng);
+    fillBilinearInit(table, rows * this.entityWidth, this.dim, this.initStd, rng);
   }
 
   /** Relation rows: uniform(-6/sqrt(d), 6/sqrt(d)) (or normal(0, initStd)). */
   initRelations(table: Float32Array, rows: number, rng: Rng): void {
     checkTable(table, rows, this.relationWidth, 'distmult.initRelations');
-    this.fill(table, rows * this.relationWidth, rng);
-  }
-
-  private fill(table: Float32Array, n: number, rng: Rng): void {
-    if (this.initStd !== undefined) fillNormal(table, n, this.initStd, rng);
-    else fillUniform(table, n, 6 / Math.sqrt(this.dim), rng);
+    fillBilinearInit(table, rows * this.relationWidth, this.dim, this.initStd, rng);
   }
 }
 
