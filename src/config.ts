@@ -59,6 +59,43 @@ export interface TrainConfig {
   useKernel: boolean;
   /** Run directory (config, checkpoints, metrics, loss curve). */
   out: string;
+  /** Image features per entity (.npy, text vectors, .f32 + .json); '' = the dataset's default, 'none' = do not use. */
+  imageFeatures: string;
+  /** Text features per entity (same formats); '' = the dataset's default, 'none' = do not use. */
+  textFeatures: string;
+  /** Multimodal fusion weight of the image modality (OTKGE's alpha, Cao et al. 2022). */
+  imageWeight: number;
+  /** Multimodal fusion weight of the text modality (OTKGE's gamma). */
+  textWeight: number;
+  /** OTKGE: scale of the OT cost (v_k - s_j)^2 * scale. */
+  otScale: number;
+  /** OTKGE: entropic regularisation epsilon of Sinkhorn. */
+  otEpsilon: number;
+  /** OTKGE: Sinkhorn iterations. */
+  otIterations: number;
+  /** Weight of auxiliary reconstruction / alignment losses (TransAE, MMKRL). */
+  auxWeight: number;
+  /** Wrap the model with the IMML plug-in (imml/): L = gamma1 L_mdke + gamma2 L_beta + L_base. */
+  imml: boolean;
+  /** IMML gamma1: weight of L_mdke (paper searches 1e-1..1e-6). */
+  immlGamma1: number;
+  /** IMML gamma2: weight of L_beta (paper searches 1e1..1e4 on classification). */
+  immlGamma2: number;
+  /** IMML: lambda ~ Beta(alpha, beta) (paper: 0.1, 0.1). */
+  immlAlpha: number;
+  immlBeta: number;
+  /** IMML: N shifted partners i+1..i+N per sample (paper: 2). */
+  immlPartners: number;
+  /** IMML: NT-Xent temperature tau of L_mdke. */
+  immlTemperature: number;
+  /** IMML: output width D of the projection heads. */
+  immlProjectionDim: number;
+  /** IMML ablation switch: use L_mdke. */
+  immlMdke: boolean;
+  /** IMML ablation switch: use L_beta. */
+  immlBetaLoss: boolean;
+  /** IMML: fraction of the batch's anchors with an L_beta term per step (see imml/options.ts). */
+  immlBetaFraction: number;
 }
 
 /** Defaults for every key (the LibKGE way: each option has a default next to it). */
@@ -92,6 +129,25 @@ export const DEFAULT_CONFIG: TrainConfig = {
   backend: 'auto',
   useKernel: true,
   out: 'runs/latest',
+  imageFeatures: '',
+  textFeatures: '',
+  imageWeight: 0.1,
+  textWeight: 0.8,
+  otScale: 100,
+  otEpsilon: 0.1,
+  otIterations: 50,
+  auxWeight: 1,
+  imml: false,
+  immlGamma1: 1e-3,
+  immlGamma2: 1,
+  immlAlpha: 0.1,
+  immlBeta: 0.1,
+  immlPartners: 2,
+  immlTemperature: 0.5,
+  immlProjectionDim: 128,
+  immlMdke: true,
+  immlBetaLoss: true,
+  immlBetaFraction: 0.5,
 };
 
 /** Keys of TrainConfig, in declaration order of the defaults. */

@@ -1,4 +1,5 @@
 import * as os from 'node:os';
+import * as tf from '@tensorflow/tfjs';
 import * as path from 'node:path';
 import type { TrainConfig } from './config';
 import { writeJsonAtomic } from './atomic';
@@ -15,6 +16,12 @@ import type { LinkPredictionMetrics } from '../eval/metrics';
 import type { FilterIndex } from './filter';
 import type { Scorer } from './scorer';
 import type { KgDataset } from './kg';
+import type { ModalityFeatures } from './modality';
+import type { MultimodalKgModel } from './multimodal';
+import { Rng } from './rng';
+import { loadDatasetModalities } from '../kg-data/features';
+import { createMultimodalModel, isMultimodalModel } from '../baselines/kg/multimodal_registry';
+import { ImmlPlugin, immlOptionsFrom } from '../imml/plugin';
 
 /** Merge defaults < model/dataset preset < file < flags into a validated config. */
 export function resolveConfig(file: Partial<TrainConfig>, flags: Partial<TrainConfig>): TrainConfig {
@@ -33,6 +40,43 @@ export function scorerFor(config: TrainConfig): Scorer {
   });
 }
 
+/** The multimodal model (and IMML plug-in) a config describes, over loaded modality features. */
+export function multimodalFor(config: TrainConfig, modalities: readonly ModalityFeatures[]): { model: MultimodalKgModel; imml?: ImmlPlugin } {
+  const rng = new Rng(config.seed).derive('multimodal-params');
+  const model = createMultimodalModel(config.model, {
+    dim: config.dim, norm: config.norm, margin: config.margin, modalities,
+    imageWeight: config.imageWeight, textWeight: config.textWeight,
+    otScale: config.otScale, otEpsilon: config.otEpsilon, otIterations: config.otIterations,
+    auxWeight: config.auxWeight, rng,
+  });
+  if (!config.imml) return { model };
+  // Predominant modality: the structural representation; auxiliary: each loaded modality.
+  const imml = new ImmlPlugin(representationWidths(model), immlOptionsFrom(config), model.params, new Rng(config.seed).derive('imml'));
+  return { model, imml };
+}
+
+/** Widths of a model's per-modality representations h^m (probed with one zero entity). */
+export function representationWidths(model: MultimodalKgModel): number[] {
+  const p = model.params.tensors();
+  try {
+    return tf.tidy(() => model.encode(tf.zeros([1, model.structuralWidth]), model.modalities.map((m) => tf.zeros([1, m.dim])), p).map((h) => h.shape[1]));
+  } finally {
+    tf.dispose(Object.values(p));
+  }
+}
+
+/** Load the modalities a config asks for (multimodal models only; structural models use none). */
+export async function modalitiesFor(config: TrainConfig, dataset: LoadedDataset, log: (m: string) => void): Promise<ModalityFeatures[]> {
+  if (!isMultimodalModel(config.model)) {
+    if (config.imageFeatures || config.textFeatures) log(`note: ${config.model} is a structural model; --image-features/--text-features are ignored`);
+    if (config.imml) throw new Error(`config: IMML needs a multimodal model (per-modality representations); '${config.model}' is structural`);
+    return [];
+  }
+  return loadDatasetModalities(dataset.descriptor, config, dataset.entities, { log });
+}
+
+type LoadedDataset = Awaited<ReturnType<typeof loadKgDataset>>;
+
 /** Filtered link-prediction evaluation with the config's chunking and workers. */
 export function evaluator(config: TrainConfig, dataset: KgDataset, onProgress?: (done: number, total: number) => void) {
   return (scorer: Scorer, entities: Float32Array, relations: Float32Array, triples: Int32Array, filter: FilterIndex | undefined): Promise<LinkPredictionMetrics> =>
@@ -50,8 +94,10 @@ export function evaluator(config: TrainConfig, dataset: KgDataset, onProgress?: 
 export interface RunMetrics {
   dataset: string;
   model: string;
-  /** Modalities the run used (this core trains the structural modality only). */
+  /** Modalities the run used: 'structure' plus each auxiliary modality with its source file. */
   modalities: string[];
+  /** Whether the IMML plug-in was on. */
+  imml: boolean;
   backend: string;
   seed: number;
   bestEpoch: number;
@@ -72,12 +118,15 @@ export async function runTraining(config: TrainConfig, opts: { resume?: boolean;
   const dataset = await loadKgDataset(config.dataset, { columns: (config.columns || undefined) as never });
   log(`dataset ${dataset.name}: ${dataset.entities.length} entities, ${dataset.relations.length} relations, ` +
     `${dataset.train.length / 3}/${dataset.valid.length / 3}/${dataset.test.length / 3} train/valid/test triples`);
-  log(`model ${config.model} dim ${config.dim}, ${config.training}, loss ${config.loss}, ${config.optimizer} lr ${config.lr}, batch ${config.batchSize}, seed ${config.seed}; modalities: structure`);
+  const features = await modalitiesFor(config, dataset, log);
+  const modalities = ['structure', ...features.map((f) => `${f.modality} (${f.source})`)];
+  log(`model ${config.model}${config.imml ? ' + IMML' : ''} dim ${config.dim}, ${config.training}, loss ${config.loss}, ${config.optimizer} lr ${config.lr}, batch ${config.batchSize}, seed ${config.seed}; modalities: ${modalities.join(', ')}`);
   if (!opts.resume) writeJsonAtomic(path.join(config.out, 'config.json'), config);
   const evaluate = evaluator(config, dataset);
   const trained: TrainedModel = await trainModel(config, {
     dataset,
     createScorer: scorerFor,
+    createMultimodal: features.length > 0 ? (c) => multimodalFor(c, features) : undefined,
     evaluate,
     headProbabilities: () => bernoulliHeadProbabilities(relationStats(buildTrainGraph(dataset), dataset.relations.length)),
     log,
@@ -86,7 +135,7 @@ export async function runTraining(config: TrainConfig, opts: { resume?: boolean;
   const valid = trained.bestValid as LinkPredictionMetrics;
   const test = await evaluate(trained.scorer, trained.entities, trained.relations, dataset.test, trained.filter);
   const metrics: RunMetrics = {
-    dataset: dataset.name, model: config.model, modalities: ['structure'], backend, seed: config.seed,
+    dataset: dataset.name, model: config.model, modalities, imml: config.imml, backend, seed: config.seed,
     bestEpoch: trained.bestEpoch, epochsRun: trained.epochsRun, trainSeconds: trained.trainSeconds,
     triplesPerSecond: trained.triplesPerSecond, evalSeconds: { valid: valid.seconds, test: test.seconds },
     peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024), machine: machineDescription(),

@@ -11,11 +11,15 @@ import { NegativeSampler } from '../sampling';
 import { writeJsonAtomic, readJson } from '../atomic';
 import { writeBundle, readBundle, type ArrayBundle } from '../tensor_file';
 import { Progress } from '../progress';
-import { createTables, isComplexLayout, type KgTables } from './model';
+import { createTables, isComplexLayout, sharedFloat32, type KgTables } from './model';
 import { NegativeSamplingStep } from './negative_sampling';
 import { OneVsAllStep, type QueryBatch } from './one_vs_all';
 import { reciprocalView, reciprocalRelationTable } from './reciprocal';
 import { writeLossCurve, type EpochRecord } from './loss_curve';
+import type { MultimodalKgModel } from '../multimodal';
+import type { ImmlPlugin } from '../../imml/plugin';
+import { DenseOptimizer } from '../params';
+import { MultimodalNegativeSamplingStep, MultimodalOneVsAllStep, representAll } from './multimodal_step';
 
 /** Everything the trainer needs from the outside world (wired by the CLI). */
 export interface TrainerDeps {
@@ -28,6 +32,8 @@ export interface TrainerDeps {
   log: (msg: string) => void;
   /** Show progress bars / lines. */
   progress?: boolean;
+  /** For multimodal models: the model (and the IMML plug-in when on), else undefined. */
+  createMultimodal?: (cfg: TrainConfig) => { model: MultimodalKgModel; imml?: ImmlPlugin } | undefined;
 }
 
 /** Minimal shape of the evaluator's result used by the trainer. */
@@ -70,27 +76,41 @@ export async function trainModel(config: TrainConfig, deps: TrainerDeps, resume 
   const oneVsAll = config.training !== 'negative-sampling';
   const reciprocal = oneVsAll && config.reciprocal;
   const relationRows = reciprocal ? 2 * nR : nR;
-  const scorer = deps.createScorer(config);
+  const mm = deps.createMultimodal?.(config);
+  const scorer = mm ? mm.model.scorer : deps.createScorer(config);
+  const structuralWidth = mm ? mm.model.structuralWidth : scorer.entityWidth;
 
   const rng = new Rng(config.seed);
-  const tables = createTables(scorer, nE, relationRows, rng.derive('init'), config.initStd);
+  const tables = mm ? createMultimodalTables(mm.model, nE, relationRows, rng.derive('init')) : createTables(scorer, nE, relationRows, rng.derive('init'), config.initStd);
   const shuffleRng = rng.derive('shuffle');
   const samplerRng = rng.derive('sampler');
-  const optE = createOptimizer(config.optimizer, nE, scorer.entityWidth, { lr: config.lr });
+  const optE = createOptimizer(config.optimizer, nE, structuralWidth, { lr: config.lr });
   const optR = createOptimizer(config.optimizer, relationRows, scorer.relationWidth, { lr: config.lr });
-  const complexEntities = isComplexLayout(scorer.entityWidth, config.dim);
+  const paramOpt = mm ? new DenseOptimizer(mm.model.params, config.optimizer, config.lr) : undefined;
+  const complexEntities = isComplexLayout(structuralWidth, config.dim);
   const complexRelations = isComplexLayout(scorer.relationWidth, config.dim);
+  const n3Weight = config.regularizer === 'n3' ? config.regWeight : 0;
+  if (mm && config.regularizer === 'l2') throw new Error(`config: multimodal models support regularizer 'n3' or 'none', got 'l2'`);
+  if (mm && config.training === 'kvsall') throw new Error(`config: multimodal models train with 'negative-sampling' or '1vsall', got 'kvsall'`);
 
   const train = reciprocal ? withReciprocals(dataset.train, nR) : dataset.train;
   let runBatch: (order: Int32Array, from: number, to: number) => number;
   let units: number; // items shuffled per epoch: triples, or KvsAll queries
+  let disposeStep = (): void => {};
   if (!oneVsAll) {
     const sampler = new NegativeSampler(nE, config.negatives, config.sampler, config.sampler === 'bernoulli' ? deps.headProbabilities() : undefined, samplerRng);
-    const step = new NegativeSamplingStep({
-      scorer, tables, loss: createLoss(config.loss, { margin: config.margin, gamma: config.margin, adversarialTemperature: config.adversarialTemperature, labelSmoothing: config.labelSmoothing }),
-      sampler, negatives: config.negatives, entityOptimizer: optE, relationOptimizer: optR,
-      regularizer: config.regularizer, regWeight: config.regWeight, complexEntities, complexRelations, useKernel: config.useKernel,
-    });
+    const loss = createLoss(config.loss, { margin: config.margin, gamma: config.margin, adversarialTemperature: config.adversarialTemperature, labelSmoothing: config.labelSmoothing });
+    const step = mm
+      ? new MultimodalNegativeSamplingStep({
+        model: mm.model, tables, imml: mm.imml, entityOptimizer: optE, relationOptimizer: optR, paramOptimizer: paramOpt!,
+        n3Weight, auxWeight: config.auxWeight, loss, sampler, negatives: config.negatives, rng: samplerRng, complexRows: isComplexLayout(scorer.entityWidth, config.dim),
+      })
+      : new NegativeSamplingStep({
+        scorer, tables, loss,
+        sampler, negatives: config.negatives, entityOptimizer: optE, relationOptimizer: optR,
+        regularizer: config.regularizer, regWeight: config.regWeight, complexEntities, complexRelations, useKernel: config.useKernel,
+      });
+    if (step instanceof MultimodalNegativeSamplingStep) disposeStep = () => step.dispose();
     const batch = new Int32Array(3 * config.batchSize);
     units = train.length / 3;
     runBatch = (order, from, to) => {
@@ -101,11 +121,17 @@ export async function trainModel(config: TrainConfig, deps: TrainerDeps, resume 
   } else {
     const queries = buildQueries(train, config.training === 'kvsall', reciprocal);
     const trainAnswers = config.training === 'kvsall' ? new FilterIndex(nE, relationRows, [train]) : undefined;
-    const step = new OneVsAllStep({
-      scorer, tables, mode: config.training as '1vsall' | 'kvsall', loss: config.loss as 'ce' | 'bce', labelSmoothing: config.labelSmoothing,
-      trainAnswers, entityOptimizer: optE, relationOptimizer: optR, regularizer: config.regularizer, regWeight: config.regWeight,
-      complexEntities, complexRelations,
-    });
+    const step = mm
+      ? new MultimodalOneVsAllStep({
+        model: mm.model, tables, imml: mm.imml, entityOptimizer: optE, relationOptimizer: optR, paramOptimizer: paramOpt!,
+        n3Weight, auxWeight: config.auxWeight, complexRows: isComplexLayout(scorer.entityWidth, config.dim),
+      })
+      : new OneVsAllStep({
+        scorer, tables, mode: config.training as '1vsall' | 'kvsall', loss: config.loss as 'ce' | 'bce', labelSmoothing: config.labelSmoothing,
+        trainAnswers, entityOptimizer: optE, relationOptimizer: optR, regularizer: config.regularizer, regWeight: config.regWeight,
+        complexEntities, complexRelations,
+      });
+    if (step instanceof MultimodalOneVsAllStep) disposeStep = () => step.dispose();
     units = queries.count;
     const qb: QueryBatch = { anchors: new Int32Array(config.batchSize), relations: new Int32Array(config.batchSize), answers: new Int32Array(config.batchSize), tailSide: new Uint8Array(config.batchSize), count: 0 };
     runBatch = (order, from, to) => {
@@ -120,6 +146,9 @@ export async function trainModel(config: TrainConfig, deps: TrainerDeps, resume 
       return step.run(qb);
     };
   }
+  const extras: ModelExtras | undefined = mm ? { model: mm.model, paramOpt: paramOpt! } : undefined;
+  /** The entity table ranking uses: the tables themselves, or every entity's fused representation. */
+  const rankingEntities = (): Float32Array => (mm ? representAll(mm.model, tables.entities, nE, mm.imml) : tables.entities);
 
   const evalScorer = reciprocal ? reciprocalView(scorer) : scorer;
   const evalRelations = (): Float32Array => (reciprocal ? reciprocalRelationTable(tables.relations, nR, scorer.relationWidth) : tables.relations);
@@ -128,7 +157,7 @@ export async function trainModel(config: TrainConfig, deps: TrainerDeps, resume 
   let state: TrainState = { epoch: 0, bestEpoch: -1, bestValidMrr: -Infinity, badValidations: 0, history: [], trainSeconds: 0, trainedTriples: 0 };
   fs.mkdirSync(out, { recursive: true });
   if (resume) {
-    state = restoreCheckpoint(out, tables, optE, optR, [shuffleRng, samplerRng]);
+    state = restoreCheckpoint(out, tables, optE, optR, [shuffleRng, samplerRng], extras);
     log(`resumed from ${path.join(out, STATE)} after epoch ${state.epoch}`);
   }
 
@@ -136,6 +165,7 @@ export async function trainModel(config: TrainConfig, deps: TrainerDeps, resume 
   const stopEarly = (): boolean => config.patience > 0 && state.badValidations >= config.patience;
   while (state.epoch < config.epochs && !stopEarly()) {
     const epoch = state.epoch + 1;
+    mm?.model.refresh?.(tables.entities, nE, rng.derive(`refresh-${epoch}`));
     for (let i = 0; i < units; i++) order[i] = i;
     shuffleRng.shuffle(order);
     const progress = new Progress(`epoch ${epoch}/${config.epochs}`, units, deps.progress ?? true);
@@ -163,14 +193,14 @@ export async function trainModel(config: TrainConfig, deps: TrainerDeps, resume 
     state.trainedTriples += units;
     const record: EpochRecord = { epoch, loss: lossSum / batches, seconds, triplesPerSecond: units / seconds, validMrr: null };
     if (config.evalEvery > 0 && epoch % config.evalEvery === 0 && epoch < config.epochs) {
-      const metrics = await deps.evaluate(evalScorer, tables.entities, evalRelations(), dataset.valid, filter);
+      const metrics = await deps.evaluate(evalScorer, rankingEntities(), evalRelations(), dataset.valid, filter);
       record.validMrr = metrics.both.mrr;
       if (metrics.both.mrr > state.bestValidMrr) {
         state.bestValidMrr = metrics.both.mrr;
         state.bestValid = metrics;
         state.bestEpoch = epoch;
         state.badValidations = 0;
-        writeBundle(path.join(out, BEST), { entities: tables.entities, relations: tables.relations });
+        writeBundle(path.join(out, BEST), modelBundle(tables, extras));
       } else {
         state.badValidations++;
       }
@@ -181,24 +211,23 @@ export async function trainModel(config: TrainConfig, deps: TrainerDeps, resume 
       `epoch ${epoch}: loss ${record.loss.toFixed(5)}, ${Math.round(record.triplesPerSecond)} ${oneVsAll ? 'queries' : 'triples'}/s, ${seconds.toFixed(1)} s` +
         (record.validMrr !== null ? `, valid filtered MRR ${record.validMrr.toFixed(4)}${state.bestEpoch === epoch ? ' (best)' : ''}` : ''),
     );
-    saveCheckpoint(out, tables, optE, optR, [shuffleRng, samplerRng], state);
+    saveCheckpoint(out, tables, optE, optR, [shuffleRng, samplerRng], state, extras);
     await writeLossCurve(path.join(out, 'loss.csv'), state.history);
   }
   if (stopEarly()) log(`early stopping after epoch ${state.epoch}: no better valid MRR for ${config.patience} validations`);
 
   // The final epoch's model competes with the best validated one.
-  const finalValid = await deps.evaluate(evalScorer, tables.entities, evalRelations(), dataset.valid, filter);
+  disposeStep();
+  const finalValid = await deps.evaluate(evalScorer, rankingEntities(), evalRelations(), dataset.valid, filter);
   if (finalValid.both.mrr > state.bestValidMrr || state.bestEpoch < 0) {
     state.bestValidMrr = finalValid.both.mrr;
     state.bestValid = finalValid;
     state.bestEpoch = state.epoch;
-    writeBundle(path.join(out, BEST), { entities: tables.entities, relations: tables.relations });
+    writeBundle(path.join(out, BEST), modelBundle(tables, extras));
   }
-  const best = readBundle(path.join(out, BEST));
-  tables.entities.set(best.entities as Float32Array);
-  tables.relations.set(best.relations as Float32Array);
+  loadModelBundle(readBundle(path.join(out, BEST)), tables, extras, path.join(out, BEST));
   return {
-    scorer: evalScorer, entities: tables.entities, relations: evalRelations(), filter, bestEpoch: state.bestEpoch, epochsRun: state.epoch,
+    scorer: evalScorer, entities: rankingEntities(), relations: evalRelations(), filter, bestEpoch: state.bestEpoch, epochsRun: state.epoch,
     bestValid: state.bestValid!,
     trainSeconds: state.trainSeconds, triplesPerSecond: state.trainedTriples / Math.max(state.trainSeconds, 1e-9), history: state.history,
   };
@@ -266,27 +295,57 @@ function optimizerArrays(prefix: string, opt: SparseOptimizer, bundle: ArrayBund
   }
 }
 
-function saveCheckpoint(out: string, tables: KgTables, optE: SparseOptimizer, optR: SparseOptimizer, rngs: Rng[], state: TrainState): void {
+/** The dense parameters, buffers and their optimiser of a multimodal model (checkpointed with the tables). */
+interface ModelExtras {
+  model: MultimodalKgModel;
+  paramOpt: DenseOptimizer;
+}
+
+/** Tables plus (for multimodal models) dense parameters and buffers: what model-best.bin holds. */
+function modelBundle(tables: KgTables, extras?: ModelExtras): ArrayBundle {
   const bundle: ArrayBundle = { entities: tables.entities, relations: tables.relations };
+  if (extras) {
+    extras.model.params.toBundle('params', bundle);
+    for (const [k, v] of Object.entries(extras.model.buffers ?? {})) bundle[`buffers.${k}`] = v;
+  }
+  return bundle;
+}
+
+/** Inverse of modelBundle (in place). */
+export function loadModelBundle(bundle: ArrayBundle, tables: KgTables, extras: ModelExtras | { model: MultimodalKgModel } | undefined, source: string): void {
+  if (bundle.entities.length !== tables.entities.length || bundle.relations.length !== tables.relations.length) {
+    throw new Error(`${source}: saved tables do not match the configured model (dim or dataset changed?)`);
+  }
+  tables.entities.set(bundle.entities as Float32Array);
+  tables.relations.set(bundle.relations as Float32Array);
+  if (!extras) return;
+  extras.model.params.fromBundle('params', bundle, source);
+  for (const [k, v] of Object.entries(extras.model.buffers ?? {})) {
+    const saved = bundle[`buffers.${k}`];
+    if (!saved || saved.length !== v.length) throw new Error(`${source}: buffer '${k}' missing or of the wrong size`);
+    v.set(saved as Float32Array);
+  }
+}
+
+function saveCheckpoint(out: string, tables: KgTables, optE: SparseOptimizer, optR: SparseOptimizer, rngs: Rng[], state: TrainState, extras?: ModelExtras): void {
+  const bundle: ArrayBundle = modelBundle(tables, extras);
   const scalars: Record<string, number> = {};
   optimizerArrays('optE', optE, bundle, scalars);
   optimizerArrays('optR', optR, bundle, scalars);
+  extras?.paramOpt.toBundle('optP', bundle, scalars);
   // The bundle is written first; the JSON that points to it is renamed into place last.
   const binName = `${CHECKPOINT}`;
   writeBundle(path.join(out, binName), bundle);
   writeJsonAtomic(path.join(out, STATE), { state, scalars, rngs: rngs.map((r) => r.getState()), bundle: binName });
 }
 
-function restoreCheckpoint(out: string, tables: KgTables, optE: SparseOptimizer, optR: SparseOptimizer, rngs: Rng[]): TrainState {
+function restoreCheckpoint(out: string, tables: KgTables, optE: SparseOptimizer, optR: SparseOptimizer, rngs: Rng[], extras?: ModelExtras): TrainState {
   const file = path.join(out, STATE);
   if (!fs.existsSync(file)) throw new Error(`${file}: no checkpoint to resume from`);
   const saved = readJson<{ state: TrainState; scalars: Record<string, number>; rngs: number[][]; bundle: string }>(file);
   const bundle = readBundle(path.join(out, saved.bundle));
-  if (bundle.entities.length !== tables.entities.length || bundle.relations.length !== tables.relations.length) {
-    throw new Error(`${file}: checkpoint tables do not match the configured model (dim or dataset changed?)`);
-  }
-  tables.entities.set(bundle.entities as Float32Array);
-  tables.relations.set(bundle.relations as Float32Array);
+  loadModelBundle(bundle, tables, extras, file);
+  extras?.paramOpt.fromBundle('optP', bundle, saved.scalars);
   for (const [prefix, opt] of [['optE', optE], ['optR', optR]] as const) {
     const s: Record<string, Float32Array | number> = {};
     for (const [k, v] of Object.entries(bundle)) if (k.startsWith(prefix + '.')) s[k.slice(prefix.length + 1)] = v as Float32Array;
@@ -295,4 +354,13 @@ function restoreCheckpoint(out: string, tables: KgTables, optE: SparseOptimizer,
   }
   saved.rngs.forEach((st, i) => rngs[i].setState(st));
   return saved.state;
+}
+
+/** Structural and relation tables of a multimodal model, initialised by the model. */
+function createMultimodalTables(model: MultimodalKgModel, numEntities: number, numRelationRows: number, rng: Rng): KgTables {
+  const entities = sharedFloat32(numEntities * model.structuralWidth);
+  const relations = sharedFloat32(numRelationRows * model.scorer.relationWidth);
+  model.initStructural(entities, numEntities, rng.derive('init-entities'));
+  model.initRelations(relations, numRelationRows, rng.derive('init-relations'));
+  return { entities, relations, numEntities, numRelationRows };
 }

@@ -1,0 +1,116 @@
+/**
+ * Shared tfjs building blocks of the classification baselines: linear layers (with the
+ * explicit-transpose gradient that keeps the wasm backend fast), cross-entropy, stop-gradient,
+ * digamma / log-gamma (the wasm and cpu backends have no kernels for them), Euclidean distances.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { glorotUniform, type ParamStore, type ParamTensors } from '../../src/params';
+import type { Rng } from '../../src/rng';
+import { matMulFast } from '../../src/tf_ops';
+import { softCrossEntropy } from '../../imml/losses';
+import type { FusionOutput, StepContext } from '../../src/classification/types';
+
+/** Register W [in, out] (Glorot uniform) and b [out] (zeros) under `name.W`, `name.b`. */
+export function addLinear(store: ParamStore, rng: Rng, name: string, fanIn: number, fanOut: number): void {
+  store.add(`${name}.W`, [fanIn, fanOut], glorotUniform(rng.derive(`${name}.W`), fanIn, fanOut));
+  store.add(`${name}.b`, [fanOut]);
+}
+
+/** x W + b for a layer registered by {@link addLinear}; x [B, in] -> [B, out]. */
+export function linear(x: tf.Tensor2D, p: ParamTensors, name: string): tf.Tensor2D {
+  return tf.add(matMulFast(x, p[`${name}.W`] as tf.Tensor2D), p[`${name}.b`]) as tf.Tensor2D;
+}
+
+/** Identity in the forward pass, zero gradient (torch's `.detach()`). */
+export const stopGradient: <T extends tf.Tensor>(x: T) => T = tf.customGrad(((x: tf.Tensor) => ({
+  value: tf.clone(x),
+  gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy),
+})) as never) as never;
+
+/** One-hot float targets [B, C]. */
+export function oneHot(labels: Int32Array, numClasses: number): tf.Tensor2D {
+  return tf.oneHot(tf.tensor1d(labels, 'int32'), numClasses).toFloat() as tf.Tensor2D;
+}
+
+/** Per-sample cross-entropy of logits [B, C] against hard labels: [B]. */
+export function crossEntropyPerSample(logits: tf.Tensor2D, labels: Int32Array): tf.Tensor1D {
+  const C = logits.shape[1];
+  return tf.neg(tf.sum(tf.mul(oneHot(labels, C), tf.logSoftmax(logits)), 1)) as tf.Tensor1D;
+}
+
+/** Mean cross-entropy (torch.nn.CrossEntropyLoss). */
+export function crossEntropy(logits: tf.Tensor2D, labels: Int32Array): tf.Scalar {
+  return tf.mean(crossEntropyPerSample(logits, labels)) as tf.Scalar;
+}
+
+/** Soft targets lambda onehot(yA) + (1 - lambda) onehot(yB) [rows, C]. */
+export function mixedTargets(yA: Int32Array, yB: Int32Array, lambda: Float32Array, numClasses: number): tf.Tensor2D {
+  const lam = tf.tensor2d(lambda, [lambda.length, 1]);
+  return tf.add(tf.mul(lam, oneHot(yA, numClasses)), tf.mul(tf.sub(1, lam), oneHot(yB, numClasses))) as tf.Tensor2D;
+}
+
+/** Default soft loss of a model whose `scores` are logits: soft cross-entropy (IMML's mixedCrossEntropy). */
+export function softLogitsLoss(out: FusionOutput, yA: Int32Array, yB: Int32Array, lambda: Float32Array, ctx: StepContext): tf.Scalar {
+  return softCrossEntropy(out.scores, mixedTargets(yA, yB, lambda, ctx.numClasses));
+}
+
+const SHIFT = 6;
+
+/**
+ * Digamma psi(x) for x > 0, elementwise and differentiable: the recurrence
+ * psi(x) = psi(x + 6) - sum_{k<6} 1/(x + k), then the asymptotic series at y = x + 6
+ * (ln y - 1/(2y) - 1/(12y^2) + 1/(120y^4) - 1/(252y^6)); absolute error < 1e-7 in float64.
+ */
+export function digamma(x: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => {
+    let shiftSum: tf.Tensor = tf.zerosLike(x);
+    for (let k = 0; k < SHIFT; k++) shiftSum = tf.add(shiftSum, tf.reciprocal(tf.add(x, k)));
+    const y = tf.add(x, SHIFT);
+    const inv = tf.reciprocal(y);
+    const inv2 = tf.square(inv);
+    // 1/(12 y^2) - 1/(120 y^4) + 1/(252 y^6) by Horner in inv2
+    const series = tf.mul(inv2, tf.sub(1 / 12, tf.mul(inv2, tf.sub(1 / 120, tf.mul(inv2, 1 / 252)))));
+    return tf.sub(tf.sub(tf.sub(tf.log(y), tf.mul(0.5, inv)), series), shiftSum);
+  });
+}
+
+/**
+ * ln Gamma(x) for x > 0, elementwise and differentiable: ln Gamma(x) = ln Gamma(x + 6) -
+ * sum_{k<6} ln(x + k) and Stirling's series at y = x + 6.
+ */
+export function lgamma(x: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => {
+    let shiftSum: tf.Tensor = tf.zerosLike(x);
+    for (let k = 0; k < SHIFT; k++) shiftSum = tf.add(shiftSum, tf.log(tf.add(x, k)));
+    const y = tf.add(x, SHIFT);
+    const inv = tf.reciprocal(y);
+    const inv2 = tf.square(inv);
+    const stirling = tf.add(
+      tf.add(tf.sub(tf.mul(tf.sub(y, 0.5), tf.log(y)), y), 0.5 * Math.log(2 * Math.PI)),
+      tf.mul(inv, tf.sub(1 / 12, tf.mul(inv2, tf.sub(1 / 360, tf.mul(inv2, 1 / 1260))))),
+    );
+    return tf.sub(stirling, shiftSum);
+  });
+}
+
+/** Host ln Gamma for constants (same formula, float64). */
+export function lgammaHost(x: number): number {
+  let s = 0;
+  for (let k = 0; k < SHIFT; k++) s += Math.log(x + k);
+  const y = x + SHIFT;
+  const inv = 1 / y;
+  const inv2 = inv * inv;
+  return (y - 0.5) * Math.log(y) - y + 0.5 * Math.log(2 * Math.PI) + inv * (1 / 12 - inv2 * (1 / 360 - inv2 / 1260)) - s;
+}
+
+/**
+ * Euclidean distances between the rows of x [B, D] and of c [K, D] (constants): [B, K], with
+ * eps inside the square root so that the gradient stays finite at distance 0.
+ */
+export function euclideanDistances(x: tf.Tensor2D, c: tf.Tensor2D, eps = 1e-8): tf.Tensor2D {
+  const x2 = tf.sum(tf.square(x), 1, true); // [B, 1]
+  const c2 = tf.reshape(tf.sum(tf.square(c), 1), [1, -1]); // [1, K]
+  const xc = matMulFast(x, tf.transpose(c) as tf.Tensor2D); // [B, K]
+  const d2 = tf.relu(tf.sub(tf.add(x2, c2), tf.mul(2, xc)));
+  return tf.sqrt(tf.add(d2, eps)) as tf.Tensor2D;
+}

@@ -1,0 +1,50 @@
+import * as tf from '@tensorflow/tfjs';
+import type { ParamStore, ParamTensors } from '../../src/params';
+import type { Rng } from '../../src/rng';
+import type { ClsModel, ClsPlugin, FusionOutput, PluginFeatures, StepContext } from '../../src/classification/types';
+import { ImmlPlugin, type ImmlOptions } from '../../imml/plugin';
+
+/**
+ * IMML (Interventional Imbalanced Multi-Modal Representation Learning, the paper in
+ * ../shared/seed; Section IV, Algorithm 1) on any classification model, through the shared
+ * plug-in `imml/plugin.ts` (the only implementation of N_DK, P^m, L_mdke and L_beta):
+ * - the weighted features h^m * w^m replace h^m in the model's forward pass (`weigh`);
+ * - gamma1 L_mdke + gamma2 L_beta is added to the model's loss, where L_beta runs the model's
+ *   own fusion and target mapping (`model.fuse`) on the mixed features of the plug-in and its
+ *   soft-target downstream loss (`model.softLoss`: soft cross-entropy for logits models,
+ *   TMC's evidential loss for TMC) with targets lambda y_i + (1 - lambda) y_{i'}.
+ * Nothing here depends on the model.
+ */
+export class ImmlClsPlugin implements ClsPlugin {
+  readonly name = 'imml';
+  readonly label = 'IMML';
+  readonly imml: ImmlPlugin;
+  private sums = { mdke: 0, beta: 0, steps: 0 };
+
+  constructor(dims: readonly number[], options: ImmlOptions, store: ParamStore, rng: Rng) {
+    this.imml = new ImmlPlugin(dims, options, store, rng.derive('imml'));
+  }
+
+  weigh(hs: tf.Tensor2D[], p: ParamTensors): tf.Tensor2D[] {
+    return this.imml.weigh(hs, p);
+  }
+
+  loss(f: PluginFeatures, _out: FusionOutput, model: ClsModel, p: ParamTensors, ctx: StepContext): tf.Scalar {
+    if (!ctx.training) return tf.scalar(0);
+    const draw = this.imml.drawBeta(ctx.rows.length);
+    const l = this.imml.losses(f.fused, p, draw, (mix) => {
+      const yA = Int32Array.from(mix.anchors, (i) => ctx.labels[i]);
+      const yB = Int32Array.from(mix.partners, (i) => ctx.labels[i]);
+      return model.softLoss(model.fuse(mix.features, p, ctx), yA, yB, mix.lambda, ctx);
+    });
+    this.sums.mdke += (l.mdke.dataSync() as Float32Array)[0];
+    this.sums.beta += (l.beta.dataSync() as Float32Array)[0];
+    this.sums.steps++;
+    return l.total;
+  }
+
+  report(): Record<string, number | string> {
+    const n = Math.max(1, this.sums.steps);
+    return { immlMeanMdke: this.sums.mdke / n, immlMeanBeta: this.sums.beta / n };
+  }
+}

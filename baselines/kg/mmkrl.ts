@@ -1,0 +1,67 @@
+import * as tf from '@tensorflow/tfjs';
+import type { MultimodalOptions } from '../../src/multimodal';
+import type { ParamTensors } from '../../src/params';
+import { ProjectedTranslationModel, anyPresent, checkFuseInputs, maskedSum, type TranslationSumSpec } from './ikrl';
+
+/** MMKRL's energy: the mean of E(s,s), E(s,m), E(m,s), E(m,m) (tail layout [s, m, s, m] scaled by 1/4). */
+export const MMKRL_SPEC: TranslationSumSpec = {
+  basis: ['s', 'm'],
+  terms: [['s', 's'], ['s', 'm'], ['m', 's'], ['m', 'm']],
+  weight: 1 / 4,
+};
+
+/**
+ * MMKRL: score(h, r, t) = -(1/4)(||h_s+r-t_s||_1 + ||h_s+r-t_m||_1 + ||h_m+r-t_s||_1 + ||h_m+r-t_m||_1),
+ * with the multimodal knowledge e_m = W [v_e; l_e]; auxiliary loss
+ * auxWeight * mean over present entities and coordinates of (e_s - e_m)^2.
+ *
+ * Reference: Lu et al., "MMKRL: A robust embedding approach for multi-modal knowledge graph
+ * representation learning", Applied Intelligence 52 (2022), doi:10.1007/s10489-021-02693-9.
+ *
+ * Ranking representation (width 4d): rep(e) = (1/4)[e_s, e_m, e_s, e_m]; tail query
+ * (1/4)[h_s+r, h_s+r, h_m+r, h_m+r]; head query (1/4)[t_s-r, t_s-r, t_m-r, t_m-r];
+ * score = -||q - rep(e)||_1 exactly (L1 is homogeneous: (1/4)|x| = |x/4|; rankForm 'l1').
+ *
+ * Interpretations:
+ * - "Knowledge reconstruction" = the four translation terms between structural and multimodal
+ *   embeddings, averaged (the paper sums plausibility functions; the mean only rescales, the
+ *   margin of the loss then means a quarter as much).
+ * - e_m is a linear projection (no bias) of the concatenation of whichever auxiliary features exist,
+ *   blocks `mmkrl.W.<m>` [D_m, d] (W [v; l] = v W_v + l W_l); encode returns h^m = x_m W_m, fuse sums
+ *   them. Init: Glorot uniform.
+ * - "Knowledge alignment" = the MSE between e_s and e_m (the paper's norm constraints that pull the
+ *   two spaces together), averaged over the entities of the batch that have at least one auxiliary
+ *   modality and over the d coordinates; `auxiliaryLoss` already includes the factor auxWeight.
+ * - The paper's adversarial training is not part of this model (a training-loop concern; not done).
+ * - Missing modality: its block contributes zero; an entity with no auxiliary modality falls back to
+ *   e_m = e_s and is left out of the alignment loss.
+ * - Norm: L1; norm 2 is rejected. Structural and relation rows: TransE init.
+ */
+export class MMKRL extends ProjectedTranslationModel {
+  /** Weight of the alignment loss (options.auxWeight). */
+  readonly auxWeight: number;
+
+  constructor(o: MultimodalOptions) {
+    super('mmkrl', o, MMKRL_SPEC);
+    this.auxWeight = o.auxWeight;
+  }
+
+  /**
+   * auxWeight * sum_i present_i ||s_i - m_i||^2 / max(1, d * sum_i present_i), m_i = sum_m mask_im h^m_i
+   * (before the fallback; entities without any modality are excluded). hs [s, h^1..h^M] -> scalar.
+   */
+  auxiliaryLoss(hs: tf.Tensor2D[], masks: tf.Tensor2D[], _p: ParamTensors): tf.Scalar {
+    checkFuseInputs(this.name, hs, masks, this.modalities.length);
+    return tf.tidy(() => {
+      const present = anyPresent(masks);
+      const sq = tf.sum(tf.mul(present, tf.square(tf.sub(hs[0], maskedSum(hs.slice(1), masks)))));
+      const count = tf.maximum(tf.mul(tf.sum(present), this.dim), 1);
+      return tf.mul(this.auxWeight, tf.div(sq, count)) as tf.Scalar;
+    });
+  }
+}
+
+/** Registry factory of {@link MMKRL}. */
+export function createMmkrl(o: MultimodalOptions): MMKRL {
+  return new MMKRL(o);
+}

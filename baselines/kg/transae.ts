@@ -1,0 +1,126 @@
+import * as tf from '@tensorflow/tfjs';
+import type { Rng } from '../../src/rng';
+import type { ModalityFeatures } from '../../src/modality';
+import type { MultimodalKgModel, MultimodalOptions } from '../../src/multimodal';
+import { ParamStore, glorotUniform, type ParamTensors } from '../../src/params';
+import { checkTable } from './common';
+import {
+  TranslationSumScorer, anyPresent, checkFeatures, checkFuseInputs, checkMultimodalOptions, initTransE, maskedSum,
+  type TranslationSumSpec,
+} from './ikrl';
+
+/** TransAE's energy: TransE on the entity embedding e = s + code (layout [e]). */
+export const TRANSAE_SPEC: TranslationSumSpec = { basis: ['e'], terms: [['e', 'e']], weight: 1 };
+
+/**
+ * TransAE: score(h, r, t) = -||e_h + r - e_t||_1 with e = s + c, c = sigmoid(sum_m x_m W_m + b) the
+ * hidden code of an autoencoder over the concatenated auxiliary features x = [v; l]; auxiliary loss
+ * auxWeight * reconstruction MSE of x from c (decoder x^_m = c U_m + u_m).
+ *
+ * Reference: Zikang Wang, Linjing Li, Qiudan Li, Daniel Zeng, "Multimodal Data Enhanced Representation
+ * Learning for Knowledge Graphs", IJCNN 2019 (TransAE: a multimodal autoencoder whose hidden layer is
+ * the entity representation of a TransE model; loss = TransE margin loss + reconstruction loss).
+ *
+ * Ranking representation (width d): rep(e) = e; tail query e_h + r, head query e_t - r;
+ * score = -||q - rep(e)||_1 exactly (rankForm 'l1').
+ *
+ * Interpretations (the paper's text was not available to us; these are our choices):
+ * - Autoencoder: one encoder layer, dense + sigmoid, to the code width d (= the embedding width), over
+ *   the concatenation of whichever auxiliary features exist; encoder weights stored per modality as
+ *   `transae.enc.W.<m>` [D_m, d] (W [v; l] = v W_v + l W_l) plus `transae.enc.b` [d]; one linear
+ *   decoder layer back to the features, `transae.dec.W.<m>` [d, D_m], `transae.dec.b.<m>` [D_m] (linear
+ *   because feature values are not confined to (0, 1)). Weights Glorot uniform, biases zero.
+ * - Entity embedding e = s + c: the code is added to the structural row, so the structural modality stays
+ *   the predominant one and entities without features keep an embedding (a paper-pure TransAE would
+ *   use e = c alone).
+ * - encode returns the raw features, h^m = x_m (the autoencoder is joint, so there is no per-modality
+ *   encoder output; IMML weights the inputs), and `fuse` runs the encoder; `auxiliaryLoss` reconstructs
+ *   the h^m it is given.
+ * - Missing modality: its input block is zero (multiplied by the mask); an entity with no auxiliary
+ *   modality at all falls back to e = s (its code is dropped). Reconstruction MSE: mean over the present
+ *   (entity, modality) blocks' coordinates only; `auxiliaryLoss` already includes the factor auxWeight.
+ * - Norm: L1; norm 2 is rejected. Structural and relation rows: TransE init (uniform(-6/sqrt(d),
+ *   6/sqrt(d)), unit L2 norm).
+ */
+export class TransAE implements MultimodalKgModel {
+  readonly name = 'transae';
+  readonly scorer: TranslationSumScorer;
+  readonly structuralWidth: number;
+  readonly params = new ParamStore();
+  readonly modalities: readonly ModalityFeatures[];
+  readonly dim: number;
+  /** Weight of the reconstruction loss (options.auxWeight). */
+  readonly auxWeight: number;
+
+  constructor(o: MultimodalOptions) {
+    this.dim = checkMultimodalOptions(this.name, o);
+    this.modalities = [...o.modalities];
+    this.structuralWidth = this.dim;
+    this.auxWeight = o.auxWeight;
+    this.scorer = new TranslationSumScorer(this.name, this.dim, TRANSAE_SPEC);
+    const d = this.dim;
+    const total = this.modalities.reduce((a, f) => a + f.dim, 0);
+    const rng = o.rng.derive('transae-autoencoder');
+    this.modalities.forEach((f, m) => this.params.add(`transae.enc.W.${m}`, [f.dim, d], glorotUniform(rng.derive(`enc.W.${m}`), total, d)));
+    this.params.add('transae.enc.b', [d]);
+    this.modalities.forEach((f, m) => {
+      this.params.add(`transae.dec.W.${m}`, [d, f.dim], glorotUniform(rng.derive(`dec.W.${m}`), d, total));
+      this.params.add(`transae.dec.b.${m}`, [f.dim]);
+    });
+  }
+
+  /** [s, x_1, ..., x_M]: the structural rows and the raw features, returned as they are. */
+  encode(structural: tf.Tensor2D, features: tf.Tensor2D[], _p: ParamTensors): tf.Tensor2D[] {
+    checkFeatures(this.name, this.modalities, structural, features);
+    return [structural, ...features];
+  }
+
+  /** The hidden code c = sigmoid(sum_m (mask_m x_m) W_m + b). hs [s, x_1..x_M] -> [k, d]. */
+  code(hs: tf.Tensor2D[], masks: tf.Tensor2D[], p: ParamTensors): tf.Tensor2D {
+    checkFuseInputs(this.name, hs, masks, this.modalities.length);
+    return tf.tidy(() => {
+      const pre = maskedSum(hs.slice(1).map((x, m) => tf.matMul(x, p[`transae.enc.W.${m}`] as tf.Tensor2D)), masks);
+      return tf.sigmoid(tf.add(pre, p['transae.enc.b'])) as tf.Tensor2D;
+    });
+  }
+
+  /** Ranking representation e = s + present * c ([k, d]); entities without any modality get e = s. */
+  fuse(hs: tf.Tensor2D[], masks: tf.Tensor2D[], p: ParamTensors): tf.Tensor2D {
+    return tf.tidy(() => this.scorer.layout([tf.add(hs[0], tf.mul(anyPresent(masks), this.code(hs, masks, p))) as tf.Tensor2D]));
+  }
+
+  /**
+   * auxWeight * sum_m sum_i mask_im ||c_i U_m + u_m - x_im||^2 / max(1, sum_m D_m sum_i mask_im):
+   * the reconstruction MSE over the present blocks. hs [s, x_1..x_M] -> scalar.
+   */
+  auxiliaryLoss(hs: tf.Tensor2D[], masks: tf.Tensor2D[], p: ParamTensors): tf.Scalar {
+    return tf.tidy(() => {
+      const c = this.code(hs, masks, p);
+      const sq: tf.Tensor[] = [];
+      const counts: tf.Tensor[] = [];
+      this.modalities.forEach((f, m) => {
+        const rec = tf.add(tf.matMul(c, p[`transae.dec.W.${m}`] as tf.Tensor2D), p[`transae.dec.b.${m}`]);
+        sq.push(tf.sum(tf.mul(masks[m], tf.square(tf.sub(rec, hs[1 + m])))));
+        counts.push(tf.mul(tf.sum(masks[m]), f.dim));
+      });
+      const count = tf.maximum(tf.addN(counts), 1);
+      return tf.mul(this.auxWeight, tf.div(tf.addN(sq), count)) as tf.Scalar;
+    });
+  }
+
+  /** Structural rows: TransE init, uniform(-6/sqrt(d), 6/sqrt(d)) then unit L2 norm. */
+  initStructural(table: Float32Array, rows: number, rng: Rng): void {
+    checkTable(table, rows, this.structuralWidth, 'transae.initStructural');
+    initTransE(table, rows, this.dim, rng);
+  }
+
+  /** Relation rows: TransE init, uniform(-6/sqrt(d), 6/sqrt(d)) then unit L2 norm. */
+  initRelations(table: Float32Array, rows: number, rng: Rng): void {
+    this.scorer.initRelations(table, rows, rng);
+  }
+}
+
+/** Registry factory of {@link TransAE}. */
+export function createTransae(o: MultimodalOptions): TransAE {
+  return new TransAE(o);
+}

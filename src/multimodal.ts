@@ -1,0 +1,69 @@
+import type * as tf from '@tensorflow/tfjs';
+import type { Rng } from './rng';
+import type { Scorer } from './scorer';
+import type { ParamStore, ParamTensors } from './params';
+import type { ModalityFeatures } from './modality';
+
+/**
+ * A multimodal KG model (IKRL, TBKGE, TransAE, MMKRL, OTKGE): structural entity rows (a sparse
+ * embedding table, the predominant modality) plus auxiliary per-entity modality features (image,
+ * text; fixed inputs) and dense parameters (projections, autoencoders, transport maps), mapped to
+ * one *ranking representation* per entity that a plain `Scorer` scores.
+ *
+ * The split into `encode` (per-modality representations h^m, structural first) and `fuse` (F) is
+ * what lets the IMML plug-in wrap every model without model-specific code: IMML re-weights the
+ * h^m, feeds mixed h^m through the same `fuse`, and contrasts projections of the h^m.
+ *
+ * Ranking against all entities materialises the representation of every entity once
+ * (`representAll` in src/train/multimodal_step.ts) and reuses the structural fast evaluators.
+ */
+export interface MultimodalKgModel {
+  /** Registry key, e.g. `otkge`. */
+  readonly name: string;
+  /** Scores ranking representations (entityWidth = representation width) and relation rows. */
+  readonly scorer: Scorer;
+  /** Floats per structural entity row (the sparse, row-updated table). */
+  readonly structuralWidth: number;
+  /** Dense trainable parameters (the plug-in's are added to the same store). */
+  readonly params: ParamStore;
+  /** Auxiliary modalities this model uses, in order (never empty for a multimodal model). */
+  readonly modalities: readonly ModalityFeatures[];
+  /**
+   * Per-modality entity representations h^m for k entities: [structural, aux_1, ...]. `structural`
+   * is [k, structuralWidth]; `features[m]` is [k, modalities[m].dim] (zero rows where missing).
+   */
+  encode(structural: tf.Tensor2D, features: tf.Tensor2D[], p: ParamTensors): tf.Tensor2D[];
+  /**
+   * F: the ranking representation [k, scorer.entityWidth] from the (possibly IMML-weighted or
+   * mixed) h^m. `masks[m]` is [k, 1], 1 where the entity has modality m.
+   */
+  fuse(hs: tf.Tensor2D[], masks: tf.Tensor2D[], p: ParamTensors): tf.Tensor2D;
+  /** Extra loss of the model itself on a batch of entities (TransAE reconstruction, MMKRL alignment). */
+  auxiliaryLoss?(hs: tf.Tensor2D[], masks: tf.Tensor2D[], p: ParamTensors): tf.Scalar;
+  /**
+   * Non-differentiable state recomputed from the current structural table once per epoch
+   * (OTKGE's optimal-transport plans). Deterministic given `rng`.
+   */
+  refresh?(structural: Float32Array, numEntities: number, rng: Rng): void;
+  /** Non-trained state saved with checkpoints and the best model (e.g. OTKGE's plans), by name. */
+  readonly buffers?: Readonly<Record<string, Float32Array>>;
+  /** Initialise the structural table in place. */
+  initStructural(table: Float32Array, rows: number, rng: Rng): void;
+  /** Initialise the relation table in place. */
+  initRelations(table: Float32Array, rows: number, rng: Rng): void;
+}
+
+/** What a multimodal model's factory receives. */
+export interface MultimodalOptions {
+  dim: number;
+  norm: 1 | 2;
+  margin: number;
+  modalities: readonly ModalityFeatures[];
+  imageWeight: number;
+  textWeight: number;
+  otScale: number;
+  otEpsilon: number;
+  otIterations: number;
+  auxWeight: number;
+  rng: Rng;
+}

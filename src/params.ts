@@ -1,0 +1,160 @@
+import * as tf from '@tensorflow/tfjs';
+import type { Rng } from './rng';
+import { createOptimizer, type OptimizerName, type SparseOptimizer } from './optim';
+import type { ArrayBundle } from './tensor_file';
+
+/** One dense parameter: a row-major Float32Array and its shape. */
+export interface DenseParam {
+  readonly shape: readonly number[];
+  readonly data: Float32Array;
+}
+
+/** Tensors of every parameter for one differentiable forward pass, by name. */
+export type ParamTensors = Readonly<Record<string, tf.Tensor>>;
+
+/**
+ * The dense trainable parameters of a model (projection matrices, plug-in weights, classifier
+ * layers): typed arrays that live outside tfjs, uploaded for a step, differentiated with
+ * `tf.grads`, and updated by our own optimisers. Keeping them as typed arrays makes checkpoints
+ * and determinism the same as for the embedding tables.
+ */
+export class ParamStore {
+  private readonly params = new Map<string, DenseParam>();
+
+  /** Register a parameter; `init` fills it (default zeros). Names must be unique. */
+  add(name: string, shape: number[], init?: (data: Float32Array) => void): DenseParam {
+    if (this.params.has(name)) throw new Error(`parameter '${name}' registered twice`);
+    const size = shape.reduce((a, b) => a * b, 1);
+    const p: DenseParam = { shape: [...shape], data: new Float32Array(size) };
+    init?.(p.data);
+    this.params.set(name, p);
+    return p;
+  }
+
+  get(name: string): DenseParam {
+    const p = this.params.get(name);
+    if (!p) throw new Error(`unknown parameter '${name}' (known: ${this.names().join(', ')})`);
+    return p;
+  }
+
+  has(name: string): boolean {
+    return this.params.has(name);
+  }
+
+  names(): string[] {
+    return [...this.params.keys()];
+  }
+
+  /** Total number of floats. */
+  size(): number {
+    let n = 0;
+    for (const p of this.params.values()) n += p.data.length;
+    return n;
+  }
+
+  /** Upload every parameter (the caller disposes them, e.g. inside tf.tidy). */
+  tensors(): Record<string, tf.Tensor> {
+    const out: Record<string, tf.Tensor> = {};
+    for (const [name, p] of this.params) out[name] = tf.tensor(p.data, p.shape as number[]);
+    return out;
+  }
+
+  /** Copy into an array bundle under `prefix.name` (checkpoints). */
+  toBundle(prefix: string, bundle: ArrayBundle): void {
+    for (const [name, p] of this.params) bundle[`${prefix}.${name}`] = p.data;
+  }
+
+  /** Restore from a bundle written by toBundle; a missing or mis-sized entry is an error. */
+  fromBundle(prefix: string, bundle: ArrayBundle, source: string): void {
+    for (const [name, p] of this.params) {
+      const v = bundle[`${prefix}.${name}`];
+      if (!v || v.length !== p.data.length) throw new Error(`${source}: parameter '${name}' missing or of the wrong size`);
+      p.data.set(v as Float32Array);
+    }
+  }
+}
+
+/** Glorot/Xavier uniform initialiser for a [fanIn, fanOut] matrix (Glorot & Bengio 2010). */
+export function glorotUniform(rng: Rng, fanIn: number, fanOut: number): (data: Float32Array) => void {
+  const limit = Math.sqrt(6 / (fanIn + fanOut));
+  return (data) => {
+    for (let i = 0; i < data.length; i++) data[i] = (2 * rng.next() - 1) * limit;
+  };
+}
+
+/** Fill with a constant. */
+export function constant(value: number): (data: Float32Array) => void {
+  return (data) => data.fill(value);
+}
+
+/** One optimiser per parameter (Adam or Adagrad, dense steps). */
+export class DenseOptimizer {
+  private readonly opts = new Map<string, SparseOptimizer>();
+
+  constructor(private readonly store: ParamStore, name: OptimizerName, lr: number) {
+    for (const n of store.names()) this.opts.set(n, createOptimizer(name, 1, store.get(n).data.length, { lr }));
+  }
+
+  /** Apply gradients given by parameter name (parameters without a gradient are left as they are). */
+  step(grads: Readonly<Record<string, Float32Array>>): void {
+    for (const [name, g] of Object.entries(grads)) {
+      const p = this.store.get(name);
+      this.opts.get(name)!.stepDense(p.data, p.data.length, g);
+    }
+  }
+
+  /** Optimiser state for checkpoints, flattened to `prefix.param.key`. */
+  toBundle(prefix: string, bundle: ArrayBundle, scalars: Record<string, number>): void {
+    for (const [name, o] of this.opts) {
+      for (const [k, v] of Object.entries(o.state())) {
+        if (typeof v === 'number') scalars[`${prefix}.${name}.${k}`] = v;
+        else bundle[`${prefix}.${name}.${k}`] = v;
+      }
+    }
+  }
+
+  fromBundle(prefix: string, bundle: ArrayBundle, scalars: Record<string, number>): void {
+    for (const [name, o] of this.opts) {
+      const key = `${prefix}.${name}.`;
+      const s: Record<string, Float32Array | number> = {};
+      for (const [k, v] of Object.entries(bundle)) if (k.startsWith(key)) s[k.slice(key.length)] = v as Float32Array;
+      for (const [k, v] of Object.entries(scalars)) if (k.startsWith(key)) s[k.slice(key.length)] = v;
+      o.loadState(s);
+    }
+  }
+}
+
+/**
+ * Loss value and gradients w.r.t. some input tensors and every parameter of `store`.
+ * `lossFn` receives the inputs and the parameter tensors. Parameters the loss does not use get a
+ * zero gradient (tf.grads needs every x connected, so each is tied in with weight 0).
+ * All results are plain typed arrays; every tensor is disposed.
+ */
+export function lossAndGrads(
+  store: ParamStore,
+  inputs: tf.Tensor[],
+  lossFn: (inputs: tf.Tensor[], params: ParamTensors) => tf.Scalar,
+): { loss: number; inputGrads: Float32Array[]; paramGrads: Record<string, Float32Array> } {
+  const names = store.names();
+  const paramTensors = store.tensors();
+  const xs = [...inputs, ...names.map((n) => paramTensors[n])];
+  const result = tf.tidy(() => {
+    const f = (...args: tf.Tensor[]): tf.Scalar => {
+      const ins = args.slice(0, inputs.length);
+      const ps: Record<string, tf.Tensor> = {};
+      names.forEach((n, i) => (ps[n] = args[inputs.length + i]));
+      let loss = lossFn(ins, ps);
+      for (const x of args) loss = tf.add(loss, tf.mul(0, tf.sum(x))) as tf.Scalar;
+      return loss;
+    };
+    const { value, grads } = tf.valueAndGrads(f)(xs);
+    return [value, ...grads];
+  });
+  const loss = (result[0].dataSync() as Float32Array)[0];
+  const grads = result.slice(1).map((t) => t.dataSync() as Float32Array);
+  tf.dispose(result);
+  tf.dispose(Object.values(paramTensors));
+  const paramGrads: Record<string, Float32Array> = {};
+  names.forEach((n, i) => (paramGrads[n] = grads[inputs.length + i]));
+  return { loss, inputGrads: grads.slice(0, inputs.length), paramGrads };
+}
