@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: speed of the hot paths on this machine (never timed in tests).
  *
- *   node dist/bench/bench.js [--part train|eval|1vsall|all] [--quick] [--models transe,distmult,...]
+ *   node dist/bench/bench.js [--part train|eval|1vsall|otkge|all] [--quick] [--models transe,distmult,...]
  *
  * - train:  negative-sampling training throughput (positive triples/s, 1 uniform negative each,
  *           margin loss, sparse Adagrad) on the real FB-IMG training triples, dim 200, batch 1024,
@@ -10,6 +10,8 @@
  *           from the first batches.
  * - eval:   filtered evaluation of the whole FB-IMG test set (34,863 triples, heads and tails,
  *           dim 200) per scorer, with peak RSS.
+ * - otkge: seconds per epoch of OTKGE with and without IMML on WN9-IMG and FB-IMG (text features,
+ *           dim 200 and the paper's rank 500 on WN9-IMG), extrapolated from timed batches.
  * Results are printed as a Markdown table with the machine's description and written to
  * bench/results.json.
  */
@@ -30,6 +32,8 @@ import { createScorer } from '../baselines/kg/registry';
 import { evaluateLinkPrediction } from '../eval/link_prediction';
 import type { Scorer, ScorerOptions } from '../src/scorer';
 import type { KgDataset } from '../src/kg';
+import { loadDatasetModalities } from '../kg-data/features';
+import { otkgeEpochSeconds } from './otkge_bench';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -150,6 +154,23 @@ async function main(): Promise<void> {
     }
     console.log('');
     results.oneVsAll = ova;
+  }
+  if (part === 'all' || part === 'otkge') {
+    console.log('## OTKGE seconds per epoch, with and without IMML (1-vs-all, reciprocal, N3, text features)\n');
+    console.log('| dataset | dim | batch | OTKGE s/epoch | OTKGE+IMML s/epoch | ratio |\n|---|---:|---:|---:|---:|---:|');
+    const ot: Record<string, unknown> = {};
+    const wn = await loadKgDataset('wn9-img');
+    const settings: [typeof wn, number][] = QUICK ? [[wn, 200]] : [[wn, 200], [wn, 500], [fb, 200]];
+    for (const [ds, dim] of settings) {
+      const features = await loadDatasetModalities(ds.descriptor, { imageFeatures: '', textFeatures: '' }, ds.entities);
+      const reps = QUICK ? 1 : 3;
+      const base = otkgeEpochSeconds(ds, features, dim, false, reps);
+      const withImml = otkgeEpochSeconds(ds, features, dim, true, reps);
+      ot[`${ds.name}/${dim}`] = { base, imml: withImml };
+      console.log(`| ${ds.name} | ${dim} | ${base.batch} | ${base.secondsPerEpoch.toFixed(1)} | ${withImml.secondsPerEpoch.toFixed(1)} | ${(withImml.secondsPerEpoch / base.secondsPerEpoch).toFixed(2)}x |`);
+    }
+    console.log('');
+    results.otkge = ot;
   }
   if (part === 'all' || part === 'eval') {
     console.log('## Filtered evaluation of the FB-IMG test set (heads and tails), dim 200\n');

@@ -61,7 +61,8 @@ export function rollRows<T extends tf.Tensor>(x: T, n: number): T {
 export function rollIndices(ids: Int32Array, n: number): Int32Array {
   const B = ids.length;
   const out = new Int32Array(B);
-  for (let i = 0; i < B; i++) out[i] = ids[(i + n) % B];
+  const s = B > 0 ? ((n % B) + B) % B : 0; // as rollRows: negative shifts wrap too
+  for (let i = 0; i < B; i++) out[i] = ids[(i + s) % B];
   return out;
 }
 

@@ -172,3 +172,4 @@ export function immlOptionsFrom(c: {
     betaFraction: c.immlBetaFraction,
   };
 }
+export type { ImmlOptions } from './options';

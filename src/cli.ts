@@ -8,19 +8,19 @@ import * as path from 'node:path';
 import { Command, Option } from 'commander';
 import { CONFIG_KEYS, DEFAULT_CONFIG, kebab, parseValue, readConfigFile, checkPartial, type TrainConfig } from './config';
 import { readJson, writeFileAtomic } from './atomic';
-import { readBundle } from './tensor_file';
 import { writeNpy } from './npy';
 import { selectBackend } from './backend';
 import { FilterIndex } from './filter';
 import { formatRankTable } from './metrics_table';
-import { evaluator, resolveConfig, runTraining, scorerFor } from './run';
-import { reciprocalRelationTable, reciprocalView } from './train/reciprocal';
+import { evaluator, loadSavedModel, resolveConfig, runTraining } from './run';
 import { TrainingDivergedError } from './train/trainer';
 import { loadKgDataset } from '../kg-data/loader';
 import { formatDatasetInfo } from '../kg-data/info';
 import { datasetNames, type DatasetName } from '../kg-data/registry';
 import { PREPARE_TARGETS, prepareDatasets } from './prepare';
 import { scorerNames } from '../baselines/kg/registry';
+import { multimodalModelNames } from '../baselines/kg/multimodal_registry';
+import { addClassificationCommands } from './classification/cli';
 
 const HELP: Partial<Record<keyof TrainConfig, string>> = {
   dataset: `dataset name (${'wn9-img, fb-img'}) or a directory with train/valid/test files`,
@@ -114,7 +114,7 @@ async function main(argv: string[]): Promise<void> {
       if (opts.workers) config.workers = Number(opts.workers);
       await selectBackend(config.backend as never, (m) => console.log(m));
       const dataset = await loadKgDataset(config.dataset, { columns: (config.columns || undefined) as never });
-      const model = loadModel(opts.run, config, dataset.relations.length);
+      const model = await loadSavedModel(opts.run, config, dataset, (m) => console.log(m));
       const filter = opts.unfiltered ? undefined : new FilterIndex(dataset.entities.length, dataset.relations.length, [dataset.train, dataset.valid, dataset.test]);
       const metrics = await evaluator(config, dataset)(model.scorer, model.entities, model.relations, dataset[opts.split], filter);
       console.log(formatRankTable(`${opts.split} of ${opts.run}`, metrics));
@@ -140,12 +140,14 @@ async function main(argv: string[]): Promise<void> {
       const configFile = path.join(opts.run, 'config.json');
       const config = resolveConfig(checkPartial(readJson<Record<string, unknown>>(configFile), configFile), {});
       const dataset = await loadKgDataset(config.dataset, { columns: (config.columns || undefined) as never });
-      const scorer = scorerFor(config);
-      const best = readBundle(path.join(opts.run, 'model-best.bin'));
-      const E = best.entities as Float32Array;
-      const R = best.relations as Float32Array;
+      const saved = await loadSavedModel(opts.run, config, dataset);
+      const scorer = { entityWidth: saved.entityWidth, relationWidth: saved.relationWidth };
+      const E = saved.entities;
+      const R = saved.rawRelations;
       const nE = dataset.entities.length;
-      writeNpy(path.join(opts.out, 'entity_embeddings.npy'), E, [nE, scorer.entityWidth]);
+      const entityWidth = E.length / nE;
+      writeNpy(path.join(opts.out, 'entity_embeddings.npy'), E, [nE, entityWidth]);
+      if (saved.structural !== saved.entities) writeNpy(path.join(opts.out, 'structural_embeddings.npy'), saved.structural, [nE, saved.structural.length / nE]);
       writeNpy(path.join(opts.out, 'relation_embeddings.npy'), R, [R.length / scorer.relationWidth, scorer.relationWidth]);
       const names = dataset.entityNames;
       writeFileAtomic(path.join(opts.out, 'entities.tsv'), dataset.entities.map((k, i) => `${i}\t${k}\t${names?.[i] ?? k}`).join('\n') + '\n');
@@ -186,20 +188,12 @@ async function main(argv: string[]): Promise<void> {
     .description('registered datasets and models')
     .action(() => {
       console.log(`datasets: ${datasetNames().join(', ')} (or a directory path)`);
-      console.log(`models:   ${scorerNames().join(', ')}`);
+      console.log(`models:   ${scorerNames().join(', ')} (structural); ${multimodalModelNames().join(', ')} (multimodal, --imml to add the IMML plug-in)`);
     });
 
-  await program.parseAsync(argv);
-}
+  addClassificationCommands(program);
 
-/** The best model of a run with the evaluation view of its scorer. */
-function loadModel(run: string, config: TrainConfig, numRelations: number) {
-  const scorer = scorerFor(config);
-  const best = readBundle(path.join(run, 'model-best.bin'));
-  const reciprocal = config.training !== 'negative-sampling' && config.reciprocal;
-  const relations = best.relations as Float32Array;
-  if (!reciprocal) return { scorer, entities: best.entities as Float32Array, relations };
-  return { scorer: reciprocalView(scorer), entities: best.entities as Float32Array, relations: reciprocalRelationTable(relations, numRelations, scorer.relationWidth) };
+  await program.parseAsync(argv);
 }
 
 main(process.argv).catch((err: unknown) => {

@@ -61,7 +61,7 @@ export class ParamStore {
 
   /** Copy into an array bundle under `prefix.name` (checkpoints). */
   toBundle(prefix: string, bundle: ArrayBundle): void {
-    for (const [name, p] of this.params) bundle[`${prefix}.${name}`] = p.data;
+    for (const [name, p] of this.params) bundle[`${prefix}.${name}`] = p.data.slice();
   }
 
   /** Restore from a bundle written by toBundle; a missing or mis-sized entry is an error. */

@@ -6,7 +6,10 @@ import { writeJsonAtomic } from './atomic';
 import { selectBackend } from './backend';
 import { presetFor } from './presets';
 import { DEFAULT_CONFIG, validateConfig } from './config';
-import { trainModel, type TrainedModel } from './train/trainer';
+import { loadModelBundle, trainModel, type TrainedModel } from './train/trainer';
+import { readBundle } from './tensor_file';
+import { representAll } from './train/multimodal_step';
+import { reciprocalRelationTable, reciprocalView } from './train/reciprocal';
 import { formatRankTable } from './metrics_table';
 import { loadKgDataset } from '../kg-data/loader';
 import { bernoulliHeadProbabilities, buildTrainGraph, relationStats } from '../kg-data/graph';
@@ -76,6 +79,49 @@ export async function modalitiesFor(config: TrainConfig, dataset: LoadedDataset,
 }
 
 type LoadedDataset = Awaited<ReturnType<typeof loadKgDataset>>;
+
+/** The best model of a finished run, ready for ranking: for multimodal models the fused representation of every entity. */
+export interface SavedModel {
+  scorer: Scorer;
+  /** Table ranking uses (multimodal: fused representations). */
+  entities: Float32Array;
+  relations: Float32Array;
+  /** The structural table as trained (same as `entities` for structural models). */
+  structural: Float32Array;
+  /** Relation rows as trained (with reciprocal rows). */
+  rawRelations: Float32Array;
+  /** Floats per row of `entities` and of `rawRelations`. */
+  entityWidth: number;
+  relationWidth: number;
+  modalities: string[];
+}
+
+/** Load model-best.bin of a run directory (structural or multimodal, with IMML if it was on). */
+export async function loadSavedModel(run: string, config: TrainConfig, dataset: LoadedDataset, log: (m: string) => void = () => undefined): Promise<SavedModel> {
+  const file = path.join(run, 'model-best.bin');
+  const best = readBundle(file);
+  const nE = dataset.entities.length;
+  const nR = dataset.relations.length;
+  const reciprocal = config.training !== 'negative-sampling' && config.reciprocal;
+  const features = await modalitiesFor(config, dataset, log);
+  let scorer: Scorer;
+  let entities = best.entities as Float32Array;
+  const relations = best.relations as Float32Array;
+  if (features.length > 0) {
+    const { model, imml } = multimodalFor(config, features);
+    const tables = { entities: new Float32Array(entities.length), relations: new Float32Array(relations.length), numEntities: nE, numRelationRows: relations.length / model.scorer.relationWidth };
+    loadModelBundle(best, tables, { model }, file);
+    scorer = model.scorer;
+    entities = representAll(model, tables.entities, nE, imml);
+  } else {
+    scorer = scorerFor(config);
+  }
+  const modalities = ['structure', ...features.map((f) => `${f.modality} (${f.source})`)];
+  const structural = best.entities as Float32Array;
+  const widths = { entityWidth: scorer.entityWidth, relationWidth: scorer.relationWidth };
+  if (!reciprocal) return { scorer, entities, relations, structural, rawRelations: relations, modalities, ...widths };
+  return { scorer: reciprocalView(scorer), entities, relations: reciprocalRelationTable(relations, nR, scorer.relationWidth), structural, rawRelations: relations, modalities, ...widths };
+}
 
 /** Filtered link-prediction evaluation with the config's chunking and workers. */
 export function evaluator(config: TrainConfig, dataset: KgDataset, onProgress?: (done: number, total: number) => void) {

@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { ParamStore, ParamTensors } from '../../src/params';
 import type { Rng } from '../../src/rng';
 import type { ClsModel, ClsPlugin, FusionOutput, PluginFeatures, StepContext } from '../../src/classification/types';
-import { ImmlPlugin, type ImmlOptions } from '../../imml/plugin';
+import { ImmlPlugin } from '../../imml/plugin';
+import type { ImmlOptions } from '../../imml/options';
 
 /**
  * IMML (Interventional Imbalanced Multi-Modal Representation Learning, the paper in

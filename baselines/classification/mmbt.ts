@@ -31,7 +31,7 @@ function layerNorm(x: tf.Tensor2D, p: ParamTensors, name: string): tf.Tensor2D {
  *
  * Features: every modality arrives as tokens flattened to [B, L_m * d_m] (so IMML can weigh and
  * mix them like any vector); padded token slots are all-zero vectors and are masked out of
- * the attention (so is a word whose embedding is exactly zero, e.g. the unknown word).
+ * the attention (a word whose embedding were exactly zero would be masked too).
  */
 export class Mmbt implements ClsModel {
   readonly name = 'mmbt';

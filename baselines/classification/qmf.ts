@@ -37,35 +37,47 @@ export class QmfHistory {
 }
 
 /**
- * QMF's ranking regulariser of one modality (train_qmf.py `rank_loss` + History
- * `get_target_margin`), differentiable in `conf` [B]:
+ * Pair targets of QMF's ranking regulariser (History.get_target_margin), on the host:
  * c = history(rows) + current per-sample losses (the official code updates the history before
- * computing the target), normalised by the min and max of the whole updated history;
- * pairs (i, i+1 mod B); target t = sign(c_i - c_{i+1}), margin = |c_i - c_{i+1}|;
- * loss = mean_i max(0, t (conf_i - conf_{i+1} - margin / t')) with t' = t where t != 0 else 1
- * (torch's MarginRankingLoss(margin=0) with y = -t, as the official code calls it).
- * `currentLoss` [B] must be detached; `histBatch` are the history values of the batch rows
- * before this step; `others` the min/max of the history over the samples outside the batch.
+ * computing the target), min-max normalised over the whole updated history (`others` = min/max
+ * of the history outside the batch); pairs (i, i+1 mod B); target = sign(c_i - c_{i+1}),
+ * margin = |c_i - c_{i+1}| (normalised values).
  */
-export function qmfRankLoss(conf: tf.Tensor1D, currentLoss: tf.Tensor1D, histBatch: Float32Array, others: { min: number; max: number }): tf.Scalar {
+export function qmfRankTargets(currentLoss: Float32Array, histBatch: Float32Array, others: { min: number; max: number }): { target: Float32Array; margin: Float32Array } {
+  const B = currentLoss.length;
+  const c = new Float64Array(B);
+  let lo = others.min;
+  let hi = others.max;
+  for (let i = 0; i < B; i++) {
+    c[i] = histBatch[i] + currentLoss[i];
+    if (!(c[i] >= lo)) lo = c[i];
+    if (!(c[i] <= hi)) hi = c[i];
+  }
+  const range = hi - lo > 0 ? hi - lo : 1;
+  const target = new Float32Array(B);
+  const margin = new Float32Array(B);
+  for (let i = 0; i < B; i++) {
+    const a = (c[i] - lo) / range;
+    const b = (c[(i + 1) % B] - lo) / range;
+    target[i] = a > b ? 1 : a < b ? -1 : 0;
+    margin[i] = Math.abs(a - b);
+  }
+  return { target, margin };
+}
+
+/**
+ * QMF's ranking regulariser of one modality (train_qmf.py `rank_loss`), differentiable in
+ * `conf` [B]: mean_i max(0, t_i (conf_i - conf_{i+1} - margin_i / t'_i)) with t' = t where
+ * t != 0 else 1 — torch's MarginRankingLoss(margin=0)(conf, roll(conf, -1) + margin / t', -t) as
+ * the official code calls it; targets from {@link qmfRankTargets}.
+ */
+export function qmfRankLoss(conf: tf.Tensor1D, target: Float32Array, margin: Float32Array): tf.Scalar {
   return tf.tidy(() => {
     const B = conf.shape[0];
-    const c = tf.add(tf.tensor1d(histBatch), currentLoss) as tf.Tensor1D;
-    let lo = tf.min(c);
-    let hi = tf.max(c);
-    if (Number.isFinite(others.min)) {
-      lo = tf.minimum(lo, others.min);
-      hi = tf.maximum(hi, others.max);
-    }
-    const range = tf.maximum(tf.sub(hi, lo), 1e-12);
-    const n = tf.div(tf.sub(c, lo), range) as tf.Tensor1D;
-    const roll = <T extends tf.Tensor1D>(x: T): T => (B > 1 ? (tf.concat([tf.slice(x, 1, B - 1), tf.slice(x, 0, 1)]) as T) : x);
-    const n2 = roll(n);
-    const target = tf.sign(tf.sub(n, n2));
-    const margin = tf.abs(tf.sub(n, n2));
-    const targetNonZero = tf.where(tf.equal(target, 0), tf.onesLike(target), target);
-    const conf2 = tf.add(roll(conf), tf.div(margin, targetNonZero));
-    return tf.mean(tf.relu(tf.mul(target, tf.sub(conf, conf2)))) as tf.Scalar;
+    const conf2 = B > 1 ? tf.concat([tf.slice(conf, 1, B - 1), tf.slice(conf, 0, 1)]) : conf;
+    const shift = Float32Array.from(margin, (m, i) => m / (target[i] === 0 ? 1 : target[i]));
+    const diff = tf.sub(conf, tf.add(conf2, tf.tensor1d(shift)));
+    return tf.mean(tf.relu(tf.mul(tf.tensor1d(target), diff))) as tf.Scalar;
   });
 }
 
@@ -112,14 +124,14 @@ export class Qmf implements ClsModel {
       const perSample = crossEntropyPerSample(logits, ctx.labels);
       terms.push(tf.mean(perSample) as tf.Scalar);
       if (!ctx.training || this.rankWeight === 0) continue;
-      const detached = stopGradient(perSample);
-      const current = detached.dataSync() as Float32Array;
-      ctx.sink.set(`qmf.loss.${m}`, Float32Array.from(current));
+      const current = Float32Array.from(perSample.dataSync() as Float32Array);
+      ctx.sink.set(`qmf.loss.${m}`, current);
       const h = this.histories[m];
       const histBatch = new Float32Array(ctx.rows.length);
       for (let i = 0; i < ctx.rows.length; i++) histBatch[i] = h.cumulative[ctx.rows[i]];
+      const { target, margin } = qmfRankTargets(current, histBatch, h.rangeExcept(ctx.rows));
       const conf = tf.reshape(out.parts[`conf.${m}`], [-1]) as tf.Tensor1D;
-      terms.push(tf.mul(this.rankWeight, qmfRankLoss(conf, detached, histBatch, h.rangeExcept(ctx.rows))) as tf.Scalar);
+      terms.push(tf.mul(this.rankWeight, qmfRankLoss(conf, target, margin)) as tf.Scalar);
     }
     return tf.addN(terms) as tf.Scalar;
   }

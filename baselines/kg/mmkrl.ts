@@ -12,8 +12,8 @@ export const MMKRL_SPEC: TranslationSumSpec = {
 
 /**
  * MMKRL: score(h, r, t) = -(1/4)(||h_s+r-t_s||_1 + ||h_s+r-t_m||_1 + ||h_m+r-t_s||_1 + ||h_m+r-t_m||_1),
- * with the multimodal knowledge e_m = W [v_e; l_e]; auxiliary loss
- * auxWeight * mean over present entities and coordinates of (e_s - e_m)^2.
+ * with the multimodal knowledge e_m = W [v_e; l_e]; auxiliary loss = mean over present entities
+ * and coordinates of (e_s - e_m)^2 (the trainer multiplies it by options.auxWeight).
  *
  * Reference: Lu et al., "MMKRL: A robust embedding approach for multi-modal knowledge graph
  * representation learning", Applied Intelligence 52 (2022), doi:10.1007/s10489-021-02693-9.
@@ -31,24 +31,22 @@ export const MMKRL_SPEC: TranslationSumSpec = {
  *   them. Init: Glorot uniform.
  * - "Knowledge alignment" = the MSE between e_s and e_m (the paper's norm constraints that pull the
  *   two spaces together), averaged over the entities of the batch that have at least one auxiliary
- *   modality and over the d coordinates; `auxiliaryLoss` already includes the factor auxWeight.
+ *   modality and over the d coordinates. `auxiliaryLoss` returns it unweighted: the training step
+ *   (src/train/multimodal_step.ts) multiplies it by options.auxWeight.
  * - The paper's adversarial training is not part of this model (a training-loop concern; not done).
  * - Missing modality: its block contributes zero; an entity with no auxiliary modality falls back to
  *   e_m = e_s and is left out of the alignment loss.
  * - Norm: L1; norm 2 is rejected. Structural and relation rows: TransE init.
  */
 export class MMKRL extends ProjectedTranslationModel {
-  /** Weight of the alignment loss (options.auxWeight). */
-  readonly auxWeight: number;
-
   constructor(o: MultimodalOptions) {
     super('mmkrl', o, MMKRL_SPEC);
-    this.auxWeight = o.auxWeight;
   }
 
   /**
-   * auxWeight * sum_i present_i ||s_i - m_i||^2 / max(1, d * sum_i present_i), m_i = sum_m mask_im h^m_i
-   * (before the fallback; entities without any modality are excluded). hs [s, h^1..h^M] -> scalar.
+   * Alignment MSE: sum_i present_i ||s_i - m_i||^2 / max(1, d * sum_i present_i), m_i = sum_m mask_im h^m_i
+   * (before the fallback; entities without any modality are excluded). Unweighted (the trainer applies
+   * auxWeight). hs [s, h^1..h^M] -> scalar.
    */
   auxiliaryLoss(hs: tf.Tensor2D[], masks: tf.Tensor2D[], _p: ParamTensors): tf.Scalar {
     checkFuseInputs(this.name, hs, masks, this.modalities.length);
@@ -56,7 +54,7 @@ export class MMKRL extends ProjectedTranslationModel {
       const present = anyPresent(masks);
       const sq = tf.sum(tf.mul(present, tf.square(tf.sub(hs[0], maskedSum(hs.slice(1), masks)))));
       const count = tf.maximum(tf.mul(tf.sum(present), this.dim), 1);
-      return tf.mul(this.auxWeight, tf.div(sq, count)) as tf.Scalar;
+      return tf.div(sq, count) as tf.Scalar;
     });
   }
 }

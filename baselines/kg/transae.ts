@@ -14,8 +14,8 @@ export const TRANSAE_SPEC: TranslationSumSpec = { basis: ['e'], terms: [['e', 'e
 
 /**
  * TransAE: score(h, r, t) = -||e_h + r - e_t||_1 with e = s + c, c = sigmoid(sum_m x_m W_m + b) the
- * hidden code of an autoencoder over the concatenated auxiliary features x = [v; l]; auxiliary loss
- * auxWeight * reconstruction MSE of x from c (decoder x^_m = c U_m + u_m).
+ * hidden code of an autoencoder over the concatenated auxiliary features x = [v; l]; auxiliary loss =
+ * reconstruction MSE of x from c (decoder x^_m = c U_m + u_m; the trainer multiplies it by options.auxWeight).
  *
  * Reference: Zikang Wang, Linjing Li, Qiudan Li, Daniel Zeng, "Multimodal Data Enhanced Representation
  * Learning for Knowledge Graphs", IJCNN 2019 (TransAE: a multimodal autoencoder whose hidden layer is
@@ -38,7 +38,8 @@ export const TRANSAE_SPEC: TranslationSumSpec = { basis: ['e'], terms: [['e', 'e
  *   the h^m it is given.
  * - Missing modality: its input block is zero (multiplied by the mask); an entity with no auxiliary
  *   modality at all falls back to e = s (its code is dropped). Reconstruction MSE: mean over the present
- *   (entity, modality) blocks' coordinates only; `auxiliaryLoss` already includes the factor auxWeight.
+ *   (entity, modality) blocks' coordinates only. `auxiliaryLoss` returns it unweighted: the training
+ *   step (src/train/multimodal_step.ts) multiplies it by options.auxWeight.
  * - Norm: L1; norm 2 is rejected. Structural and relation rows: TransE init (uniform(-6/sqrt(d),
  *   6/sqrt(d)), unit L2 norm).
  */
@@ -49,14 +50,11 @@ export class TransAE implements MultimodalKgModel {
   readonly params = new ParamStore();
   readonly modalities: readonly ModalityFeatures[];
   readonly dim: number;
-  /** Weight of the reconstruction loss (options.auxWeight). */
-  readonly auxWeight: number;
 
   constructor(o: MultimodalOptions) {
     this.dim = checkMultimodalOptions(this.name, o);
     this.modalities = [...o.modalities];
     this.structuralWidth = this.dim;
-    this.auxWeight = o.auxWeight;
     this.scorer = new TranslationSumScorer(this.name, this.dim, TRANSAE_SPEC);
     const d = this.dim;
     const total = this.modalities.reduce((a, f) => a + f.dim, 0);
@@ -90,8 +88,8 @@ export class TransAE implements MultimodalKgModel {
   }
 
   /**
-   * auxWeight * sum_m sum_i mask_im ||c_i U_m + u_m - x_im||^2 / max(1, sum_m D_m sum_i mask_im):
-   * the reconstruction MSE over the present blocks. hs [s, x_1..x_M] -> scalar.
+   * Reconstruction MSE over the present blocks, unweighted (the trainer applies auxWeight):
+   * sum_m sum_i mask_im ||c_i U_m + u_m - x_im||^2 / max(1, sum_m D_m sum_i mask_im). hs [s, x_1..x_M] -> scalar.
    */
   auxiliaryLoss(hs: tf.Tensor2D[], masks: tf.Tensor2D[], p: ParamTensors): tf.Scalar {
     return tf.tidy(() => {
@@ -104,7 +102,7 @@ export class TransAE implements MultimodalKgModel {
         counts.push(tf.mul(tf.sum(masks[m]), f.dim));
       });
       const count = tf.maximum(tf.addN(counts), 1);
-      return tf.mul(this.auxWeight, tf.div(tf.addN(sq), count)) as tf.Scalar;
+      return tf.div(tf.addN(sq), count) as tf.Scalar;
     });
   }
 

@@ -72,7 +72,7 @@ export const DEFAULT_CLS_CONFIG: ClsConfig = {
   embLr: 0,
   textEncoder: 'bow',
   pooling: 'mean',
-  hidden: 0,
+  hidden: 128,
   maxTokens: 32,
   imageSize: 32,
   cnnDim: 64,

@@ -11,7 +11,12 @@ import { Rng } from '../rng';
 import { tokenize } from '../word_vectors';
 import type { ModalityColumn, SplitInputs } from './types';
 
-/** Word ids of the run: 0 = unknown word (QMF's `_` blank and words without a vector), i + 1 = vocabulary row i. */
+/**
+ * Word ids of the run: 0 = the unknown word (QMF's `_` blank, and the whole text when no word of
+ * it has a vector), i + 1 = vocabulary row i. The unknown word has its own embedding row (as
+ * BERT's [UNK] has), initialised to the mean of the vocabulary vectors; an empty bag would give
+ * an all-zero feature vector, whose L2 normalisation in L_mdke has no gradient (0/0).
+ */
 export class WordIndex {
   constructor(readonly vocab: BowVocabulary) {}
 
@@ -20,19 +25,22 @@ export class WordIndex {
     return this.vocab.words.length + 1;
   }
 
-  /** Initial table [size * dim]: row 0 zeros, then the GloVe vectors. */
+  /** Initial table [size * dim]: row 0 = the mean vector (unknown word), then the GloVe vectors. */
   initialVectors(): Float32Array {
     const d = this.vocab.dim;
+    const V = this.vocab.words.length;
     const out = new Float32Array(this.size * d);
     out.set(this.vocab.vectors, d);
+    for (let i = 0; i < V; i++) for (let j = 0; j < d; j++) out[j] += this.vocab.vectors[i * d + j] / V;
     return out;
   }
 
   /**
    * Ids of a text: split on single spaces (as QMF's noise does), a piece equal to the blank `_`
-   * becomes the unknown word (QMF feeds it to the model as a token; our unknown word is a zero
-   * vector), any other piece is tokenised (src/word_vectors.ts tokenize) and its tokens with a
-   * vector are kept (tokens without one are skipped, as cls-data's BowVocabulary.tokenIds).
+   * becomes the unknown word (QMF feeds it to the model as a token), any other piece is
+   * tokenised (src/word_vectors.ts tokenize) and its tokens with a vector are kept (tokens
+   * without one are skipped, as cls-data's BowVocabulary.tokenIds); a text left without any
+   * id is the single unknown word.
    */
   ids(text: string): Int32Array {
     const out: number[] = [];
@@ -46,6 +54,7 @@ export class WordIndex {
         if (i !== undefined) out.push(i + 1);
       }
     }
+    if (out.length === 0) out.push(0);
     return Int32Array.from(out);
   }
 }

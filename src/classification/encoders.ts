@@ -50,11 +50,11 @@ function applyHidden(o: EncoderCommon, x: tf.Tensor2D, p: ParamTensors): tf.Tens
 
 /** Options of {@link EmbeddingBagEncoder}. */
 export interface EmbeddingBagOptions extends EncoderCommon {
-  /** Initial vectors [vocabSize * dim], row 0 = the unknown word (kept at zero, never trained). */
+  /** Initial vectors [vocabSize * dim] (row 0 = the unknown word; trained like the others). */
   readonly vectors: Float32Array;
   readonly dim: number;
   readonly trainable: boolean;
-  /** Pooling of vector mode: mean over all words of the sample (unknown words count, as zeros) or sum. */
+  /** Pooling of vector mode: mean over all words of the sample (unknown words included) or sum. */
   readonly pooling: 'mean' | 'sum';
   /** Tokens mode: words kept per sample (longer texts are cut, shorter ones padded with zeros). */
   readonly maxTokens: number;
@@ -85,7 +85,6 @@ export class EmbeddingBagEncoder implements ModalityEncoder {
     this.vocabSize = o.vectors.length / o.dim;
     if (!Number.isInteger(this.vocabSize)) throw new Error(`${o.modality}: vectors length ${o.vectors.length} is not a multiple of ${o.dim}`);
     this.table = Float32Array.from(o.vectors);
-    this.table.fill(0, 0, o.dim);
     this.tokenDim = o.dim;
     this.dim = o.mode === 'tokens' ? o.maxTokens * o.dim : addHidden(o, o.dim);
     if (o.trainable) {
@@ -142,7 +141,6 @@ export class EmbeddingBagEncoder implements ModalityEncoder {
     const d = this.o.dim;
     const sg = this.grad!;
     const add = (word: number, src: number, scale: number) => {
-      if (word === 0) return; // the unknown word stays at zero
       const off = sg.offset(word);
       const buf = sg.grads;
       for (let j = 0; j < d; j++) buf[off + j] += scale * g[src + j];

@@ -34,6 +34,7 @@ const HEADS = [0, 4, 1, 2, 5, 3];
 const RELS = [0, 1, 2, 1, 0, 2];
 const TAILS = [3, 2, 4, 6, 5, 1];
 const NR = 3;
+/** options.auxWeight: the trainer applies it, so auxiliaryLoss must not depend on it. */
 const AUX_WEIGHT = 0.7;
 
 function uniform(rng: Rng, n: number, scale = 1): Float32Array {
@@ -177,7 +178,7 @@ const REFERENCES: Record<string, Reference> = {
         for (let c = 0; c < DIM; c++) sq += (s[c] - m[c]) ** 2;
         n += DIM;
       }
-      return (AUX_WEIGHT * sq) / Math.max(1, n);
+      return sq / Math.max(1, n);
     },
   },
   transae: {
@@ -205,7 +206,7 @@ const REFERENCES: Record<string, Reference> = {
           n += f.dim;
         });
       }
-      return (AUX_WEIGHT * sq) / Math.max(1, n);
+      return sq / Math.max(1, n);
     },
   },
 };
@@ -354,6 +355,14 @@ function multimodalSuite(name: string, config: string[], seed: number): void {
       });
       expectClose(got, ref!.aux!(refCtx(st)), 1e-5, 1e-4, 'auxiliaryLoss');
       expect(got).to.be.above(0);
+      // unweighted: another auxWeight gives the same value (the trainer multiplies by it)
+      const other = createMultimodalModel(name, { ...makeOptions(st.feats, seed + 1), auxWeight: 3 * AUX_WEIGHT });
+      const got2 = tf.tidy(() => {
+        const p = other.params.tensors();
+        const hs = other.encode(tf.tensor2d(st.S, [K, st.sw]), featureTensors(st.feats), p);
+        return other.auxiliaryLoss!(hs, maskTensors(st.feats), p).dataSync()[0];
+      });
+      expectClose(got2, got, 1e-6, 1e-6, 'auxiliaryLoss with another auxWeight');
     });
 
     it('rankForm + queryTail/queryHead reproduce scorer.score for every candidate, both sides; same ranks', function () {

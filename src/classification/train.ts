@@ -1,0 +1,479 @@
+/**
+ * Training and evaluation of one classification run: seeded and deterministic (the same config
+ * and seed give the same numbers on the same backend), minibatch Adam, early stopping on dev
+ * accuracy with the best model restored, test accuracy and macro-F1 at each noise level eps of
+ * QMF's protocol, a clear error on a non-finite loss, the result JSON written atomically.
+ */
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { loadBowVocabulary } from '../../cls-data/bow';
+import { isClsDatasetName, loadClsDataset, loadClsDirectory } from '../../cls-data/registry';
+import type { ClsDataset } from '../../cls-data/sample';
+import { clsModelSpec, createPlugins, type ClsModelSpec } from '../../baselines/classification/registry';
+import { UniModal } from '../../baselines/classification/unimodal';
+import { writeFileAtomic, writeJsonAtomic } from '../atomic';
+import { activeBackend } from '../backend';
+import { DenseOptimizer, ParamStore, lossAndGrads, type ParamTensors } from '../params';
+import { Progress } from '../progress';
+import { Rng } from '../rng';
+import { clsConfig, defaultVariant, type ClsConfig } from './config';
+import { noisySamples, orderModalities, splitInputs, WordIndex } from './data';
+import { CnnImageEncoder, EmbeddingBagEncoder, FeatureEncoder } from './encoders';
+import type { ClsModel, ClsPlugin, EncodedBatch, ModalityEncoder, SplitInputs, StepContext, TrainerHost } from './types';
+
+/** Thrown when the training loss becomes NaN or infinite. */
+export class ClsTrainingDivergedError extends Error {
+  constructor(readonly epoch: number, readonly step: number, readonly value: number, what: string) {
+    super(
+      `training diverged: the loss of ${what} is ${value} at epoch ${epoch + 1}, step ${step + 1}; ` +
+        'lower --lr, the IMML weights (--gamma1/--gamma2) or the batch size, and check the input features for NaN',
+    );
+    this.name = 'ClsTrainingDivergedError';
+  }
+}
+
+/** A dataset prepared for training: encoder inputs of train/dev/test (clean), noisy tests on demand. */
+export class ClsData {
+  private readonly noisy = new Map<string, SplitInputs>();
+  readonly train: SplitInputs;
+  readonly dev: SplitInputs;
+  readonly test: SplitInputs;
+
+  constructor(
+    readonly dataset: ClsDataset,
+    readonly words: WordIndex | undefined,
+    /** All modalities, predominant first. */
+    readonly modalities: string[],
+    private readonly imageSize: number,
+  ) {
+    const opts = { words, imageSize };
+    this.train = splitInputs('train', dataset.train, modalities, opts);
+    this.dev = splitInputs('dev', dataset.dev, modalities, opts);
+    this.test = splitInputs('test', dataset.test, modalities, opts);
+  }
+
+  get numClasses(): number {
+    return this.dataset.labels.length;
+  }
+
+  /** The test split with noise eps drawn from the run seed (memoised). */
+  testAt(eps: number, seed: number): SplitInputs {
+    if (eps === 0) return this.test;
+    const key = `${seed}/${eps}`;
+    let s = this.noisy.get(key);
+    if (!s) {
+      const samples = noisySamples(this.dataset.test, this.modalities, eps, new Rng(seed).derive(`test-noise-${eps}`));
+      s = splitInputs(`test@eps=${eps}`, samples, this.modalities, { words: this.words, imageSize: this.imageSize });
+      this.noisy.set(key, s);
+    }
+    return s;
+  }
+}
+
+/** Load a dataset and prepare its inputs (shipped name or directory; user features attached). */
+export async function prepareClsData(config: Pick<ClsConfig, 'dataset' | 'variant' | 'features' | 'predominant' | 'imageSize'>): Promise<ClsData> {
+  const features = Object.keys(config.features).length > 0 ? config.features : undefined;
+  let ds: ClsDataset;
+  let vocabFrom: string;
+  if (isClsDatasetName(config.dataset)) {
+    ds = await loadClsDataset(config.dataset, { variant: config.variant ?? defaultVariant(config.dataset), features });
+    vocabFrom = config.dataset;
+  } else {
+    ds = await loadClsDirectory(config.dataset, { features });
+    vocabFrom = config.dataset;
+  }
+  const modalities = orderModalities(ds, config.predominant);
+  const needsWords = modalities.some((m) => ds.train[0]?.modalities[m]?.kind === 'text');
+  let words: WordIndex | undefined;
+  if (needsWords) words = new WordIndex(loadBowVocabulary(vocabFrom));
+  return new ClsData(ds, words, modalities, config.imageSize);
+}
+
+/** Accuracy and macro-F1 (mean over the classes present in the labels or the predictions). */
+export function classificationMetrics(labels: Int32Array, predictions: Int32Array, numClasses: number): { accuracy: number; macroF1: number } {
+  const tp = new Float64Array(numClasses);
+  const fp = new Float64Array(numClasses);
+  const fn = new Float64Array(numClasses);
+  let correct = 0;
+  for (let i = 0; i < labels.length; i++) {
+    const y = labels[i];
+    const p = predictions[i];
+    if (y === p) {
+      correct++;
+      tp[y]++;
+    } else {
+      fp[p]++;
+      fn[y]++;
+    }
+  }
+  let f1 = 0;
+  let classes = 0;
+  for (let k = 0; k < numClasses; k++) {
+    if (tp[k] + fp[k] + fn[k] === 0) continue;
+    classes++;
+    f1 += (2 * tp[k]) / (2 * tp[k] + fp[k] + fn[k]);
+  }
+  return { accuracy: labels.length > 0 ? correct / labels.length : NaN, macroF1: classes > 0 ? f1 / classes : NaN };
+}
+
+/** Test metrics at one noise level. */
+export interface NoiseResult {
+  eps: number;
+  accuracy: number;
+  macroF1: number;
+}
+
+/** Everything a run reports (also its JSON file). */
+export interface ClsResult {
+  dataset: string;
+  variant?: string;
+  model: string;
+  modelLabel: string;
+  plugins: string[];
+  seed: number;
+  /** Row label, e.g. "QMF + IMML". */
+  label: string;
+  modalities: { name: string; encoder: string; dim: number }[];
+  /** True when the model expects pre-trained encoder features and ran on a substitute. */
+  substitute: boolean;
+  numClasses: number;
+  sizes: { train: number; dev: number; test: number };
+  epochsRun: number;
+  bestEpoch: number;
+  devAccuracy: number;
+  test: NoiseResult[];
+  /** Mean wall seconds of one training epoch (without evaluation). */
+  secondsPerEpoch: number;
+  totalSeconds: number;
+  history: { epoch: number; loss: number; devAccuracy: number; seconds: number }[];
+  pluginReport: Record<string, number | string>;
+  backend: string;
+  config: ClsConfig;
+  notes: string[];
+}
+
+interface TrainerOptions {
+  /** Model spec to use instead of config.model (UMT teachers). */
+  spec?: ClsModelSpec;
+  /** Dataset modalities to use instead of the spec's choice. */
+  modalities?: string[];
+  plugins?: string[];
+  /** Label of the run's random stream. */
+  stream?: string;
+  log?: (m: string) => void;
+}
+
+/** Per-process memo of UMT teacher features. */
+const TEACHER_MEMO = new Map<string, Float32Array>();
+
+/** One model + encoders + plug-ins with its training loop. */
+export class ClsTrainer {
+  readonly store = new ParamStore();
+  readonly spec: ClsModelSpec;
+  readonly modalities: string[];
+  readonly encoders: ModalityEncoder[];
+  readonly model: ClsModel;
+  readonly plugins: ClsPlugin[];
+  readonly rng: Rng;
+  private readonly weigher?: ClsPlugin;
+  private readonly log: (m: string) => void;
+
+  constructor(readonly config: ClsConfig, readonly data: ClsData, opts: TrainerOptions = {}) {
+    this.log = opts.log ?? (() => undefined);
+    this.rng = new Rng(config.seed).derive(opts.stream ?? 'main');
+    this.spec = opts.spec ?? clsModelSpec(config.model);
+    const all = data.modalities;
+    this.modalities = opts.modalities ?? (this.spec.uses === 'predominant' ? [all[0]] : this.spec.uses === 'auxiliary' ? [all[1] ?? all[0]] : [...all]);
+    if (this.spec.uses === 'auxiliary' && all.length < 2) throw new Error(`${this.spec.label} needs an auxiliary modality; dataset ${data.dataset.name} has only ${all.join(', ')}`);
+    if (this.modalities.length < this.spec.minModalities) {
+      throw new Error(`${this.spec.label} needs at least ${this.spec.minModalities} modalities; dataset ${data.dataset.name} has ${all.join(', ')}`);
+    }
+    this.encoders = this.modalities.map((m) => this.buildEncoder(m));
+    this.model = this.spec.create({
+      dims: this.encoders.map((e) => e.dim),
+      tokenDims: this.encoders.map((e) => e.tokenDim),
+      modalities: this.modalities,
+      numClasses: data.numClasses,
+      trainSize: data.train.size,
+      store: this.store,
+      rng: this.rng.derive('model'),
+      options: { qmfRankWeight: config.qmfRankWeight, tmcAnnealingEpochs: config.tmcAnnealingEpochs, mmbtDim: config.mmbtDim, mmbtHeads: config.mmbtHeads, mmbtLayers: config.mmbtLayers },
+    });
+    this.plugins = createPlugins(opts.plugins ?? config.plugins, {
+      dims: this.encoders.map((e) => e.dim),
+      numClasses: data.numClasses,
+      store: this.store,
+      rng: this.rng.derive('plugins'),
+      imml: config.imml,
+      pmr: config.pmr,
+      umtScale: config.umtScale,
+    });
+    const weighers = this.plugins.filter((p) => p.weigh);
+    if (weighers.length > 1) throw new Error(`only one plug-in may weigh the features (${weighers.map((p) => p.name).join(', ')})`);
+    this.weigher = weighers[0];
+  }
+
+  private buildEncoder(modality: string): ModalityEncoder {
+    const c = this.config;
+    const col = this.data.train.columns[modality];
+    const common = { modality, mode: this.spec.mode, hidden: c.hidden, store: this.store, rng: this.rng.derive(`enc-${modality}`) };
+    if (col.kind === 'tokens') {
+      const w = this.data.words!;
+      return new EmbeddingBagEncoder({
+        ...common,
+        vectors: w.initialVectors(),
+        dim: w.vocab.dim,
+        trainable: c.textEncoder === 'bow',
+        pooling: c.pooling,
+        maxTokens: c.maxTokens,
+        lr: c.embLr > 0 ? c.embLr : c.lr,
+        source: 'GloVe-100 via wink',
+      });
+    }
+    if (col.kind === 'features') return new FeatureEncoder({ ...common, inputDim: col.dim, source: path.basename(col.source) });
+    return new CnnImageEncoder({ ...common, outDim: c.cnnDim });
+  }
+
+  /** True when the model is defined on pre-trained features but some modality is not features. */
+  get substitute(): boolean {
+    return Boolean(this.spec.expectsFeatures) && this.encoders.some((e) => !(e instanceof FeatureEncoder));
+  }
+
+  private batches(split: SplitInputs, rows: Int32Array, training: boolean): EncodedBatch[] {
+    return this.encoders.map((e) => e.batch(split, rows, training));
+  }
+
+  private features(batches: EncodedBatch[], diff: tf.Tensor[], p: ParamTensors): { raw: tf.Tensor2D[]; fused: tf.Tensor2D[] } {
+    let k = 0;
+    const raw = batches.map((b) => {
+      const n = b.diff.length;
+      const f = b.features(diff.slice(k, k + n), p);
+      k += n;
+      return f;
+    });
+    return { raw, fused: this.weigher ? this.weigher.weigh!(raw, p) : raw };
+  }
+
+  private ctx(epoch: number, training: boolean, rows: Int32Array, split: SplitInputs): StepContext {
+    return { epoch, training, rows, labels: Int32Array.from(rows, (r) => split.labels[r]), numClasses: this.data.numClasses, sink: new Map() };
+  }
+
+  /** Run `f` over `split` in evaluation chunks with the current parameters (no gradients). */
+  private forEachChunk(split: SplitInputs, rows: Int32Array, f: (batches: EncodedBatch[], p: ParamTensors, chunk: Int32Array, offset: number) => void): void {
+    const p = this.store.tensors();
+    try {
+      for (let off = 0; off < rows.length; off += this.config.evalBatchSize) {
+        const chunk = rows.subarray(off, Math.min(rows.length, off + this.config.evalBatchSize));
+        const batches = this.batches(split, chunk, false);
+        try {
+          tf.tidy(() => f(batches, p, chunk, off));
+        } finally {
+          batches.forEach((b) => b.dispose?.());
+        }
+      }
+    } finally {
+      tf.dispose(Object.values(p));
+    }
+  }
+
+  /** Predicted classes of every sample of `split`. */
+  predict(split: SplitInputs): Int32Array {
+    const rows = Int32Array.from({ length: split.size }, (_, i) => i);
+    const pred = new Int32Array(split.size);
+    this.forEachChunk(split, rows, (batches, p, chunk, off) => {
+      const { fused } = this.features(batches, [], p);
+      const out = this.model.fuse(fused, p, this.ctx(0, false, chunk, split));
+      const am = tf.argMax(out.scores, 1).dataSync();
+      pred.set(am, off);
+    });
+    return pred;
+  }
+
+  evaluate(split: SplitInputs): { accuracy: number; macroF1: number } {
+    return classificationMetrics(split.labels, this.predict(split), this.data.numClasses);
+  }
+
+  /** Encoder outputs (`raw`) or fusion inputs (`fused`) of `rows`, per modality [rows * D_m]. */
+  hostFeatures(split: SplitInputs, rows: Int32Array, which: 'raw' | 'fused'): Float32Array[] {
+    const out = this.encoders.map((e) => new Float32Array(rows.length * e.dim));
+    this.forEachChunk(split, rows, (batches, p, _chunk, off) => {
+      const f = this.features(batches, [], p)[which];
+      f.forEach((t, m) => out[m].set(t.dataSync() as Float32Array, off * this.encoders[m].dim));
+    });
+    return out;
+  }
+
+  private snapshot(): { params: Map<string, Float32Array>; encoders: (Float32Array[] | undefined)[] } {
+    const params = new Map(this.store.names().map((n) => [n, this.store.get(n).data.slice()]));
+    return { params, encoders: this.encoders.map((e) => e.snapshot?.()) };
+  }
+
+  private restore(s: ReturnType<ClsTrainer['snapshot']>): void {
+    for (const [n, v] of s.params) this.store.get(n).data.set(v);
+    this.encoders.forEach((e, i) => {
+      const st = s.encoders[i];
+      if (st) e.restore?.(st);
+    });
+  }
+
+  private host(): TrainerHost & { trainTeacher(m: number): Promise<Float32Array> } {
+    return {
+      train: this.data.train,
+      numClasses: this.data.numClasses,
+      modalities: this.modalities,
+      fusedFeatures: (split, rows) => this.hostFeatures(split, rows, 'fused'),
+      rng: this.rng.derive('host'),
+      log: this.log,
+      trainTeacher: (m) => this.trainTeacher(m),
+    };
+  }
+
+  /** UMT: train the uni-modal teacher of modality m and return its encoder features of every training sample. */
+  private async trainTeacher(m: number): Promise<Float32Array> {
+    const modality = this.modalities[m];
+    const c = this.config;
+    const key = JSON.stringify({
+      v: 1, dataset: c.dataset, variant: c.variant ?? defaultVariant(c.dataset), modality, mode: this.spec.mode, seed: c.seed, epochs: c.epochs, patience: c.patience,
+      batchSize: c.batchSize, lr: c.lr, embLr: c.embLr, textEncoder: c.textEncoder, pooling: c.pooling, hidden: c.hidden, maxTokens: c.maxTokens, features: c.features[modality] ?? '',
+    });
+    const hash = crypto.createHash('sha256').update(key).digest('hex').slice(0, 16);
+    const memo = TEACHER_MEMO.get(hash);
+    if (memo) return memo;
+    const file = c.teacherCache ? path.join(c.teacherCache, `teacher-${hash}.f32`) : '';
+    if (file && fs.existsSync(file)) {
+      const buf = fs.readFileSync(file);
+      const f = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+      if (f.length === this.data.train.size * this.encoders[m].dim) {
+        TEACHER_MEMO.set(hash, f);
+        return f;
+      }
+    }
+    const spec: ClsModelSpec = { label: `teacher(${modality})`, uses: 'predominant', mode: this.spec.mode, minModalities: 1, create: (ctx) => new UniModal('teacher', `teacher(${modality})`, ctx) };
+    const teacher = new ClsTrainer(c, this.data, { spec, modalities: [modality], plugins: [], stream: `umt-teacher-${modality}`, log: this.log });
+    await teacher.fit();
+    const rows = Int32Array.from({ length: this.data.train.size }, (_, i) => i);
+    const f = teacher.hostFeatures(this.data.train, rows, 'raw')[0];
+    TEACHER_MEMO.set(hash, f);
+    if (file) {
+      writeFileAtomic(file, new Uint8Array(f.buffer, f.byteOffset, f.byteLength));
+      writeJsonAtomic(`${file}.json`, JSON.parse(key));
+    }
+    return f;
+  }
+
+  /** One optimisation step on `rows` of the training split; returns the loss. */
+  private step(opt: DenseOptimizer, epoch: number, stepIndex: number, rows: Int32Array): number {
+    const split = this.data.train;
+    const ctx = this.ctx(epoch, true, rows, split);
+    for (const p of this.plugins) p.beforeStep?.(ctx);
+    const batches = this.batches(split, rows, true);
+    try {
+      const diff = batches.flatMap((b) => b.diff);
+      const { loss, inputGrads, paramGrads } = lossAndGrads(this.store, diff, (ins, p) => {
+        const f = this.features(batches, ins, p);
+        const out = this.model.fuse(f.fused, p, ctx);
+        let total = this.model.loss(out, p, ctx);
+        for (const pl of this.plugins) total = tf.add(total, pl.loss(f, out, this.model, p, ctx)) as tf.Scalar;
+        return total;
+      });
+      if (!Number.isFinite(loss)) throw new ClsTrainingDivergedError(epoch, stepIndex, loss, this.label());
+      opt.step(paramGrads);
+      let k = 0;
+      for (const b of batches) {
+        const n = b.diff.length;
+        if (n > 0) b.backward?.(inputGrads.slice(k, k + n));
+        k += n;
+      }
+      for (const e of this.encoders) e.step?.();
+      this.model.afterStep?.(ctx);
+      return loss;
+    } finally {
+      batches.forEach((b) => b.dispose?.());
+    }
+  }
+
+  label(): string {
+    return [this.spec.label, ...this.plugins.map((p) => p.label)].join(' + ');
+  }
+
+  /** Train with early stopping on dev accuracy; the best model is restored at the end. */
+  async fit(): Promise<{ epochsRun: number; bestEpoch: number; devAccuracy: number; history: ClsResult['history']; secondsPerEpoch: number }> {
+    const c = this.config;
+    const opt = new DenseOptimizer(this.store, 'adam', c.lr);
+    const host = this.host();
+    for (const p of this.plugins) await p.beforeTraining?.(host);
+    const shuffle = this.rng.derive('shuffle');
+    const n = this.data.train.size;
+    const order = Int32Array.from({ length: n }, (_, i) => i);
+    const history: ClsResult['history'] = [];
+    let best = { acc: -Infinity, epoch: -1, state: this.snapshot() };
+    let trainSeconds = 0;
+    let epoch = 0;
+    for (; epoch < c.epochs; epoch++) {
+      shuffle.shuffle(order);
+      const steps = Math.ceil(n / c.batchSize);
+      const bar = new Progress(`${this.label()} epoch ${epoch + 1}/${c.epochs}`, steps, !c.quiet);
+      const t0 = Date.now();
+      let lossSum = 0;
+      for (let s = 0; s < steps; s++) {
+        lossSum += this.step(opt, epoch, s, order.slice(s * c.batchSize, Math.min(n, (s + 1) * c.batchSize)));
+        bar.update(s + 1, `loss ${(lossSum / (s + 1)).toFixed(4)}`);
+      }
+      bar.stop();
+      const seconds = (Date.now() - t0) / 1000;
+      trainSeconds += seconds;
+      for (const p of this.plugins) p.afterEpoch?.(host, epoch);
+      const dev = this.evaluate(this.data.dev).accuracy;
+      history.push({ epoch: epoch + 1, loss: lossSum / steps, devAccuracy: dev, seconds });
+      this.log(`${this.label()} epoch ${epoch + 1}: loss ${(lossSum / steps).toFixed(4)}, dev acc ${dev.toFixed(4)} (${seconds.toFixed(1)} s)`);
+      if (dev > best.acc) best = { acc: dev, epoch: epoch + 1, state: this.snapshot() };
+      else if (c.patience > 0 && epoch + 1 - best.epoch >= c.patience) {
+        epoch++;
+        break;
+      }
+    }
+    this.restore(best.state);
+    return { epochsRun: epoch, bestEpoch: best.epoch, devAccuracy: best.acc, history, secondsPerEpoch: history.length > 0 ? trainSeconds / history.length : NaN };
+  }
+}
+
+/** Train and evaluate one configuration; writes `config.out` (JSON) when set. */
+export async function runClassification(over: Partial<ClsConfig>, opts: { data?: ClsData; log?: (m: string) => void } = {}): Promise<ClsResult> {
+  const config = clsConfig(over);
+  const log = opts.log ?? (() => undefined);
+  const t0 = Date.now();
+  const data = opts.data ?? (await prepareClsData(config));
+  const trainer = new ClsTrainer(config, data, { log });
+  const fit = await trainer.fit();
+  const test = config.noise.map((eps) => ({ eps, ...trainer.evaluate(data.testAt(eps, config.seed)) }));
+  const pluginReport: Record<string, number | string> = {};
+  for (const p of trainer.plugins) Object.assign(pluginReport, p.report?.() ?? {});
+  const result: ClsResult = {
+    dataset: config.dataset,
+    variant: config.variant ?? defaultVariant(config.dataset),
+    model: trainer.spec.label === config.model ? config.model : clsModelSpec(config.model).key,
+    modelLabel: trainer.spec.label,
+    plugins: trainer.plugins.map((p) => p.name),
+    seed: config.seed,
+    label: trainer.label(),
+    modalities: trainer.encoders.map((e) => ({ name: e.modality, encoder: e.description, dim: e.dim })),
+    substitute: trainer.substitute,
+    numClasses: data.numClasses,
+    sizes: { train: data.train.size, dev: data.dev.size, test: data.test.size },
+    epochsRun: fit.epochsRun,
+    bestEpoch: fit.bestEpoch,
+    devAccuracy: fit.devAccuracy,
+    test,
+    secondsPerEpoch: fit.secondsPerEpoch,
+    totalSeconds: (Date.now() - t0) / 1000,
+    history: fit.history,
+    pluginReport,
+    backend: activeBackend() ?? tf.getBackend(),
+    config,
+    notes: data.dataset.notes,
+  };
+  if (config.out) writeJsonAtomic(config.out, result);
+  return result;
+}
