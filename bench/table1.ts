@@ -4,7 +4,7 @@
  * Table III (Student t-test p-values of X + IMML vs X over seeds), Table IV (ablations of
  * QMF + IMML on HFM) and Fig. 4 (gamma1 x gamma2 grid of QMF + IMML on HFM).
  *
- *   node dist/bench/table1.js [--seeds 1,2,3,4,5] [--quick] [--only hfm,bow] [--out results] [--runs runs/cls]
+ *   node dist/bench/table1.js [--seeds 1,2,3,4,5] [--quick] [--only hfm/qmf,mvsa-single] [--out results] [--runs runs/cls]
  *
  * Every (row, seed) result is cached as JSON under runs/cls/<dataset>/<row>/seed-<s>.json and
  * reused when its configuration is unchanged, so an interrupted run resumes.
@@ -39,10 +39,12 @@ export interface Table1Row {
 export interface Table1Options {
   seeds: number[];
   quick: boolean;
-  /** Only rows whose "dataset/key" contains one of these substrings. */
+  /** Only these rows: "dataset/rowkey" (exact), a dataset name, or a row key (e.g. qmf+imml). */
   only: string[];
   outDir: string;
   runsDir: string;
+  /** Epochs of each Fig. 4 grid run (no early stopping; the grid is 24 runs). */
+  fig4Epochs: number;
   /** Skip Fig. 4 / Table IV. */
   skipFig4: boolean;
   skipAblation: boolean;
@@ -146,7 +148,7 @@ export async function runTable1(opts: Table1Options): Promise<string> {
     }
     return d;
   };
-  const wanted = (r: Table1Row) => opts.only.length === 0 || opts.only.some((o) => `${r.dataset}/${rowKey(r)}`.includes(o));
+  const wanted = (r: Table1Row) => opts.only.length === 0 || opts.only.some((o) => (o.includes('/') ? `${r.dataset}/${rowKey(r)}` === o : r.dataset === o || rowKey(r) === o));
 
   // Fig. 4 first: its best cell by dev accuracy sets gamma1/gamma2 of the IMML rows.
   let chosen = { gamma1: clsConfig().imml.gamma1, gamma2: clsConfig().imml.gamma2, how: 'defaults (Fig. 4 grid not run)' };
@@ -155,7 +157,13 @@ export async function runTable1(opts: Table1Options): Promise<string> {
     const seed = opts.seeds[0];
     for (const g1 of FIG4_GAMMA1) {
       for (const g2 of FIG4_GAMMA2) {
-        const r: Table1Row = { dataset: 'hfm', model: 'qmf', plugins: ['imml'], over: { imml: { ...clsConfig().imml, gamma1: g1, gamma2: g2 } }, key: `fig4/qmf+imml-g1=${g1}-g2=${g2}` };
+        const r: Table1Row = {
+          dataset: 'hfm',
+          model: 'qmf',
+          plugins: ['imml'],
+          over: { epochs: opts.fig4Epochs, patience: 0, imml: { ...clsConfig().imml, gamma1: g1, gamma2: g2 } },
+          key: `fig4/qmf+imml-g1=${g1}-g2=${g2}`,
+        };
         const [res] = await runRow(r, { ...opts, seeds: [seed] }, dataFor('hfm'));
         fig4.push({ g1, g2, res });
       }
@@ -293,7 +301,7 @@ export async function runTable1(opts: Table1Options): Promise<string> {
 
   // Fig. 4
   if (fig4.length > 0) {
-    lines.push(`## Fig. 4: gamma1 x gamma2 on HFM with QMF + IMML (one seed, ${opts.seeds[0]})`);
+    lines.push(`## Fig. 4: gamma1 x gamma2 on HFM with QMF + IMML (one seed, ${opts.seeds[0]}; ${opts.fig4Epochs} epochs per cell, no early stopping)`);
     lines.push('');
     lines.push('Test accuracy % at ε = 0 (dev accuracy % in brackets). Heat map: `fig4-hfm.svg`; numbers: `fig4-hfm.csv`.');
     lines.push('');
@@ -326,13 +334,14 @@ export async function table1Main(argv: string[]): Promise<void> {
     .description('run the classification experiments of the IMML paper (Tables I, III, IV, Fig. 4) on the data we have')
     .option('--seeds <list>', 'comma-separated seeds', '1,2,3,4,5')
     .option('--quick', 'trimmed epochs (3, no early stopping)')
-    .option('--only <list>', 'only rows whose dataset/row key contains one of these (comma-separated)', '')
+    .option('--only <list>', 'only these rows, comma-separated: dataset/rowkey (hfm/qmf+imml), a dataset (mvsa-single) or a row key (qmf+pmr)', '')
     .option('--out <dir>', 'where table1.md and fig4-hfm.* go', 'results')
     .option('--runs <dir>', 'cache of per-run results', path.join('runs', 'cls'))
+    .option('--fig4-epochs <n>', 'epochs of each gamma-grid run (no early stopping)', '3')
     .option('--skip-fig4', 'do not run the gamma grid')
     .option('--skip-ablation', 'do not run Table IV')
     .option('--backend <name>', 'tfjs backend', 'wasm')
-    .action(async (o: { seeds: string; quick?: boolean; only: string; out: string; runs: string; skipFig4?: boolean; skipAblation?: boolean; backend: string }) => {
+    .action(async (o: { seeds: string; quick?: boolean; only: string; out: string; runs: string; fig4Epochs: string; skipFig4?: boolean; skipAblation?: boolean; backend: string }) => {
       await selectBackend(o.backend as never, (m) => console.log(m));
       const seeds = o.seeds.split(',').map((s) => Number(s.trim()));
       if (seeds.some((s) => !Number.isInteger(s))) throw new Error(`--seeds must be integers, got '${o.seeds}'`);
@@ -342,6 +351,7 @@ export async function table1Main(argv: string[]): Promise<void> {
         only: o.only.split(',').map((s) => s.trim()).filter(Boolean),
         outDir: o.out,
         runsDir: o.runs,
+        fig4Epochs: Number(o.fig4Epochs),
         skipFig4: Boolean(o.skipFig4),
         skipAblation: Boolean(o.skipAblation),
         log: (m) => console.log(m),

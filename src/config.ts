@@ -75,6 +75,12 @@ export interface TrainConfig {
   otIterations: number;
   /** Weight of auxiliary reconstruction / alignment losses (TransAE, MMKRL). */
   auxWeight: number;
+  /**
+   * Learning rate of dense parameters (projections, transport corrections, IMML weights and heads);
+   * 0 = `lr`. They are shared by all entities, so one Adagrad step of size lr moves every entity's
+   * projected features at once: they usually need a smaller rate than the embedding rows.
+   */
+  denseLr: number;
   /** Wrap the model with the IMML plug-in (imml/): L = gamma1 L_mdke + gamma2 L_beta + L_base. */
   imml: boolean;
   /** IMML gamma1: weight of L_mdke (paper searches 1e-1..1e-6). */
@@ -137,6 +143,7 @@ export const DEFAULT_CONFIG: TrainConfig = {
   otEpsilon: 0.1,
   otIterations: 50,
   auxWeight: 1,
+  denseLr: 0,
   imml: false,
   immlGamma1: 1e-3,
   immlGamma2: 1,

@@ -47,6 +47,11 @@ export interface MultimodalKgModel {
   refresh?(structural: Float32Array, numEntities: number, rng: Rng): void;
   /** Non-trained state saved with checkpoints and the best model (e.g. OTKGE's plans), by name. */
   readonly buffers?: Readonly<Record<string, Float32Array>>;
+  /**
+   * Optional constraint on structural rows after each optimiser step (the TransE-family papers'
+   * unit-norm entities, Bordes et al. 2013): receives the table and the touched row ids.
+   */
+  constrainStructural?(table: Float32Array, rows: Int32Array, count: number): void;
   /** Initialise the structural table in place. */
   initStructural(table: Float32Array, rows: number, rng: Rng): void;
   /** Initialise the relation table in place. */

@@ -5,6 +5,11 @@ import type { TrainConfig } from './config';
  * config file or flag, so `mmkge train --dataset wn9-img --model transe` alone reproduces the
  * README's numbers. Each entry says where its recipe comes from.
  */
+const NS_MULTIMODAL: Partial<TrainConfig> = {
+  training: 'negative-sampling', loss: 'nssa', adversarialTemperature: 0.5, negatives: 16, sampler: 'uniform',
+  optimizer: 'adagrad', lr: 0.05, denseLr: 0.001, dim: 200, batchSize: 512,
+};
+
 const MODEL_PRESETS: Record<string, Partial<TrainConfig>> = {
   // Bordes et al. 2013: L1 distance, unit-norm entities.
   // Trained with RotatE's self-adversarial loss (Sun et al. 2019 report TransE this way too): with plain
@@ -21,6 +26,14 @@ const MODEL_PRESETS: Record<string, Partial<TrainConfig>> = {
   // init 1e-3; WN: a = 0.1, g = 0.8, scale 100, batch 2000, reg 5e-3 (rank 500, 200 epochs there;
   // our CPU presets use dim 200 and few epochs, see the dataset presets and README).
   otkge: { training: '1vsall', loss: 'ce', reciprocal: true, regularizer: 'n3', regWeight: 5e-3, optimizer: 'adagrad', lr: 0.1, dim: 200, batchSize: 1000, imageWeight: 0.1, textWeight: 0.8, otScale: 100, otEpsilon: 10 },
+  // The TransE-family multimodal models (IKRL, TBKGE, TransAE, MMKRL): TransE's self-adversarial
+  // recipe with the margin scaled to the number of L1 terms in the energy (IKRL 4, TBKGE 5; MMKRL
+  // averages its 4 terms, TransAE has 1), 16 negatives (their tfjs autodiff path is ~20x slower per
+  // triple than TransE's fused kernel), and a 50x smaller rate for the shared dense projections.
+  ikrl: { ...NS_MULTIMODAL, margin: 24 },
+  tbkge: { ...NS_MULTIMODAL, margin: 30 },
+  transae: { ...NS_MULTIMODAL, margin: 6 },
+  mmkrl: { ...NS_MULTIMODAL, margin: 6 },
 };
 
 /** Dataset-specific overrides of the model presets (keyed `dataset/model`). */
@@ -34,6 +47,10 @@ const DATASET_PRESETS: Record<string, Partial<TrainConfig>> = {
   'fb-img/complex': { epochs: 30, evalEvery: 5, regWeight: 1e-3, batchSize: 1000 },
   'fb-img/rotate': { epochs: 50, evalEvery: 10, batchSize: 1024 },
   'wn9-img/otkge': { epochs: 6, evalEvery: 3 },
+  'wn9-img/ikrl': { epochs: 10, evalEvery: 5 },
+  'wn9-img/tbkge': { epochs: 10, evalEvery: 5 },
+  'wn9-img/transae': { epochs: 10, evalEvery: 5 },
+  'wn9-img/mmkrl': { epochs: 10, evalEvery: 5 },
   'fb-img/otkge': { epochs: 30, evalEvery: 5, regWeight: 1e-3, textWeight: 0.7, otScale: 300 },
 };
 

@@ -16,6 +16,28 @@ function layerNorm(x: tf.Tensor2D, p: ParamTensors, name: string): tf.Tensor2D {
   return tf.add(tf.mul(xn, p[`${name}.g`]), p[`${name}.b`]) as tf.Tensor2D;
 }
 
+/** Swap the last two axes of a rank-4 tensor. */
+function swapLast(x: tf.Tensor4D): tf.Tensor4D {
+  return tf.transpose(x, [0, 1, 3, 2]);
+}
+
+/**
+ * Batched a @ b ([B, H, n, k] @ [B, H, k, m]) whose gradient uses explicit transposes and plain
+ * batched matMuls: tfjs' own gradient calls matMul with transpose flags, which the wasm backend
+ * runs several times slower (SPEC.md performance facts).
+ */
+const bmm: (a: tf.Tensor4D, b: tf.Tensor4D) => tf.Tensor4D = tf.customGrad(((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+  const [a, b, save] = args as [tf.Tensor4D, tf.Tensor4D, tf.GradSaveFunc];
+  save([a, b]);
+  return {
+    value: tf.matMul(a, b),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [sa, sb] = saved as tf.Tensor4D[];
+      return [tf.matMul(dy as tf.Tensor4D, swapLast(sb)), tf.matMul(swapLast(sa), dy as tf.Tensor4D)];
+    },
+  };
+}) as never) as never;
+
 /**
  * MMBT, the architecture of Kiela, Bhooshan, Firooz, Perez, Testuggine, "Supervised Multimodal
  * Bitransformers for Classifying Images and Text" (2019; code facebookresearch/mmbt, used as a
@@ -89,7 +111,9 @@ export class Mmbt implements ClsModel {
       const L = this.lengths[m];
       const td = this.tokenDims[m];
       const flat = tf.reshape(hs[m], [B * L, td]) as tf.Tensor2D;
-      masks.push(tf.reshape(tf.cast(tf.greater(tf.sum(tf.abs(flat), 1), 0), 'float32'), [B, L]) as tf.Tensor2D);
+      // padding mask from the values (a constant: comparisons have no gradient)
+      const present = Float32Array.from(tf.sum(tf.abs(flat), 1).dataSync(), (v) => (v > 0 ? 1 : 0));
+      masks.push(tf.tensor2d(present, [B, L]));
       const proj = tf.reshape(linear(flat, p, `mmbt.proj.${m}`), [B, L, d]);
       const seg = tf.reshape(tf.slice(p['mmbt.seg'], [m, 0], [1, d]), [1, 1, d]);
       embedded.push(tf.add(proj, seg) as tf.Tensor3D);
@@ -104,9 +128,8 @@ export class Mmbt implements ClsModel {
       const q = split('q');
       const k = split('k');
       const v = split('v');
-      const kt = tf.transpose(k, [0, 1, 3, 2]);
-      const att = tf.softmax(tf.add(tf.div(tf.matMul(q, kt), Math.sqrt(dh)), bias)) as tf.Tensor4D; // [B, H, T, T]
-      const ctxv = tf.reshape(tf.transpose(tf.matMul(att, v), [0, 2, 1, 3]), [B * T, d]) as tf.Tensor2D;
+      const att = tf.softmax(tf.add(tf.div(bmm(q, swapLast(k)), Math.sqrt(dh)), bias)) as tf.Tensor4D; // [B, H, T, T]
+      const ctxv = tf.reshape(tf.transpose(bmm(att, v), [0, 2, 1, 3]), [B * T, d]) as tf.Tensor2D;
       const h1 = layerNorm(tf.add(flat, linear(ctxv, p, `mmbt.${l}.o`)) as tf.Tensor2D, p, `mmbt.${l}.ln1`);
       const ff = linear(tf.relu(linear(h1, p, `mmbt.${l}.ff1`)) as tf.Tensor2D, p, `mmbt.${l}.ff2`);
       x = tf.reshape(layerNorm(tf.add(h1, ff) as tf.Tensor2D, p, `mmbt.${l}.ln2`), [B, T, d]) as tf.Tensor3D;

@@ -293,6 +293,11 @@ export abstract class ProjectedTranslationModel implements MultimodalKgModel {
   }
 
   /** Structural rows: TransE init, uniform(-6/sqrt(d), 6/sqrt(d)) then unit L2 norm. */
+  /** Unit L2 norm for the touched structural rows after each step (Bordes et al. 2013, Algorithm 1; the IKRL/TransAE papers keep the TransE constraints). */
+  constrainStructural(table: Float32Array, rows: Int32Array, count: number): void {
+    normalizeRowsL2(table, this.structuralWidth, table.length / this.structuralWidth, rows, count);
+  }
+
   initStructural(table: Float32Array, rows: number, rng: Rng): void {
     checkTable(table, rows, this.structuralWidth, `${this.name}.initStructural`);
     initTransE(table, rows, this.dim, rng);

@@ -4,6 +4,7 @@ import type { ModalityFeatures } from '../../src/modality';
 import type { MultimodalKgModel, MultimodalOptions } from '../../src/multimodal';
 import { ParamStore, glorotUniform, type ParamTensors } from '../../src/params';
 import { checkTable } from './common';
+import { normalizeRowsL2 } from './common';
 import {
   TranslationSumScorer, anyPresent, checkFeatures, checkFuseInputs, checkMultimodalOptions, initTransE, maskedSum,
   type TranslationSumSpec,
@@ -107,6 +108,11 @@ export class TransAE implements MultimodalKgModel {
   }
 
   /** Structural rows: TransE init, uniform(-6/sqrt(d), 6/sqrt(d)) then unit L2 norm. */
+  /** Unit L2 norm for the touched structural rows after each step (Bordes et al. 2013, Algorithm 1; the IKRL/TransAE papers keep the TransE constraints). */
+  constrainStructural(table: Float32Array, rows: Int32Array, count: number): void {
+    normalizeRowsL2(table, this.structuralWidth, table.length / this.structuralWidth, rows, count);
+  }
+
   initStructural(table: Float32Array, rows: number, rng: Rng): void {
     checkTable(table, rows, this.structuralWidth, 'transae.initStructural');
     initTransE(table, rows, this.dim, rng);

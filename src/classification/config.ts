@@ -73,7 +73,7 @@ export const DEFAULT_CLS_CONFIG: ClsConfig = {
   textEncoder: 'bow',
   pooling: 'mean',
   hidden: 128,
-  maxTokens: 32,
+  maxTokens: 24,
   imageSize: 32,
   cnnDim: 64,
   predominant: 'text',

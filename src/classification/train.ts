@@ -227,7 +227,8 @@ export class ClsTrainer {
         dim: w.vocab.dim,
         trainable: c.textEncoder === 'bow',
         pooling: c.pooling,
-        maxTokens: c.maxTokens,
+        // token slots: the longest training text, capped at maxTokens (HFM's 5 attribute words -> 5)
+        maxTokens: Math.max(1, Math.min(c.maxTokens, col.ids.reduce((m, ids) => Math.max(m, ids.length), 0))),
         lr: c.embLr > 0 ? c.embLr : c.lr,
         source: 'GloVe-100 via wink',
       });

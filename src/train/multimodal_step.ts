@@ -334,6 +334,7 @@ export class MultimodalNegativeSamplingStep {
       for (let c = 0; c < Wr; c++) this.gradR.grads[o + c] += gRel[u * Wr + c];
     }
     this.p.entityOptimizer.step(tables.entities, Ws, this.gradE.rows, this.gradE.count, this.gradE.grads);
+    model.constrainStructural?.(tables.entities, this.gradE.rows, this.gradE.count);
     this.p.relationOptimizer.step(tables.relations, Wr, this.gradR.rows, this.gradR.count, this.gradR.grads);
     this.p.paramOptimizer.step(paramGrads);
     return loss;

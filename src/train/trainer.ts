@@ -86,7 +86,7 @@ export async function trainModel(config: TrainConfig, deps: TrainerDeps, resume 
   const samplerRng = rng.derive('sampler');
   const optE = createOptimizer(config.optimizer, nE, structuralWidth, { lr: config.lr });
   const optR = createOptimizer(config.optimizer, relationRows, scorer.relationWidth, { lr: config.lr });
-  const paramOpt = mm ? new DenseOptimizer(mm.model.params, config.optimizer, config.lr) : undefined;
+  const paramOpt = mm ? new DenseOptimizer(mm.model.params, config.optimizer, config.denseLr > 0 ? config.denseLr : config.lr) : undefined;
   const complexEntities = isComplexLayout(structuralWidth, config.dim);
   const complexRelations = isComplexLayout(scorer.relationWidth, config.dim);
   const n3Weight = config.regularizer === 'n3' ? config.regWeight : 0;

@@ -55,8 +55,7 @@ describe('QMF', function () {
     const { model, p } = identityQmf();
     const h0 = tf.tensor2d([[1, 2], [0.5, -1]]);
     const h1 = tf.tensor2d([[3, 0], [1, 1]]);
-    const ctx = {} as StepContext;
-    const g = tf.grad((x: tf.Tensor) => tf.sum(model.fuse([x as tf.Tensor2D, h1], p, ctx).scores))(h0);
+    const g = tf.grad((x: tf.Tensor) => tf.sum(model.fuse([x as tf.Tensor2D, h1], p).scores))(h0);
     const conf = tf.div(tf.logSumExp(h0, 1, true), 10);
     close(g.dataSync(), tf.mul(conf, tf.ones([2, 2])).dataSync());
     // without detaching, the softmax term would be added: check it is not
@@ -90,8 +89,8 @@ describe('QMF', function () {
     const hs = [tf.tensor2d([[1, 0], [0, 1]]), tf.tensor2d([[0.2, 0], [0, 2]])];
     const mk = (training: boolean): StepContext => ({ epoch: 0, training, rows: Int32Array.from([0, 3]), labels: Int32Array.from([0, 0]), numClasses: 2, sink: new Map() });
     const train = mk(true);
-    const lossTrain = model.loss(model.fuse(hs, p, train), p, train).dataSync()[0];
-    const lossEval = model.loss(model.fuse(hs, p, mk(false)), p, mk(false)).dataSync()[0];
+    const lossTrain = model.loss(model.fuse(hs, p), p, train).dataSync()[0];
+    const lossEval = model.loss(model.fuse(hs, p), p, mk(false)).dataSync()[0];
     expect(lossTrain).to.be.at.least(lossEval);
     model.afterStep(train);
     expect(model.histories[0].cumulative[0]).to.be.greaterThan(0);
