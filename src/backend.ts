@@ -18,7 +18,34 @@ const AUTO_ORDER: Exclude<BackendName, 'auto'>[] = ['tensorflow-gpu', 'tensorflo
 
 let active: string | undefined;
 
+/**
+ * WebGPU in Node: the `webgpu` package ships Dawn as a native addon (dist/<platform>-<arch>.dawn.node);
+ * it provides `navigator.gpu`, which @tensorflow/tfjs-backend-webgpu needs. Returns a reason on failure.
+ */
+async function installWebGpu(): Promise<string | undefined> {
+  const g = globalThis as unknown as { navigator?: { gpu?: { requestAdapter(): Promise<unknown> } } };
+  if (!g.navigator?.gpu) {
+    let dawn: { create(flags: string[]): { requestAdapter(): Promise<unknown> }; globals: Record<string, unknown> };
+    try {
+      const dir = require('node:path').dirname(require.resolve('webgpu/package.json')) as string;
+      const arch = process.platform === 'darwin' ? 'universal' : process.arch;
+      dawn = require(require('node:path').join(dir, 'dist', `${process.platform}-${arch}.dawn.node`));
+    } catch (err) {
+      return `the 'webgpu' package (Dawn for Node) is not installed or failed to load (${(err as Error).message.split('\n')[0]}); npm install webgpu @tensorflow/tfjs-backend-webgpu`;
+    }
+    Object.assign(globalThis, dawn.globals);
+    Object.defineProperty(globalThis, 'navigator', { value: { ...(g.navigator ?? {}), gpu: dawn.create([]) }, configurable: true, writable: true });
+  }
+  const adapter = await g.navigator!.gpu!.requestAdapter();
+  if (!adapter) return 'no WebGPU adapter (no GPU, or the Vulkan loader libvulkan1 is missing)';
+  return undefined;
+}
+
 async function tryBackend(name: Exclude<BackendName, 'auto'>): Promise<string | undefined> {
+  if (name === 'webgpu') {
+    const why = await installWebGpu();
+    if (why) return why;
+  }
   const pkg = BACKEND_PACKAGES[name];
   try {
     if (pkg) require(pkg);

@@ -13,6 +13,7 @@ import { selectBackend } from './backend';
 import { FilterIndex } from './filter';
 import { formatRankTable } from './metrics_table';
 import { evaluator, loadSavedModel, resolveConfig, runTraining } from './run';
+import { parseGridValues, runGrid } from './grid';
 import { TrainingDivergedError } from './train/trainer';
 import { loadKgDataset } from '../kg-data/loader';
 import { formatDatasetInfo } from '../kg-data/info';
@@ -96,6 +97,23 @@ async function main(argv: string[]): Promise<void> {
       config = resolveConfig(file, flagsOf(opts));
     }
     await runTraining(config, { resume: Boolean(opts.resume), quiet: Boolean(opts.quiet) });
+  });
+
+  addConfigOptions(
+    program
+      .command('grid')
+      .description('gamma1 x gamma2 search of IMML (Fig. 4): one run per pair, grid.csv and heat-maps (SVG) in --out')
+      .option('--config <file>', 'JSON config file')
+      .option('--gamma1 <list>', 'comma-separated gamma1 values (L_mdke weight)', '1e-1,1e-2,1e-3,1e-4,1e-5,1e-6')
+      .option('--gamma2 <list>', 'comma-separated gamma2 values (L_beta weight)', '1e1,1e2,1e3,1e4')
+      .option('--quiet', 'no progress bars'),
+  ).action(async (opts: Record<string, unknown>) => {
+    const file = opts.config ? readConfigFile(String(opts.config)) : {};
+    const base = resolveConfig(file, { ...flagsOf(opts), imml: true });
+    const cells = await runGrid(base, parseGridValues('--gamma1', String(opts.gamma1)), parseGridValues('--gamma2', String(opts.gamma2)),
+      (c) => runTraining(c, { quiet: Boolean(opts.quiet) }), (m) => console.log(m));
+    const best = cells.reduce((a, b) => (b.validMrr > a.validMrr ? b : a));
+    console.log(`best on valid: gamma1 ${best.gamma1}, gamma2 ${best.gamma2} (valid MRR ${best.validMrr.toFixed(4)}, test MRR ${best.testMrr.toFixed(4)}); wrote ${path.join(base.out, 'grid.csv')} and grid-valid.svg / grid-test.svg`);
   });
 
   program
