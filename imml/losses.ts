@@ -5,9 +5,12 @@ import * as tf from '@tensorflow/tfjs';
  * link prediction and classification.
  */
 
-/** Rows scaled to unit L2 norm (cosine similarity = dot product of the results). */
-export function l2NormalizeRows(x: tf.Tensor2D, eps = 1e-8): tf.Tensor2D {
-  return tf.div(x, tf.add(tf.norm(x, 'euclidean', 1, true), eps)) as tf.Tensor2D;
+/**
+ * Rows scaled to unit L2 norm (cosine similarity = dot product of the results), as
+ * x / sqrt(|x|^2 + eps): finite value and gradient for a zero row (tf.norm's gradient is 0/0 there).
+ */
+export function l2NormalizeRows(x: tf.Tensor2D, eps = 1e-12): tf.Tensor2D {
+  return tf.mul(x, tf.rsqrt(tf.add(tf.sum(tf.square(x), 1, true), eps))) as tf.Tensor2D;
 }
 
 /**

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../src/rng';
 import { ParamStore, constant, glorotUniform, type ParamTensors } from '../src/params';
 import { mdkeLoss, rollRows } from './losses';
+import { gatherRows } from '../src/tf_ops';
 import { validateImml, type ImmlOptions } from './options';
 
 /** The mixed samples z(h^p_i, h^a_{i'}) of one L_beta evaluation (Eq. 6). */
@@ -48,7 +49,7 @@ export interface ImmlLosses {
 export class ImmlPlugin {
   readonly options: ImmlOptions;
 
-  constructor(readonly dims: readonly number[], options: ImmlOptions, readonly store: ParamStore, private readonly rng: Rng, readonly prefix = 'imml') {
+  constructor(readonly dims: readonly number[], options: ImmlOptions, readonly store: ParamStore, readonly rng: Rng, readonly prefix = 'imml') {
     this.options = validateImml({ ...options });
     if (dims.length < 1) throw new Error('imml: at least one modality is needed');
     const D = this.options.projectionDim;
@@ -79,10 +80,20 @@ export class ImmlPlugin {
     return tf.add(tf.matMul(hidden as tf.Tensor2D, p[this.name(m, 'W2')] as tf.Tensor2D), p[this.name(m, 'b2')]) as tf.Tensor2D;
   }
 
-  /** L_mdke (Eq. 2) over the weighted features of the batch. */
-  mdke(weighted: tf.Tensor2D[], p: ParamTensors): tf.Scalar {
+  /**
+   * L_mdke (Eq. 2) over the weighted features of the batch. `complete` (optional, one flag per
+   * row) restricts it to the samples that have every modality: a sample without one has no
+   * positive pair (its feature row is a zero placeholder).
+   */
+  mdke(weighted: tf.Tensor2D[], p: ParamTensors, complete?: Uint8Array): tf.Scalar {
     if (!this.options.useMdke || weighted.length < 2) return tf.scalar(0);
-    return mdkeLoss(weighted.map((h, m) => this.project(h, m, p)), this.options.temperature);
+    let rows = weighted;
+    if (complete) {
+      const keep = Int32Array.from(complete.keys()).filter((i) => complete[i] === 1);
+      if (keep.length < 2) return tf.scalar(0);
+      if (keep.length < complete.length) rows = weighted.map((h) => gatherRows(h, keep));
+    }
+    return mdkeLoss(rows.map((h, m) => this.project(h, m, p)), this.options.temperature);
   }
 
   /** Draw the (i, i') pairs and lambdas of one step for a batch of B samples. */
@@ -143,11 +154,11 @@ export class ImmlPlugin {
   /**
    * gamma1 L_mdke + gamma2 L_beta for one batch. `betaLossOf` is the host's downstream loss of the
    * mixed samples: its fusion F and target mapping on `mix.features`, with soft targets
-   * lambda y_{anchor} + (1 - lambda) y_{partner} (e.g. `mixedCrossEntropy`).
+   * lambda y_{anchor} + (1 - lambda) y_{partner} (e.g. `mixedCrossEntropy`). `complete`: see `mdke`.
    */
-  losses(weighted: tf.Tensor2D[], p: ParamTensors, draw: BetaDraw, betaLossOf: (mix: BetaMix) => tf.Scalar): ImmlLosses {
+  losses(weighted: tf.Tensor2D[], p: ParamTensors, draw: BetaDraw, betaLossOf: (mix: BetaMix) => tf.Scalar, complete?: Uint8Array): ImmlLosses {
     const { gamma1, gamma2, useBeta } = this.options;
-    const mdke = this.mdke(weighted, p);
+    const mdke = this.mdke(weighted, p, complete);
     const beta = useBeta && weighted.length > 1 && draw.blocks.length > 0 ? betaLossOf(this.mix(weighted, draw)) : tf.scalar(0);
     const total = tf.add(tf.mul(gamma1, mdke), tf.mul(gamma2, beta)) as tf.Scalar;
     return { total, mdke, beta };

@@ -75,7 +75,11 @@ export async function modalitiesFor(config: TrainConfig, dataset: LoadedDataset,
     if (config.imml) throw new Error(`config: IMML needs a multimodal model (per-modality representations); '${config.model}' is structural`);
     return [];
   }
-  return loadDatasetModalities(dataset.descriptor, config, dataset.entities, { log });
+  const features = await loadDatasetModalities(dataset.descriptor, config, dataset.entities, { log });
+  if (features.length === 0) {
+    throw new Error(`model '${config.model}' needs at least one auxiliary modality (image or text features); none were found or given (--image-features / --text-features)`);
+  }
+  return features;
 }
 
 type LoadedDataset = Awaited<ReturnType<typeof loadKgDataset>>;

@@ -44,6 +44,13 @@ export class ModalityInputs {
     return { features, masks };
   }
 
+  /** 1 for the entities that have every auxiliary modality (IMML's L_mdke needs all of them). */
+  complete(ids: Int32Array): Uint8Array {
+    const out = new Uint8Array(ids.length).fill(1);
+    for (const m of this.model.modalities) for (let i = 0; i < ids.length; i++) if (!m.mask[ids[i]]) out[i] = 0;
+    return out;
+  }
+
   dispose(): void {
     tf.dispose([...this.features, ...this.masks]);
   }
@@ -176,7 +183,7 @@ export class MultimodalOneVsAllStep {
           const Qz = query(Z, imml.anchorRows(Rt as tf.Tensor2D, draw), imml.anchorRows(side, draw));
           const zLogits = matMulFast(Qz, FT);
           return mixedCrossEntropy(zLogits, Int32Array.from(mix.anchors, (i) => answers[i]), Int32Array.from(mix.partners, (i) => answers[i]), mix.lambda);
-        });
+        }, this.inputs.complete(anchors));
         total = tf.add(total, extra.total) as tf.Scalar;
       }
       return total;
@@ -315,7 +322,7 @@ export class MultimodalNegativeSamplingStep {
           const relRows = gatherRows(rel, Int32Array.from(mix.anchors, (i) => pR[i]));
           const logits = model.scorer.score(tf.expandDims(Z, 1), tf.expandDims(relRows, 1), C) as tf.Tensor2D;
           return mixedCrossEntropy(logits, new Int32Array(rows), new Int32Array(rows).fill(1), mix.lambda);
-        });
+        }, this.inputs.complete(Int32Array.from(pH, (u) => entityIds[u])));
         total = tf.add(total, extraLoss.total) as tf.Scalar;
       }
       return total;

@@ -146,6 +146,8 @@ export async function trainModel(config: TrainConfig, deps: TrainerDeps, resume 
       return step.run(qb);
     };
   }
+  // Every random stream a resumed run must continue (IMML draws its lambdas and partners itself).
+  const rngs = [shuffleRng, samplerRng, ...(mm?.imml ? [mm.imml.rng] : [])];
   const extras: ModelExtras | undefined = mm ? { model: mm.model, paramOpt: paramOpt! } : undefined;
   /** The entity table ranking uses: the tables themselves, or every entity's fused representation. */
   const rankingEntities = (): Float32Array => (mm ? representAll(mm.model, tables.entities, nE, mm.imml) : tables.entities);
@@ -157,7 +159,7 @@ export async function trainModel(config: TrainConfig, deps: TrainerDeps, resume 
   let state: TrainState = { epoch: 0, bestEpoch: -1, bestValidMrr: -Infinity, badValidations: 0, history: [], trainSeconds: 0, trainedTriples: 0 };
   fs.mkdirSync(out, { recursive: true });
   if (resume) {
-    state = restoreCheckpoint(out, tables, optE, optR, [shuffleRng, samplerRng], extras);
+    state = restoreCheckpoint(out, tables, optE, optR, rngs, extras);
     log(`resumed from ${path.join(out, STATE)} after epoch ${state.epoch}`);
   }
 
@@ -211,7 +213,7 @@ export async function trainModel(config: TrainConfig, deps: TrainerDeps, resume 
       `epoch ${epoch}: loss ${record.loss.toFixed(5)}, ${Math.round(record.triplesPerSecond)} ${oneVsAll ? 'queries' : 'triples'}/s, ${seconds.toFixed(1)} s` +
         (record.validMrr !== null ? `, valid filtered MRR ${record.validMrr.toFixed(4)}${state.bestEpoch === epoch ? ' (best)' : ''}` : ''),
     );
-    saveCheckpoint(out, tables, optE, optR, [shuffleRng, samplerRng], state, extras);
+    saveCheckpoint(out, tables, optE, optR, rngs, state, extras);
     await writeLossCurve(path.join(out, 'loss.csv'), state.history);
   }
   if (stopEarly()) log(`early stopping after epoch ${state.epoch}: no better valid MRR for ${config.patience} validations`);

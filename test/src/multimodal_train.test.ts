@@ -1,0 +1,135 @@
+import { expect } from 'chai';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { selectBackend } from '../../src/backend';
+import { loadSavedModel, resolveConfig, runTraining, evaluator } from '../../src/run';
+import type { TrainConfig } from '../../src/config';
+import { readBundle } from '../../src/tensor_file';
+import { Rng } from '../../src/rng';
+import { FilterIndex } from '../../src/filter';
+import { runGrid } from '../../src/grid';
+import { loadKgDataset } from '../../kg-data/loader';
+
+const TINY = path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'kg', 'tiny');
+const quiet = { quiet: true, log: () => {} };
+
+function tmpDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'mmkge-mm-'));
+}
+
+/** Keyed text vectors (`key<TAB>floats`) for the tiny graph's entities; one entity left without. */
+async function writeFeatures(dim: number, seed: number, skip?: string): Promise<string> {
+  const ds = await loadKgDataset(TINY);
+  const rng = new Rng(seed);
+  const lines = ds.entities.filter((e) => e !== skip).map((e) => `${e}\t${Array.from({ length: dim }, () => rng.normal().toFixed(4)).join(' ')}`);
+  const file = path.join(tmpDir(), 'features.txt');
+  fs.writeFileSync(file, lines.join('\n') + '\n');
+  return file;
+}
+
+function config(over: Partial<TrainConfig>): TrainConfig {
+  return resolveConfig({}, { dataset: TINY, dim: 8, epochs: 4, batchSize: 4, evalEvery: 2, patience: 0, backend: 'wasm', out: tmpDir(), ...over });
+}
+
+describe('multimodal training (OTKGE, IKRL, ... with and without IMML)', () => {
+  let text = '';
+  let image = '';
+  before(async () => {
+    await selectBackend('wasm');
+    text = await writeFeatures(6, 1, 'a');
+    image = await writeFeatures(5, 2);
+  });
+
+  for (const [model, extra] of [
+    ['otkge', {}],
+    ['otkge', { imml: true, immlPartners: 2 }],
+    ['ikrl', { negatives: 3 }],
+    ['tbkge', { negatives: 3, imml: true }],
+    ['transae', { negatives: 3 }],
+    ['mmkrl', { negatives: 3, imml: true, immlBetaFraction: 1 }],
+  ] as [string, Partial<TrainConfig>][]) {
+    it(`trains ${model} ${JSON.stringify(extra)} on structure + image + text and records the modalities`, async () => {
+      const c = config({ model, textFeatures: text, imageFeatures: image, ...extra });
+      const m = await runTraining(c, quiet);
+      expect(m.test.both.mrr).to.be.within(0, 1);
+      expect(m.imml).to.equal(Boolean(extra.imml));
+      expect(m.modalities[0]).to.equal('structure');
+      expect(m.modalities.slice(1).map((s) => s.split(' ')[0])).to.deep.equal(['image', 'text']);
+      const best = readBundle(path.join(c.out, 'model-best.bin'));
+      expect(Object.keys(best).some((k) => k.startsWith('params.'))).to.equal(true);
+      if (extra.imml) expect(Object.keys(best).some((k) => k.startsWith('params.imml.'))).to.equal(true);
+      // The saved model ranks exactly as the trainer's best model did on valid.
+      const ds = await loadKgDataset(TINY);
+      const saved = await loadSavedModel(c.out, c, ds);
+      const filter = new FilterIndex(ds.entities.length, ds.relations.length, [ds.train, ds.valid, ds.test]);
+      const again = await evaluator(c, ds)(saved.scorer, saved.entities, saved.relations, ds.test, filter);
+      expect(again.both).to.deep.equal(m.test.both);
+    });
+  }
+
+  it('runs with a single auxiliary modality and refuses a multimodal model without any', async () => {
+    const m = await runTraining(config({ model: 'otkge', textFeatures: text }), quiet);
+    expect(m.modalities.map((s) => s.split(' ')[0])).to.deep.equal(['structure', 'text']);
+    let message = '';
+    try {
+      await runTraining(config({ model: 'otkge' }), quiet);
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).to.match(/needs at least one auxiliary modality/);
+  });
+
+  it('refuses IMML on a structural scorer', async () => {
+    let message = '';
+    try {
+      await runTraining(config({ model: 'complex', imml: true }), quiet);
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).to.match(/IMML needs a multimodal model/);
+  });
+
+  it('is deterministic: same seed, same numbers; IMML changes them', async () => {
+    const a = await runTraining(config({ model: 'otkge', textFeatures: text, imml: true, seed: 5 }), quiet);
+    const b = await runTraining(config({ model: 'otkge', textFeatures: text, imml: true, seed: 5 }), quiet);
+    const c = await runTraining(config({ model: 'otkge', textFeatures: text, imml: false, seed: 5 }), quiet);
+    expect(JSON.stringify(a.test.both)).to.equal(JSON.stringify(b.test.both));
+    expect(JSON.stringify(a.valid.both)).to.equal(JSON.stringify(b.valid.both));
+    expect(JSON.stringify(c.valid) === JSON.stringify(a.valid) && JSON.stringify(c.test) === JSON.stringify(a.test)).to.equal(false);
+  });
+
+  for (const [model, extra] of [['otkge', { imml: true }], ['ikrl', { negatives: 3, imml: true }]] as [string, Partial<TrainConfig>][]) {
+    it(`resume of a stopped ${model}+IMML run reproduces the uninterrupted run bit for bit (tables, dense parameters, buffers)`, async () => {
+      const full = config({ model, textFeatures: text, epochs: 4, seed: 3, ...extra });
+      await runTraining(full, quiet);
+      const part = config({ model, textFeatures: text, epochs: 2, seed: 3, ...extra });
+      await runTraining(part, quiet);
+      await runTraining({ ...part, epochs: 4 }, { ...quiet, resume: true });
+      const x = readBundle(path.join(full.out, 'checkpoint.bin'));
+      const y = readBundle(path.join(part.out, 'checkpoint.bin'));
+      expect(Object.keys(y).sort()).to.deep.equal(Object.keys(x).sort());
+      for (const k of Object.keys(x)) {
+        expect(Buffer.from((x[k] as Float32Array).buffer).equals(Buffer.from((y[k] as Float32Array).buffer)), k).to.equal(true);
+      }
+    });
+  }
+
+  it('mmkge grid: one run per (gamma1, gamma2), grid.csv and SVG heat-maps', async () => {
+    const base = config({ model: 'otkge', textFeatures: text, epochs: 1, imml: true });
+    const cells = await runGrid(base, [1e-1, 1e-3], [1, 10], (c) => runTraining(c, quiet), () => {});
+    expect(cells).to.have.length(4);
+    const csv = fs.readFileSync(path.join(base.out, 'grid.csv'), 'utf8').trim().split('\n');
+    expect(csv[0]).to.equal('gamma1,gamma2,valid_mrr,test_mrr,run');
+    expect(csv).to.have.length(5);
+    for (const split of ['valid', 'test']) {
+      const svg = fs.readFileSync(path.join(base.out, `grid-${split}.svg`), 'utf8');
+      expect(svg).to.match(/^<svg/);
+      expect(svg).to.contain('gamma1');
+    }
+    // A second call reuses the finished runs.
+    let trained = 0;
+    await runGrid(base, [1e-1, 1e-3], [1, 10], async (c) => { trained++; return runTraining(c, quiet); }, () => {});
+    expect(trained).to.equal(0);
+  });
+});
