@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { matMulFast } from '../src/tf_ops';
 
 /**
  * The two losses of IMML (Section IV of the paper), as differentiable tfjs functions shared by
@@ -25,10 +26,10 @@ export function ntXentPair(a: tf.Tensor2D, b: tf.Tensor2D, tau: number): tf.Scal
     const n = a.shape[0];
     const an = l2NormalizeRows(a);
     const bn = l2NormalizeRows(b);
-    const simAB = tf.div(tf.matMul(an, tf.transpose(bn)), tau); // [n, n], diagonal = positives
+    const simAB = tf.div(matMulFast(an, tf.transpose(bn)), tau); // [n, n], diagonal = positives
     // Same-modality similarities without the anchor itself: the diagonal is pushed to -inf-ish.
     const selfMask = tf.mul(tf.eye(n), -1e9);
-    const simAA = tf.add(tf.div(tf.matMul(an, tf.transpose(an)), tau), selfMask);
+    const simAA = tf.add(tf.div(matMulFast(an, tf.transpose(an)), tau), selfMask);
     const logits = tf.concat([simAB, simAA], 1); // [n, 2n]
     const logZ = tf.logSumExp(logits, 1); // [n]
     const positive = tf.sum(tf.mul(simAB, tf.eye(n)), 1); // [n]

@@ -30,6 +30,12 @@ export interface ImmlOptions {
    * L_beta query is scored against all entities.
    */
   betaFraction: number;
+  /**
+   * At most this many samples of the batch enter L_mdke (the first ones of the shuffled batch;
+   * 0 = all). NT-Xent costs O(B^2); SimCLR-sized 256 keeps it cheap for 1-vs-all link prediction
+   * batches of 1000+ anchors.
+   */
+  mdkeRows: number;
 }
 
 export const DEFAULT_IMML: ImmlOptions = {
@@ -43,6 +49,7 @@ export const DEFAULT_IMML: ImmlOptions = {
   useMdke: true,
   useBeta: true,
   betaFraction: 1,
+  mdkeRows: 0,
 };
 
 /** Check ranges; errors name the option. */
@@ -51,6 +58,7 @@ export function validateImml(o: ImmlOptions): ImmlOptions {
   for (const k of positive) if (!((o[k] as number) > 0)) throw new Error(`imml: '${k}' must be > 0, got ${o[k]}`);
   if (!Number.isInteger(o.partners)) throw new Error(`imml: 'partners' must be an integer, got ${o.partners}`);
   if (!(o.gamma1 >= 0) || !(o.gamma2 >= 0)) throw new Error(`imml: gamma1 and gamma2 must be >= 0`);
+  if (!(Number.isInteger(o.mdkeRows) && o.mdkeRows >= 0)) throw new Error(`imml: 'mdkeRows' must be an integer >= 0, got ${o.mdkeRows}`);
   if (!(o.betaFraction > 0 && o.betaFraction <= 1)) throw new Error(`imml: 'betaFraction' must be in (0, 1], got ${o.betaFraction}`);
   return o;
 }

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../src/rng';
 import { ParamStore, constant, glorotUniform, type ParamTensors } from '../src/params';
 import { mdkeLoss, rollRows } from './losses';
-import { gatherRows } from '../src/tf_ops';
+import { gatherRows, matMulFast } from '../src/tf_ops';
 import { validateImml, type ImmlOptions } from './options';
 
 /** The mixed samples z(h^p_i, h^a_{i'}) of one L_beta evaluation (Eq. 6). */
@@ -76,8 +76,8 @@ export class ImmlPlugin {
 
   /** xi^m = P^m(h^m_hat). */
   project(h: tf.Tensor2D, m: number, p: ParamTensors): tf.Tensor2D {
-    const hidden = tf.relu(tf.add(tf.matMul(h, p[this.name(m, 'W1')] as tf.Tensor2D), p[this.name(m, 'b1')]));
-    return tf.add(tf.matMul(hidden as tf.Tensor2D, p[this.name(m, 'W2')] as tf.Tensor2D), p[this.name(m, 'b2')]) as tf.Tensor2D;
+    const hidden = tf.relu(tf.add(matMulFast(h, p[this.name(m, 'W1')] as tf.Tensor2D), p[this.name(m, 'b1')]));
+    return tf.add(matMulFast(hidden as tf.Tensor2D, p[this.name(m, 'W2')] as tf.Tensor2D), p[this.name(m, 'b2')]) as tf.Tensor2D;
   }
 
   /**
@@ -88,11 +88,12 @@ export class ImmlPlugin {
   mdke(weighted: tf.Tensor2D[], p: ParamTensors, complete?: Uint8Array): tf.Scalar {
     if (!this.options.useMdke || weighted.length < 2) return tf.scalar(0);
     let rows = weighted;
-    if (complete) {
-      const keep = Int32Array.from(complete.keys()).filter((i) => complete[i] === 1);
-      if (keep.length < 2) return tf.scalar(0);
-      if (keep.length < complete.length) rows = weighted.map((h) => gatherRows(h, keep));
-    }
+    const B = weighted[0].shape[0];
+    const cap = this.options.mdkeRows > 0 ? this.options.mdkeRows : B;
+    let keep = Int32Array.from({ length: B }, (_, i) => i).filter((i) => !complete || complete[i] === 1);
+    if (keep.length > cap) keep = keep.subarray(0, cap);
+    if (keep.length < 2) return tf.scalar(0);
+    if (keep.length < B) rows = weighted.map((h) => gatherRows(h, keep));
     return mdkeLoss(rows.map((h, m) => this.project(h, m, p)), this.options.temperature);
   }
 
@@ -175,12 +176,12 @@ export class ImmlPlugin {
 /** ImmlOptions from the flat training config keys (imml*). */
 export function immlOptionsFrom(c: {
   immlGamma1: number; immlGamma2: number; immlAlpha: number; immlBeta: number; immlPartners: number;
-  immlTemperature: number; immlProjectionDim: number; immlMdke: boolean; immlBetaLoss: boolean; immlBetaFraction: number;
+  immlTemperature: number; immlProjectionDim: number; immlMdke: boolean; immlBetaLoss: boolean; immlBetaFraction: number; immlMdkeRows: number;
 }): ImmlOptions {
   return {
     gamma1: c.immlGamma1, gamma2: c.immlGamma2, alpha: c.immlAlpha, beta: c.immlBeta, partners: c.immlPartners,
     temperature: c.immlTemperature, projectionDim: c.immlProjectionDim, useMdke: c.immlMdke, useBeta: c.immlBetaLoss,
-    betaFraction: c.immlBetaFraction,
+    betaFraction: c.immlBetaFraction, mdkeRows: c.immlMdkeRows,
   };
 }
 export type { ImmlOptions } from './options';

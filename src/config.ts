@@ -102,6 +102,8 @@ export interface TrainConfig {
   immlBetaLoss: boolean;
   /** IMML: fraction of the batch's anchors with an L_beta term per step (see imml/options.ts). */
   immlBetaFraction: number;
+  /** IMML: at most this many anchors per step in L_mdke (0 = all; see imml/options.ts). */
+  immlMdkeRows: number;
 }
 
 /** Defaults for every key (the LibKGE way: each option has a default next to it). */
@@ -154,7 +156,8 @@ export const DEFAULT_CONFIG: TrainConfig = {
   immlProjectionDim: 128,
   immlMdke: true,
   immlBetaLoss: true,
-  immlBetaFraction: 0.5,
+  immlBetaFraction: 0.3,
+  immlMdkeRows: 256,
 };
 
 /** Keys of TrainConfig, in declaration order of the defaults. */
