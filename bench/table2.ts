@@ -82,6 +82,7 @@ async function main(): Promise<void> {
   const rows: string[] = [];
   const notes: string[] = [];
   const byKey = new Map<string, RunMetrics[]>();
+  const file = path.join('results', `table2-${dataset}${tag ? '-' + tag : ''}.md`);
   for (const key of wanted) {
     const row = TABLE2_ROWS.find((r) => r.key === key);
     if (!row) throw new Error(`--rows: unknown row '${key}' (known: ${TABLE2_ROWS.map((r) => r.key).join(', ')})`);
@@ -94,9 +95,18 @@ async function main(): Promise<void> {
     notes.push(
       `- ${row.label}: ${c.training}, loss ${c.loss}, dim ${c.dim}, ${c.optimizer} lr ${c.lr}, batch ${c.batchSize}, up to ${c.epochs} epochs ` +
         `(best epochs ${runs.map((r) => r.bestEpoch).join(', ')}), ${Math.round(mean(runs.map((r) => r.trainSeconds)))} s training per seed` +
-        (row.imml ? `; IMML gamma1 ${c.immlGamma1}, gamma2 ${c.immlGamma2}, Beta(${c.immlAlpha}, ${c.immlBeta}), N ${c.immlPartners}, tau ${c.immlTemperature}, L_beta on ${c.immlBetaFraction * 100}% of each batch` : ''),
+        (row.imml ? `; IMML gamma1 ${c.immlGamma1}, gamma2 ${c.immlGamma2}, Beta(${c.immlAlpha}, ${c.immlBeta}), N ${c.immlPartners}, tau ${c.immlTemperature}, L_beta on ${c.immlBetaFraction * 100}% of each batch, L_mdke on up to ${c.immlMdkeRows || 'all'} anchors` : ''),
     );
+    // Written after every row, so a long run leaves a usable partial table.
+    writeFileAtomic(file, render(dataset, seeds, rows, notes, byKey));
   }
+  const table = render(dataset, seeds, rows, notes, byKey);
+  writeFileAtomic(file, table);
+  console.log(table);
+  console.error(`wrote ${file}`);
+}
+
+function render(dataset: 'wn9-img' | 'fb-img', seeds: number[], rows: string[], notes: string[], byKey: Map<string, RunMetrics[]>): string {
   const lines = [
     `### Table II on ${dataset}: test, filtered, realistic ranks, both directions; mean ± std over seeds ${seeds.join(', ')}`,
     '',
@@ -122,11 +132,7 @@ async function main(): Promise<void> {
     lines.push('');
   }
   lines.push(...notes, '');
-  const table = lines.join('\n');
-  const file = path.join('results', `table2-${dataset}${tag ? '-' + tag : ''}.md`);
-  writeFileAtomic(file, table);
-  console.log(table);
-  console.error(`wrote ${file}`);
+  return lines.join('\n');
 }
 
 if (require.main === module) {
