@@ -24,7 +24,7 @@ import { createOptimizer } from '../src/optim';
 import { NegativeSampler } from '../src/sampling';
 import { createTables } from '../src/train/model';
 import { NegativeSamplingStep } from '../src/train/negative_sampling';
-import { OneVsAllStep, type QueryBatch } from '../src/train/one_vs_all';
+import { OneVsAllStep } from '../src/train/one_vs_all';
 import { machineDescription } from '../src/run';
 import { writeJsonAtomic } from '../src/atomic';
 import { loadKgDataset } from '../kg-data/loader';
@@ -33,7 +33,7 @@ import { evaluateLinkPrediction } from '../eval/link_prediction';
 import type { Scorer, ScorerOptions } from '../src/scorer';
 import type { KgDataset } from '../src/kg';
 import { loadDatasetModalities } from '../kg-data/features';
-import { otkgeEpochSeconds } from './otkge_bench';
+import { otkgeEpochSeconds, tailQueries } from './otkge_bench';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -94,12 +94,7 @@ function oneVsAllEpochSeconds(ds: KgDataset, model: string, dim: number): number
     regularizer: 'n3', regWeight: 5e-3, complexEntities: scorer.entityWidth === 2 * dim, complexRelations: scorer.relationWidth === 2 * dim,
   });
   const B = 1000;
-  const q: QueryBatch = { anchors: new Int32Array(B), relations: new Int32Array(B), answers: new Int32Array(B), tailSide: new Uint8Array(B).fill(1), count: B };
-  for (let i = 0; i < B; i++) {
-    q.anchors[i] = ds.train[3 * i];
-    q.relations[i] = ds.train[3 * i + 1];
-    q.answers[i] = ds.train[3 * i + 2];
-  }
+  const q = tailQueries(ds.train, B);
   step.run(q);
   const reps = QUICK ? 2 : 5;
   const t0 = performance.now();

@@ -15,6 +15,17 @@ import type { QueryBatch } from '../src/train/one_vs_all';
 import type { ModalityFeatures } from '../src/modality';
 import type { KgDataset } from '../src/kg';
 
+/** The first B training triples as tail queries (h, r, ?) for timing 1-vs-all steps. */
+export function tailQueries(train: Int32Array, B: number): QueryBatch {
+  const q: QueryBatch = { anchors: new Int32Array(B), relations: new Int32Array(B), answers: new Int32Array(B), tailSide: new Uint8Array(B).fill(1), count: B };
+  for (let i = 0; i < B; i++) {
+    q.anchors[i] = train[3 * i];
+    q.relations[i] = train[3 * i + 1];
+    q.answers[i] = train[3 * i + 2];
+  }
+  return q;
+}
+
 /** Timing of one configuration. */
 export interface OtkgeTiming {
   dataset: string;
@@ -46,12 +57,7 @@ export function otkgeEpochSeconds(ds: KgDataset, features: ModalityFeatures[], d
     n3Weight: config.regWeight, auxWeight: 0, complexRows: true,
   });
   const B = config.batchSize;
-  const q: QueryBatch = { anchors: new Int32Array(B), relations: new Int32Array(B), answers: new Int32Array(B), tailSide: new Uint8Array(B).fill(1), count: B };
-  for (let i = 0; i < B; i++) {
-    q.anchors[i] = ds.train[3 * i];
-    q.relations[i] = ds.train[3 * i + 1];
-    q.answers[i] = ds.train[3 * i + 2];
-  }
+  const q = tailQueries(ds.train, B);
   step.run(q);
   const t0 = performance.now();
   for (let i = 0; i < reps; i++) step.run(q);
