@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: speed of the hot paths on this machine (never timed in tests).
  *
- *   node dist/bench/bench.js [--part train|eval|1vsall|otkge|all] [--quick] [--models transe,distmult,...]
+ *   node dist/bench/bench.js [--part train|eval|1vsall|otkge|cls|all] [--quick] [--models transe,distmult,...]
  *
  * - train:  negative-sampling training throughput (positive triples/s, 1 uniform negative each,
  *           margin loss, sparse Adagrad) on the real FB-IMG training triples, dim 200, batch 1024,
@@ -10,6 +10,8 @@
  *           from the first batches.
  * - eval:   filtered evaluation of the whole FB-IMG test set (34,863 triples, heads and tails,
  *           dim 200) per scorer, with peak RSS.
+ * - cls:    seconds per epoch of QMF and QMF+IMML on HFM (100-d BoW), and QMF+IMML with the cheap
+ *           L_mdke setting (64 samples, 64-d heads).
  * - otkge: seconds per epoch of OTKGE with and without IMML on WN9-IMG and FB-IMG (text features,
  *           dim 200 and the paper's rank 500 on WN9-IMG), extrapolated from timed batches.
  * Results are printed as a Markdown table with the machine's description and written to
@@ -34,6 +36,7 @@ import type { Scorer, ScorerOptions } from '../src/scorer';
 import type { KgDataset } from '../src/kg';
 import { loadDatasetModalities } from '../kg-data/features';
 import { otkgeEpochSeconds, tailQueries } from './otkge_bench';
+import { runClsBench } from './cls_bench';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -166,6 +169,11 @@ async function main(): Promise<void> {
     }
     console.log('');
     results.otkge = ot;
+  }
+  if (part === 'all' || part === 'cls') {
+    console.log('## Classification: QMF vs QMF+IMML seconds per epoch on HFM (100-d BoW)\n');
+    results.cls = await runClsBench({ epochs: QUICK ? 1 : 2 });
+    console.log('');
   }
   if (part === 'all' || part === 'eval') {
     console.log('## Filtered evaluation of the FB-IMG test set (heads and tails), dim 200\n');

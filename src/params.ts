@@ -126,9 +126,9 @@ export class DenseOptimizer {
 
 /**
  * Loss value and gradients w.r.t. some input tensors and every parameter of `store`.
- * `lossFn` receives the inputs and the parameter tensors. Parameters the loss does not use get a
- * zero gradient (tf.grads needs every x connected, so each is tied in with weight 0).
- * All results are plain typed arrays; every tensor is disposed.
+ * `lossFn` receives the inputs and the parameter tensors. Parameters (or inputs) the loss does not
+ * use get a zero gradient: the engine's `gradients` is called with allowNoGradients, which
+ * tf.grads does not expose. All results are plain typed arrays; every tensor is disposed.
  */
 export function lossAndGrads(
   store: ParamStore,
@@ -138,23 +138,12 @@ export function lossAndGrads(
   const names = store.names();
   const paramTensors = store.tensors();
   const xs = [...inputs, ...names.map((n) => paramTensors[n])];
-  const result = tf.tidy(() => {
-    const f = (...args: tf.Tensor[]): tf.Scalar => {
-      const ins = args.slice(0, inputs.length);
-      const ps: Record<string, tf.Tensor> = {};
-      names.forEach((n, i) => (ps[n] = args[inputs.length + i]));
-      let loss = lossFn(ins, ps);
-      for (const x of args) loss = tf.add(loss, tf.mul(0, tf.sum(x))) as tf.Scalar;
-      return loss;
-    };
-    const { value, grads } = tf.valueAndGrads(f)(xs);
-    return [value, ...grads];
-  });
-  const loss = (result[0].dataSync() as Float32Array)[0];
-  const grads = result.slice(1).map((t) => t.dataSync() as Float32Array);
-  tf.dispose(result);
+  const { value, grads } = tf.engine().gradients(() => lossFn(inputs, paramTensors), xs, undefined, true);
+  const loss = (value.dataSync() as Float32Array)[0];
+  const arrays = xs.map((x, i) => (grads[i] ? (grads[i].dataSync() as Float32Array) : new Float32Array(x.size)));
+  tf.dispose([value, ...grads.filter((g) => g)]);
   tf.dispose(Object.values(paramTensors));
   const paramGrads: Record<string, Float32Array> = {};
-  names.forEach((n, i) => (paramGrads[n] = grads[inputs.length + i]));
-  return { loss, inputGrads: grads.slice(0, inputs.length), paramGrads };
+  names.forEach((n, i) => (paramGrads[n] = arrays[inputs.length + i]));
+  return { loss, inputGrads: arrays.slice(0, inputs.length), paramGrads };
 }

@@ -61,6 +61,7 @@ export function classifyConfig(o: Record<string, unknown>): ClsConfig {
       partners: n('immlPartners', d.imml.partners),
       temperature: n('immlTemperature', d.imml.temperature),
       projectionDim: n('immlProjectionDim', d.imml.projectionDim),
+      mdkeRows: n('immlMdkeRows', d.imml.mdkeRows),
       useMdke: o.mdke !== false,
       useBeta: o.betaLoss !== false,
     },
@@ -105,6 +106,7 @@ export function addClassificationCommands(program: Command): void {
     .option('--imml-partners <n>', 'IMML: N partners per sample', String(d.imml.partners))
     .option('--imml-temperature <x>', 'IMML: NT-Xent temperature', String(d.imml.temperature))
     .option('--imml-projection-dim <n>', 'IMML: projection head width', String(d.imml.projectionDim))
+    .option('--imml-mdke-rows <n>', 'IMML: at most this many samples per step in L_mdke (0 = all; 64 with --imml-projection-dim 64 keeps IMML at ~1.5x QMF on HFM)', String(d.imml.mdkeRows))
     .option('--no-mdke', 'IMML ablation: without L_mdke')
     .option('--no-beta-loss', 'IMML ablation: without L_beta')
     .option('--pmr-alpha <x>', 'PMR: weight of the prototype loss')
