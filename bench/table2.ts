@@ -5,7 +5,7 @@
  * modalities each row used, and the Student t-test of OTKGE+IMML against OTKGE over seeds.
  *
  *   node dist/bench/table2.js --dataset wn9-img [--seeds 1,2,3] [--rows transe,...,otkge+imml]
- *                             [--epochs N] [--dim D] [--tag NAME]
+ *                             [--epochs N] [--dim D] [--gamma1 G1] [--gamma2 G2] [--tag NAME]
  *
  * Runs go to runs/results/<dataset>[-<tag>]/<row>-s<seed>; a finished run (metrics.json present) is
  * reused, so the script can be stopped and restarted. The table goes to results/table2-<dataset>.md.
@@ -78,6 +78,9 @@ async function main(): Promise<void> {
   const overrides: Partial<TrainConfig> = {};
   if (arg('epochs', '')) overrides.epochs = Number(arg('epochs', ''));
   if (arg('dim', '')) overrides.dim = Number(arg('dim', ''));
+  // IMML weights for the +IMML rows (the other rows ignore them).
+  if (arg('gamma1', '')) overrides.immlGamma1 = Number(arg('gamma1', ''));
+  if (arg('gamma2', '')) overrides.immlGamma2 = Number(arg('gamma2', ''));
   const dir = path.join('runs', 'results', tag ? `${dataset}-${tag}` : dataset);
   const rows: string[] = [];
   const notes: string[] = [];

@@ -115,11 +115,6 @@ export interface MultimodalStepParts {
   complexRows: boolean;
 }
 
-/** Loss parts of the last step, for logs. */
-export interface StepReport {
-  loss: number;
-}
-
 /**
  * 1-vs-all training of a multimodal model (OTKGE's recipe, Lacroix et al. 2018 for 1-vs-all):
  * every step fuses the representation of all entities (dense), scores the batch's queries against
