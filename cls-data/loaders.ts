@@ -38,6 +38,15 @@ function checkUniqueIds(file: string, rows: readonly RawClsRow[]): void {
 }
 
 /** An id field may be a JSON string or an integer; anything else is an error. */
+/** One line of a Python-list-literal file, parsed; a syntax error names the file and line. */
+function parsePyLine(file: string, line: number, text: string): ReturnType<typeof parsePyList> {
+  try {
+    return parsePyList(text.trim());
+  } catch (err) {
+    throw new ClsDataError(file, line, `not a Python list literal: ${(err as Error).message}`);
+  }
+}
+
 function idOf(value: unknown, file: string, line: number): string {
   if (typeof value === 'string' && value.length > 0) return value;
   if (typeof value === 'number' && Number.isInteger(value)) return String(value);
@@ -134,12 +143,7 @@ function topLevelObjectLines(text: string): number[] {
 export function readHfmOriginal(file: string): RawClsRow[] {
   const rows: RawClsRow[] = [];
   for (const { line, text } of numberedLines(readTextFile(file))) {
-    let v: ReturnType<typeof parsePyList>;
-    try {
-      v = parsePyList(text.trim());
-    } catch (err) {
-      throw new ClsDataError(file, line, `not a Python list literal: ${(err as Error).message}`);
-    }
+    const v = parsePyLine(file, line, text);
     if (v.length !== 3 && v.length !== 4) throw new ClsDataError(file, line, `expected ['id', 'text', label] or ['id', 'text', hashtag_label, human_label], got ${v.length} fields`);
     const [id, txt] = v;
     const label = v[v.length - 1];
@@ -159,12 +163,7 @@ export function readHfmOriginal(file: string): RawClsRow[] {
 export function readHfmAttributes(file: string): Map<string, string[]> {
   const out = new Map<string, string[]>();
   for (const { line, text } of numberedLines(readTextFile(file))) {
-    let v: ReturnType<typeof parsePyList>;
-    try {
-      v = parsePyList(text.trim());
-    } catch (err) {
-      throw new ClsDataError(file, line, `not a Python list literal: ${(err as Error).message}`);
-    }
+    const v = parsePyLine(file, line, text);
     if (v.length < 2 || !v.every((x) => typeof x === 'string')) throw new ClsDataError(file, line, "expected ['image_id', 'word', ...] (strings)");
     const [id, ...words] = v as string[];
     if (out.has(id)) throw new ClsDataError(file, line, `duplicate image id '${id}'`);

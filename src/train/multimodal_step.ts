@@ -29,19 +29,13 @@ export class ModalityInputs {
 
   /** Feature rows and masks of the given entities, as new tensors. */
   rows(ids: Int32Array): { features: tf.Tensor2D[]; masks: tf.Tensor2D[] } {
-    const features: tf.Tensor2D[] = [];
-    const masks: tf.Tensor2D[] = [];
-    for (const m of this.model.modalities) {
-      const f = new Float32Array(ids.length * m.dim);
-      const k = new Float32Array(ids.length);
-      for (let i = 0; i < ids.length; i++) {
-        f.set(m.data.subarray(ids[i] * m.dim, (ids[i] + 1) * m.dim), i * m.dim);
-        k[i] = m.mask[ids[i]];
-      }
-      features.push(tf.tensor2d(f, [ids.length, m.dim]));
-      masks.push(tf.tensor2d(k, [ids.length, 1]));
-    }
-    return { features, masks };
+    const features = this.model.modalities.map((m) => tf.tensor2d(tableRows(m.data, m.dim, ids), [ids.length, m.dim]));
+    return { features, masks: this.masksOf(ids) };
+  }
+
+  /** [k, 1] masks of the given entities, one per modality, as new tensors. */
+  masksOf(ids: Int32Array): tf.Tensor2D[] {
+    return this.model.modalities.map((m) => tf.tensor2d(Float32Array.from(ids, (e) => m.mask[e]), [ids.length, 1]));
   }
 
   /** 1 for the entities that have every auxiliary modality (IMML's L_mdke needs all of them). */
@@ -168,12 +162,11 @@ export class MultimodalOneVsAllStep {
       }
       const hsA = hsAll.map((h) => gatherRows(h, anchors));
       if (model.auxiliaryLoss && this.p.auxWeight > 0) {
-        const { masks } = this.inputs.rows(anchors);
-        total = tf.add(total, tf.mul(this.p.auxWeight, model.auxiliaryLoss(hsA, masks, p))) as tf.Scalar;
+        total = tf.add(total, tf.mul(this.p.auxWeight, model.auxiliaryLoss(hsA, this.inputs.masksOf(anchors), p))) as tf.Scalar;
       }
       if (imml && draw) {
         const extra = imml.losses(hsA, p, draw, (mix) => {
-          const partnerMasks = this.inputs.rows(Int32Array.from(mix.partners, (i) => anchors[i])).masks;
+          const partnerMasks = this.inputs.masksOf(Int32Array.from(mix.partners, (i) => anchors[i]));
           const Z = model.fuse(mix.features, partnerMasks, p);
           const Qz = query(Z, imml.anchorRows(Rt as tf.Tensor2D, draw), imml.anchorRows(side, draw));
           const zLogits = matMulFast(Qz, FT);

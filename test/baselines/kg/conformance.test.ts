@@ -12,6 +12,7 @@ import type { RankForm, Scorer, ScorerOptions } from '../../../src/scorer';
 import { SCORERS, createScorer, isScorerName, scorerNames } from '../../../baselines/kg/registry';
 import { TransE } from '../../../baselines/kg/transe';
 import { RotatE, ROTATE_INIT_GAMMA } from '../../../baselines/kg/rotate';
+import { rankFormRef } from './rank_form_ref';
 
 type Vec = ArrayLike<number>;
 
@@ -65,26 +66,6 @@ const REFERENCES: Record<string, Reference> = {
   rotate: { variants: [{}, { gamma: 12 }], score: rotateRef },
 };
 
-/** form(q, e) of each RankForm, float64. */
-function rankFormRef(form: RankForm, q: Vec, e: Vec): number {
-  let acc = 0;
-  switch (form) {
-    case 'dot':
-      for (let k = 0; k < q.length; k++) acc += q[k] * e[k];
-      return acc;
-    case 'l1':
-      for (let k = 0; k < q.length; k++) acc += Math.abs(q[k] - e[k]);
-      return -acc;
-    case 'l2':
-      for (let k = 0; k < q.length; k++) acc += (q[k] - e[k]) ** 2;
-      return -Math.sqrt(acc);
-    case 'complex-l1': {
-      const d = q.length / 2;
-      for (let k = 0; k < d; k++) acc += Math.hypot(q[k] - e[k], q[k + d] - e[k + d]);
-      return -acc;
-    }
-  }
-}
 
 // ---------------------------------------------------------------- tf-only example (README)
 

@@ -17,6 +17,7 @@ import type { RankForm } from '../../../src/scorer';
 import { lossAndGrads, type ParamTensors } from '../../../src/params';
 import { MULTIMODAL_MODELS, createMultimodalModel, isMultimodalModel, multimodalModelNames } from '../../../baselines/kg/multimodal_registry';
 import { TranslationSumScorer } from '../../../baselines/kg/ikrl';
+import { rankFormRef } from './rank_form_ref';
 
 type Vec = ArrayLike<number>;
 
@@ -72,26 +73,6 @@ function expectAllClose(actual: Vec, expected: Vec, atol: number, rtol: number, 
   for (let i = 0; i < actual.length; i++) expectClose(actual[i], expected[i], atol, rtol, `${what}[${i}]`);
 }
 
-/** form(q, e) of each RankForm, float64. */
-function rankFormRef(form: RankForm, q: Vec, e: Vec): number {
-  let acc = 0;
-  switch (form) {
-    case 'dot':
-      for (let k = 0; k < q.length; k++) acc += q[k] * e[k];
-      return acc;
-    case 'l1':
-      for (let k = 0; k < q.length; k++) acc += Math.abs(q[k] - e[k]);
-      return -acc;
-    case 'l2':
-      for (let k = 0; k < q.length; k++) acc += (q[k] - e[k]) ** 2;
-      return -Math.sqrt(acc);
-    case 'complex-l1': {
-      const d = q.length / 2;
-      for (let k = 0; k < d; k++) acc += Math.hypot(q[k] - e[k], q[k + d] - e[k + d]);
-      return -acc;
-    }
-  }
-}
 
 /** Rank of each entry (1 + number of strictly larger entries). */
 const ranksOf = (xs: number[]): number[] => xs.map((x) => 1 + xs.filter((y) => y > x).length);
