@@ -16,6 +16,20 @@ export function writeFileAtomic(file: string, data: string | NodeJS.ArrayBufferV
     fs.closeSync(fd);
   }
   fs.renameSync(tmp, file);
+  syncDirectory(path.dirname(file));
+}
+
+/** fsync a directory so a rename in it survives a power cut (best effort: not every platform allows it). */
+function syncDirectory(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(dir, 'r');
+    fs.fsyncSync(fd);
+  } catch {
+    // Windows and some file systems refuse fsync on a directory; the rename is still atomic.
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
 }
 
 /** Write JSON atomically, pretty-printed. */

@@ -4,9 +4,12 @@
  * evaluation. Every TrainConfig key is a flag (`--batch-size 1024`), `--config FILE` reads a
  * JSON config, flags override the file, the file overrides the model/dataset presets.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, Option } from 'commander';
-import { CONFIG_KEYS, DEFAULT_CONFIG, kebab, parseValue, readConfigFile, checkPartial, type TrainConfig } from './config';
+import { CONFIG_KEYS, kebab, parseValue, readConfigFile, checkPartial, TRAIN_OPTIONS, type TrainConfig } from './config';
+import { describeOption } from './options';
+import { presetKeys } from './presets';
 import { readJson, writeFileAtomic } from './atomic';
 import { writeNpy } from './npy';
 import { selectBackend } from './backend';
@@ -16,65 +19,13 @@ import { evaluator, loadSavedModel, resolveConfig, runTraining } from './run';
 import { parseGridValues, runGrid } from './grid';
 import { TrainingDivergedError } from './train/trainer';
 import { loadKgDataset } from '../kg-data/loader';
+import { parseColumnOrder } from '../kg-data/triples_reader';
 import { formatDatasetInfo } from '../kg-data/info';
 import { datasetNames, type DatasetName } from '../kg-data/registry';
 import { PREPARE_TARGETS, prepareDatasets } from './prepare';
 import { scorerNames } from '../baselines/kg/registry';
 import { multimodalModelNames } from '../baselines/kg/multimodal_registry';
 import { addClassificationCommands } from './classification/cli';
-
-const HELP: Partial<Record<keyof TrainConfig, string>> = {
-  dataset: `dataset name (${'wn9-img, fb-img'}) or a directory with train/valid/test files`,
-  columns: 'column order of triple files without a dataset.json (hrt, htr, ...)',
-  model: 'model (transe, distmult, complex, rotate; otkge, ikrl, tbkge, transae, mmkrl)',
-  dim: 'embedding dimension (complex coordinates for complex/rotate)',
-  norm: 'TransE norm (1 or 2)',
-  margin: 'margin gamma (margin loss, NSSA)',
-  normalizeEntities: 'TransE: unit-norm entities after each step',
-  initStd: 'normal init std for all tables (0 = scorer default)',
-  training: 'negative-sampling, 1vsall or kvsall',
-  loss: 'margin, softplus, bce, nssa (negative sampling); ce (1vsall); bce or ce (kvsall)',
-  adversarialTemperature: 'NSSA self-adversarial temperature (0 = uniform)',
-  labelSmoothing: 'label smoothing for BCE-type losses',
-  negatives: 'negatives per positive',
-  sampler: 'uniform or bernoulli',
-  reciprocal: 'reciprocal relations (1vsall/kvsall)',
-  optimizer: 'adagrad or adam (sparse row updates)',
-  lr: 'learning rate',
-  regularizer: 'none, l2 or n3',
-  regWeight: 'regulariser weight',
-  epochs: 'maximum epochs',
-  batchSize: 'positives (or queries) per batch',
-  seed: 'random seed (same seed + config = same numbers)',
-  evalEvery: 'validate every k epochs (0 = only at the end)',
-  patience: 'early-stopping patience in validations (0 = off)',
-  evalBatchSize: 'queries per ranking chunk',
-  workers: 'evaluation worker threads (0 = one per core)',
-  backend: 'tfjs backend: auto, tensorflow-gpu, tensorflow, webgpu, wasm, cpu',
-  useKernel: 'use fused typed-array kernels when the scorer has them',
-  out: 'run directory',
-  imageFeatures: "image features per entity (.npy, text vectors, .f32 + .json, optionally .gz); '' = dataset default, none = off",
-  textFeatures: "text features per entity (same formats); '' = dataset default, none = off",
-  imageWeight: 'fusion weight of the image modality (OTKGE a)',
-  textWeight: 'fusion weight of the text modality (OTKGE g)',
-  otScale: 'OTKGE: scale of the OT cost',
-  otEpsilon: 'OTKGE: entropic regularisation of Sinkhorn',
-  otIterations: 'OTKGE: Sinkhorn iterations',
-  auxWeight: 'weight of TransAE reconstruction / MMKRL alignment losses',
-  denseLr: 'learning rate of dense parameters (projections, IMML); 0 = --lr',
-  imml: 'add the IMML plug-in (multimodal models)',
-  immlGamma1: 'IMML: weight of L_mdke',
-  immlGamma2: 'IMML: weight of L_beta',
-  immlAlpha: 'IMML: lambda ~ Beta(alpha, beta)',
-  immlBeta: 'IMML: lambda ~ Beta(alpha, beta)',
-  immlPartners: 'IMML: N partners i+1..i+N',
-  immlTemperature: 'IMML: NT-Xent temperature',
-  immlProjectionDim: 'IMML: projection head width',
-  immlMdke: 'IMML ablation: use L_mdke',
-  immlBetaLoss: 'IMML ablation: use L_beta',
-  immlBetaFraction: 'IMML: fraction of each batch with an L_beta term (cost control)',
-  immlMdkeRows: 'IMML: at most this many anchors in L_mdke (0 = all)',
-};
 
 /** Collect the config flags that were given (commander leaves the others undefined). */
 function flagsOf(opts: Record<string, unknown>): Partial<TrainConfig> {
@@ -87,13 +38,35 @@ function flagsOf(opts: Record<string, unknown>): Partial<TrainConfig> {
   return flags as Partial<TrainConfig>;
 }
 
+/** One flag per config key, its help generated from the schema; keys a preset sets say so. */
 function addConfigOptions(cmd: Command): Command {
+  const preset = presetKeys();
   for (const key of CONFIG_KEYS) {
-    const def = DEFAULT_CONFIG[key];
-    const flag = typeof def === 'boolean' ? `--${kebab(key)} [bool]` : `--${kebab(key)} <value>`;
-    cmd.addOption(new Option(flag, `${HELP[key] ?? key} (default: ${JSON.stringify(def)}, or the model preset)`));
+    const spec = TRAIN_OPTIONS[key];
+    const flag = spec.type === 'bool' ? `--${kebab(key)} [bool]` : `--${kebab(key)} <value>`;
+    const def = preset.has(key) ? `preset per model (built-in ${JSON.stringify(spec.default)})` : `default ${JSON.stringify(spec.default)}`;
+    cmd.addOption(new Option(flag, `${spec.help} [${describeOption(spec)}; ${def}]`));
   }
+  cmd.addHelpText('after', '\n"preset per model": the model (and dataset) presets set these; `mmkge train --dataset D --model X --print-config` shows the values a run would use.');
   return cmd;
+}
+
+/** The config of `mmkge train`: a new run (file < flags; --dataset and --model required) or the saved one plus flags. */
+function trainConfigOf(opts: Record<string, unknown>): TrainConfig {
+  if (opts.resume) {
+    const dir = String(opts.resume);
+    const file = path.join(dir, 'config.json');
+    if (!fs.existsSync(file)) throw new Error(`--resume ${dir}: no config.json there, so it holds no run to continue`);
+    const fromFile = opts.config ? readConfigFile(String(opts.config)) : {};
+    return resolveConfig(checkPartial(readJson<Record<string, unknown>>(file), file), { ...fromFile, ...flagsOf(opts), out: dir });
+  }
+  const file = opts.config ? readConfigFile(String(opts.config)) : {};
+  const flags = flagsOf(opts);
+  const missing = (['dataset', 'model'] as const).filter((k) => flags[k] === undefined && file[k] === undefined);
+  if (missing.length > 0) {
+    throw new Error(`train needs ${missing.map((k) => `--${k}`).join(' and ')} (or a --config file that sets ${missing.length > 1 ? 'them' : 'it'}); see mmkge list, and mmkge train --help`);
+  }
+  return resolveConfig(file, flags);
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -105,19 +78,17 @@ async function main(argv: string[]): Promise<void> {
       .command('train')
       .description('train a model and evaluate it (filtered MRR/Hits@k on valid and test)')
       .option('--config <file>', 'JSON config file (keys as in config.json of a run)')
-      .option('--resume <dir>', 'continue the run in DIR from its last checkpoint')
+      .option('--resume <dir>', 'continue the run in DIR from its last checkpoint (only --epochs, --patience, --eval-every, --eval-batch-size, --workers, --quiet may change)')
+      .option('--overwrite', 'delete the run already in --out first (else a non-empty --out is refused)')
+      .option('--print-config', 'print the resolved config (defaults < presets < file < flags) as JSON and exit')
       .option('--quiet', 'no progress bars'),
   ).action(async (opts: Record<string, unknown>) => {
-    let config: TrainConfig;
-    if (opts.resume) {
-      const dir = String(opts.resume);
-      const saved = checkPartial(readJson<Record<string, unknown>>(path.join(dir, 'config.json')), path.join(dir, 'config.json'));
-      config = resolveConfig(saved, { ...flagsOf(opts), out: dir });
-    } else {
-      const file = opts.config ? readConfigFile(String(opts.config)) : {};
-      config = resolveConfig(file, flagsOf(opts));
+    const config = trainConfigOf(opts);
+    if (opts.printConfig) {
+      console.log(JSON.stringify(config, null, 2));
+      return;
     }
-    await runTraining(config, { resume: Boolean(opts.resume), quiet: Boolean(opts.quiet) });
+    await runTraining(config, { resume: Boolean(opts.resume), overwrite: Boolean(opts.overwrite), quiet: Boolean(opts.quiet) });
   });
 
   addConfigOptions(
@@ -132,7 +103,8 @@ async function main(argv: string[]): Promise<void> {
     const file = opts.config ? readConfigFile(String(opts.config)) : {};
     const base = resolveConfig(file, { ...flagsOf(opts), imml: true });
     const cells = await runGrid(base, parseGridValues('--gamma1', String(opts.gamma1)), parseGridValues('--gamma2', String(opts.gamma2)),
-      (c) => runTraining(c, { quiet: Boolean(opts.quiet) }), (m) => console.log(m));
+      // A cell without metrics.json did not finish: it is trained again from scratch.
+      (c) => runTraining(c, { quiet: Boolean(opts.quiet), overwrite: true }), (m) => console.log(m));
     const best = cells.reduce((a, b) => (b.validMrr > a.validMrr ? b : a));
     console.log(`best on valid: gamma1 ${best.gamma1}, gamma2 ${best.gamma2} (valid MRR ${best.validMrr.toFixed(4)}, test MRR ${best.testMrr.toFixed(4)}); wrote ${path.join(base.out, 'grid.csv')} and grid-valid.svg / grid-test.svg`);
   });
@@ -149,8 +121,8 @@ async function main(argv: string[]): Promise<void> {
       if (opts.split !== 'valid' && opts.split !== 'test') throw new Error(`--split must be valid or test, got '${opts.split}'`);
       const configFile = path.join(opts.run, 'config.json');
       const config = resolveConfig(checkPartial(readJson<Record<string, unknown>>(configFile), configFile), {});
-      if (opts.backend) config.backend = opts.backend;
-      if (opts.workers) config.workers = Number(opts.workers);
+      if (opts.backend) config.backend = parseValue('backend', opts.backend) as string;
+      if (opts.workers) config.workers = parseValue('workers', opts.workers) as number;
       await selectBackend(config.backend as never, (m) => console.log(m));
       const dataset = await loadKgDataset(config.dataset, { columns: (config.columns || undefined) as never });
       const model = await loadSavedModel(opts.run, config, dataset, (m) => console.log(m));
@@ -166,7 +138,8 @@ async function main(argv: string[]): Promise<void> {
     .argument('<dataset>', `dataset name (${datasetNames().join(', ')}) or directory`)
     .option('--columns <order>', 'column order of the triple files (hrt, htr, ...)')
     .action(async (name: string, opts: { columns?: string }) => {
-      const dataset = await loadKgDataset(name, { columns: opts.columns as never });
+      const columns = opts.columns === undefined ? undefined : parseColumnOrder(opts.columns, '--columns');
+      const dataset = await loadKgDataset(name, { columns });
       console.log(formatDatasetInfo(dataset));
     });
 

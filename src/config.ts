@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import { checkOption, checkRecord, defaultsOf, kebab, parseOption, specOf, type Schema } from './options';
 
 /**
  * Everything a training run depends on. One flat, typed record: every key has a default in
@@ -106,82 +107,87 @@ export interface TrainConfig {
   immlMdkeRows: number;
 }
 
-/** Defaults for every key (the LibKGE way: each option has a default next to it). */
-export const DEFAULT_CONFIG: TrainConfig = {
-  dataset: 'wn9-img',
-  columns: '',
-  model: 'transe',
-  dim: 200,
-  norm: 1,
-  margin: 1,
-  normalizeEntities: true,
-  initStd: 0,
-  training: 'negative-sampling',
-  loss: 'margin',
-  adversarialTemperature: 0,
-  labelSmoothing: 0,
-  negatives: 1,
-  sampler: 'bernoulli',
-  reciprocal: false,
-  optimizer: 'adagrad',
-  lr: 0.01,
-  regularizer: 'none',
-  regWeight: 0,
-  epochs: 100,
-  batchSize: 1024,
-  seed: 1,
-  evalEvery: 10,
-  patience: 5,
-  evalBatchSize: 512,
-  workers: 0,
-  backend: 'auto',
-  useKernel: true,
-  out: 'runs/latest',
-  imageFeatures: '',
-  textFeatures: '',
-  imageWeight: 0.1,
-  textWeight: 0.8,
-  otScale: 100,
-  otEpsilon: 0.1,
-  otIterations: 50,
-  auxWeight: 1,
-  denseLr: 0,
-  imml: false,
-  immlGamma1: 1e-3,
-  immlGamma2: 1,
-  immlAlpha: 0.1,
-  immlBeta: 0.1,
-  immlPartners: 2,
-  immlTemperature: 0.5,
-  immlProjectionDim: 128,
-  immlMdke: true,
-  immlBetaLoss: true,
-  immlBetaFraction: 0.3,
-  immlMdkeRows: 256,
+/** Backends a config may name (backend.ts tries them; `auto` picks the first that loads). */
+const BACKEND_NAMES = ['auto', 'tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
+
+/** Column orders of triple files (kg-data/triples_reader.ts); '' = the dataset's own. */
+const COLUMN_ORDERS = ['', 'hrt', 'htr', 'rht', 'rth', 'thr', 'trh'] as const;
+
+/**
+ * The schema of every key: type, accepted range or values, default (the LibKGE way: each option
+ * has its default next to it) and help text. Flags, config-file checks and `train --help` are
+ * generated from it. Bounds are sanity limits that turn typos (`--dim 1e9`) into messages
+ * instead of failed allocations.
+ */
+export const TRAIN_OPTIONS: Schema<TrainConfig> = {
+  dataset: { type: 'string', default: 'wn9-img', nonEmpty: true, help: 'dataset name (wn9-img, fb-img) or a directory with train/valid/test files' },
+  columns: { type: 'enum', default: '', values: COLUMN_ORDERS, help: "column order of triple files without a dataset.json ('' = declared order, else hrt)" },
+  model: { type: 'string', default: 'transe', nonEmpty: true, help: 'model (transe, distmult, complex, rotate; otkge, ikrl, tbkge, transae, mmkrl)' },
+  dim: { type: 'int', default: 200, min: 1, max: 16384, help: 'embedding dimension (complex coordinates for complex/rotate)' },
+  norm: { type: 'enum', default: 1, values: [1, 2], help: 'TransE norm' },
+  margin: { type: 'number', default: 1, min: 0, help: 'margin gamma (margin loss, NSSA)' },
+  normalizeEntities: { type: 'bool', default: true, help: 'TransE: unit-norm entities after each step' },
+  initStd: { type: 'number', default: 0, min: 0, help: 'normal init std for all tables (0 = scorer default)' },
+  training: { type: 'enum', default: 'negative-sampling', values: ['negative-sampling', '1vsall', 'kvsall'], help: 'training scheme' },
+  loss: { type: 'enum', default: 'margin', values: ['margin', 'softplus', 'bce', 'nssa', 'ce'], help: 'margin, softplus, bce, nssa (negative sampling); ce (1vsall); bce or ce (kvsall)' },
+  adversarialTemperature: { type: 'number', default: 0, min: 0, help: 'NSSA self-adversarial temperature (0 = uniform)' },
+  labelSmoothing: { type: 'number', default: 0, min: 0, below: 1, help: 'label smoothing for BCE-type losses' },
+  negatives: { type: 'int', default: 1, min: 1, max: 4096, help: 'negatives per positive' },
+  sampler: { type: 'enum', default: 'bernoulli', values: ['uniform', 'bernoulli'], help: 'negative sampler' },
+  reciprocal: { type: 'bool', default: false, help: 'reciprocal relations (1vsall/kvsall)' },
+  optimizer: { type: 'enum', default: 'adagrad', values: ['adagrad', 'adam'], help: 'optimiser (sparse row updates)' },
+  lr: { type: 'number', default: 0.01, above: 0, help: 'learning rate' },
+  regularizer: { type: 'enum', default: 'none', values: ['none', 'l2', 'n3'], help: 'regulariser' },
+  regWeight: { type: 'number', default: 0, min: 0, help: 'regulariser weight' },
+  epochs: { type: 'int', default: 100, min: 1, max: 1_000_000, help: 'maximum epochs' },
+  batchSize: { type: 'int', default: 1024, min: 1, max: 1_000_000, help: 'positives (or queries) per batch' },
+  seed: { type: 'int', default: 1, min: 0, max: 4294967295, help: 'random seed (same seed + config = same numbers)' },
+  evalEvery: { type: 'int', default: 10, min: 0, max: 1_000_000, help: 'validate every k epochs (0 = only at the end)' },
+  patience: { type: 'int', default: 5, min: 0, max: 1_000_000, help: 'early-stopping patience in validations (0 = off)' },
+  evalBatchSize: { type: 'int', default: 512, min: 1, max: 1_000_000, help: 'queries per ranking chunk' },
+  workers: { type: 'int', default: 0, min: 0, max: 1024, help: 'evaluation worker threads (0 = one per core)' },
+  backend: { type: 'enum', default: 'auto', values: BACKEND_NAMES, help: 'tfjs backend' },
+  useKernel: { type: 'bool', default: true, help: 'use fused typed-array kernels when the scorer has them' },
+  out: { type: 'string', default: 'runs/latest', nonEmpty: true, help: 'run directory' },
+  imageFeatures: { type: 'string', default: '', help: "image features per entity (.npy, text vectors, .f32 + .json, optionally .gz); '' = dataset default, none = off" },
+  textFeatures: { type: 'string', default: '', help: "text features per entity (same formats); '' = dataset default, none = off" },
+  imageWeight: { type: 'number', default: 0.1, min: 0, help: 'fusion weight of the image modality (OTKGE a)' },
+  textWeight: { type: 'number', default: 0.8, min: 0, help: 'fusion weight of the text modality (OTKGE g)' },
+  otScale: { type: 'number', default: 100, above: 0, help: 'OTKGE: scale of the OT cost' },
+  otEpsilon: { type: 'number', default: 0.1, above: 0, help: 'OTKGE: entropic regularisation of Sinkhorn' },
+  otIterations: { type: 'int', default: 50, min: 1, max: 100_000, help: 'OTKGE: Sinkhorn iterations' },
+  auxWeight: { type: 'number', default: 1, min: 0, help: 'weight of TransAE reconstruction / MMKRL alignment losses' },
+  denseLr: { type: 'number', default: 0, min: 0, help: 'learning rate of dense parameters (projections, IMML); 0 = --lr' },
+  imml: { type: 'bool', default: false, help: 'add the IMML plug-in (multimodal models)' },
+  immlGamma1: { type: 'number', default: 1e-3, min: 0, help: 'IMML: weight of L_mdke' },
+  immlGamma2: { type: 'number', default: 1, min: 0, help: 'IMML: weight of L_beta' },
+  immlAlpha: { type: 'number', default: 0.1, above: 0, help: 'IMML: lambda ~ Beta(alpha, beta)' },
+  immlBeta: { type: 'number', default: 0.1, above: 0, help: 'IMML: lambda ~ Beta(alpha, beta)' },
+  immlPartners: { type: 'int', default: 2, min: 1, max: 1024, help: 'IMML: N partners i+1..i+N' },
+  immlTemperature: { type: 'number', default: 0.5, above: 0, help: 'IMML: NT-Xent temperature' },
+  immlProjectionDim: { type: 'int', default: 128, min: 1, max: 16384, help: 'IMML: projection head width' },
+  immlMdke: { type: 'bool', default: true, help: 'IMML ablation: use L_mdke' },
+  immlBetaLoss: { type: 'bool', default: true, help: 'IMML ablation: use L_beta' },
+  immlBetaFraction: { type: 'number', default: 0.3, min: 0, max: 1, help: 'IMML: fraction of each batch with an L_beta term (cost control)' },
+  immlMdkeRows: { type: 'int', default: 256, min: 0, max: 100_000_000, help: 'IMML: at most this many anchors in L_mdke (0 = all)' },
 };
 
-/** Keys of TrainConfig, in declaration order of the defaults. */
-export const CONFIG_KEYS = Object.keys(DEFAULT_CONFIG) as (keyof TrainConfig)[];
+/** Defaults for every key, from {@link TRAIN_OPTIONS}. */
+export const DEFAULT_CONFIG: TrainConfig = defaultsOf(TRAIN_OPTIONS);
 
-/** `batchSize` -> `batch-size`. */
-export function kebab(key: string): string {
-  return key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+/** Keys of TrainConfig, in declaration order of the schema. */
+export const CONFIG_KEYS = Object.keys(TRAIN_OPTIONS) as (keyof TrainConfig)[];
+
+export { kebab };
+
+/** True when `key` is a config key (own property: `__proto__` and `constructor` are not). */
+export function isConfigKey(key: string): key is keyof TrainConfig {
+  return specOf(TRAIN_OPTIONS, key) !== undefined;
 }
 
-/** Parse a command-line string into the type of the key's default; errors name the flag. */
+/** Parse a command-line string for a key, checked against its schema; errors name the flag. */
 export function parseValue(key: keyof TrainConfig, raw: string): TrainConfig[keyof TrainConfig] {
-  const def = DEFAULT_CONFIG[key];
-  if (typeof def === 'number') {
-    const v = Number(raw);
-    if (raw.trim() === '' || !Number.isFinite(v)) throw new Error(`--${kebab(key)}: expected a number, got '${raw}'`);
-    return v as never;
-  }
-  if (typeof def === 'boolean') {
-    if (raw === 'true' || raw === '1' || raw === '') return true as never;
-    if (raw === 'false' || raw === '0') return false as never;
-    throw new Error(`--${kebab(key)}: expected true or false, got '${raw}'`);
-  }
-  return raw as never;
+  return parseOption(`--${kebab(key)}`, TRAIN_OPTIONS[key], raw) as never;
 }
 
 /** Read a JSON config file; unknown keys and wrongly typed values are errors naming the file. */
@@ -204,34 +210,33 @@ export function readConfigFile(file: string): Partial<TrainConfig> {
   return checkPartial(parsed as Record<string, unknown>, file);
 }
 
-/** Validate keys and value types of a partial config. */
+/** Validate keys, value types and ranges of a partial config (errors name `source` and the key). */
 export function checkPartial(obj: Record<string, unknown>, source: string): Partial<TrainConfig> {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(obj)) {
-    if (!(key in DEFAULT_CONFIG)) {
-      throw new Error(`${source}: unknown config key '${key}' (known: ${CONFIG_KEYS.join(', ')})`);
-    }
-    const expected = typeof DEFAULT_CONFIG[key as keyof TrainConfig];
-    if (typeof value !== expected) throw new Error(`${source}: '${key}' must be a ${expected}, got ${JSON.stringify(value)}`);
-    out[key] = value;
-  }
-  return out as Partial<TrainConfig>;
+  return checkRecord(TRAIN_OPTIONS, obj, source);
 }
 
-/** Check cross-key constraints; returns the config or throws a message naming the keys. */
+/** Check every key against the schema, then cross-key constraints; returns the config or throws naming the keys. */
 export function validateConfig(c: TrainConfig): TrainConfig {
-  const positive: (keyof TrainConfig)[] = ['dim', 'epochs', 'batchSize', 'lr', 'evalBatchSize'];
-  for (const k of positive) if (!((c[k] as number) > 0)) throw new Error(`config: '${k}' must be > 0, got ${c[k]}`);
-  if (c.norm !== 1 && c.norm !== 2) throw new Error(`config: 'norm' must be 1 or 2, got ${c.norm}`);
-  if (!['negative-sampling', '1vsall', 'kvsall'].includes(c.training)) {
-    throw new Error(`config: 'training' must be negative-sampling, 1vsall or kvsall, got '${c.training}'`);
-  }
-  if (c.training === 'negative-sampling' && !(c.negatives >= 1)) throw new Error(`config: 'negatives' must be >= 1`);
-  if (!['uniform', 'bernoulli'].includes(c.sampler)) throw new Error(`config: 'sampler' must be uniform or bernoulli, got '${c.sampler}'`);
-  if (!['adagrad', 'adam'].includes(c.optimizer)) throw new Error(`config: 'optimizer' must be adagrad or adam, got '${c.optimizer}'`);
-  if (!['none', 'l2', 'n3'].includes(c.regularizer)) throw new Error(`config: 'regularizer' must be none, l2 or n3, got '${c.regularizer}'`);
+  for (const key of CONFIG_KEYS) checkOption(`config: '${key}'`, TRAIN_OPTIONS[key], c[key]);
+  if (c.training === 'negative-sampling' && c.loss === 'ce') throw new Error(`config: negative-sampling training uses loss margin, softplus, bce or nssa, got 'ce'`);
   if (c.training === '1vsall' && c.loss !== 'ce') throw new Error(`config: 1vsall training uses loss 'ce', got '${c.loss}'`);
   if (c.training === 'kvsall' && c.loss !== 'ce' && c.loss !== 'bce') throw new Error(`config: kvsall training uses loss 'bce' or 'ce', got '${c.loss}'`);
-  if (!Number.isInteger(c.seed)) throw new Error(`config: 'seed' must be an integer, got ${c.seed}`);
   return c;
+}
+
+/**
+ * Keys a resumed run may change: they decide how long to train, when to validate and how to
+ * rank, never what a training step computes. `out` may differ when a run directory was moved.
+ */
+export const RESUME_SAFE_KEYS: readonly (keyof TrainConfig)[] = ['epochs', 'patience', 'evalEvery', 'evalBatchSize', 'workers', 'out'];
+
+/** Run-defining keys whose values differ between a saved run and a resumed one, as `--flag: saved -> given`. */
+export function resumeConflicts(saved: Partial<TrainConfig>, now: TrainConfig): string[] {
+  const out: string[] = [];
+  for (const key of CONFIG_KEYS) {
+    if (RESUME_SAFE_KEYS.includes(key)) continue;
+    const was = Object.prototype.hasOwnProperty.call(saved, key) ? saved[key] : DEFAULT_CONFIG[key];
+    if (was !== now[key]) out.push(`--${kebab(key)} was ${JSON.stringify(was)}, now ${JSON.stringify(now[key])}`);
+  }
+  return out;
 }

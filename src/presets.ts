@@ -56,7 +56,17 @@ const DATASET_PRESETS: Record<string, Partial<TrainConfig>> = {
   'fb-img/otkge': { epochs: 30, evalEvery: 5, regWeight: 1e-3, textWeight: 0.7, otScale: 300 },
 };
 
-/** The preset for a model on a dataset (empty for unknown combinations). */
+const own = <T>(table: Record<string, T>, key: string): T | undefined =>
+  (Object.prototype.hasOwnProperty.call(table, key) ? table[key] : undefined);
+
+/** The preset for a model on a dataset (empty for unknown combinations; own-property lookups only). */
 export function presetFor(model: string, dataset: string): Partial<TrainConfig> {
-  return { ...(MODEL_PRESETS[model] ?? {}), ...(DATASET_PRESETS[`${dataset}/${model}`] ?? {}) };
+  return { ...(own(MODEL_PRESETS, model) ?? {}), ...(own(DATASET_PRESETS, `${dataset}/${model}`) ?? {}) };
+}
+
+/** Keys that some model or dataset preset sets (their built-in default is often not what runs). */
+export function presetKeys(): Set<keyof TrainConfig> {
+  const keys = new Set<keyof TrainConfig>();
+  for (const p of [...Object.values(MODEL_PRESETS), ...Object.values(DATASET_PRESETS)]) for (const k of Object.keys(p)) keys.add(k as keyof TrainConfig);
+  return keys;
 }

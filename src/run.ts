@@ -2,18 +2,21 @@ import * as os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import * as path from 'node:path';
 import type { TrainConfig } from './config';
-import { writeJsonAtomic } from './atomic';
+import * as fs from 'node:fs';
+import { readJson, writeJsonAtomic } from './atomic';
+import { claimRunDirectory } from './run_dir';
+import { closest } from './options';
 import { selectBackend } from './backend';
 import { presetFor } from './presets';
-import { DEFAULT_CONFIG, validateConfig } from './config';
-import { loadModelBundle, trainModel, type TrainedModel } from './train/trainer';
+import { checkPartial, DEFAULT_CONFIG, RESUME_SAFE_KEYS, kebab, resumeConflicts, validateConfig } from './config';
+import { CHECKPOINT, loadModelBundle, trainModel, type TrainedModel } from './train/trainer';
 import { readBundle } from './tensor_file';
 import { representAll } from './train/multimodal_step';
 import { reciprocalRelationTable, reciprocalView } from './train/reciprocal';
 import { formatRankTable } from './metrics_table';
 import { loadKgDataset } from '../kg-data/loader';
 import { bernoulliHeadProbabilities, buildTrainGraph, relationStats } from '../kg-data/graph';
-import { createScorer } from '../baselines/kg/registry';
+import { createScorer, scorerNames } from '../baselines/kg/registry';
 import { evaluateLinkPrediction } from '../eval/link_prediction';
 import type { LinkPredictionMetrics } from '../eval/metrics';
 import type { FilterIndex } from './filter';
@@ -23,14 +26,27 @@ import type { ModalityFeatures } from './modality';
 import type { MultimodalKgModel } from './multimodal';
 import { Rng } from './rng';
 import { loadDatasetModalities } from '../kg-data/features';
-import { createMultimodalModel, isMultimodalModel } from '../baselines/kg/multimodal_registry';
+import { createMultimodalModel, isMultimodalModel, multimodalModelNames } from '../baselines/kg/multimodal_registry';
 import { ImmlPlugin, immlOptionsFrom } from '../imml/plugin';
 
-/** Merge defaults < model/dataset preset < file < flags into a validated config. */
+/** Merge defaults < model/dataset preset < file < flags into a validated config (the model name is checked first). */
 export function resolveConfig(file: Partial<TrainConfig>, flags: Partial<TrainConfig>): TrainConfig {
   const model = flags.model ?? file.model ?? DEFAULT_CONFIG.model;
   const dataset = flags.dataset ?? file.dataset ?? DEFAULT_CONFIG.dataset;
+  checkModelName(model);
   return validateConfig({ ...DEFAULT_CONFIG, ...presetFor(model, dataset), ...file, ...flags });
+}
+
+/** Every model name, structural then multimodal. */
+export function modelNames(): string[] {
+  return [...scorerNames(), ...multimodalModelNames()];
+}
+
+/** Throws, listing every model and the closest name, unless `name` is a registered model. */
+export function checkModelName(name: string): void {
+  if (modelNames().includes(name)) return;
+  const near = closest(name, modelNames());
+  throw new Error(`--model: unknown model '${name}'${near ? `; did you mean '${near}'?` : ''} Known models: ${scorerNames().join(', ')} (structural); ${multimodalModelNames().join(', ')} (multimodal)`);
 }
 
 /** Build the scorer a config describes. */
@@ -161,9 +177,52 @@ export interface RunMetrics {
   test: LinkPredictionMetrics;
 }
 
-/** Train, evaluate the best model on valid and test, write config.json and metrics.json. */
-export async function runTraining(config: TrainConfig, opts: { resume?: boolean; quiet?: boolean; log?: (m: string) => void } = {}): Promise<RunMetrics> {
+/** How {@link runTraining} treats the run directory. */
+export interface RunOptions {
+  /** Continue the run in `config.out` (its run-defining settings must not change). */
+  resume?: boolean;
+  /** Delete the run already in `config.out` first (else a non-empty directory is refused). */
+  overwrite?: boolean;
+  quiet?: boolean;
+  log?: (m: string) => void;
+}
+
+/**
+ * Train, evaluate the best model on valid and test, write config.json and metrics.json. The run
+ * directory is checked (writable, not another run unless `overwrite`), locked and config.json
+ * written before any data is loaded; see run_dir.ts.
+ */
+export async function runTraining(config: TrainConfig, opts: RunOptions = {}): Promise<RunMetrics> {
   const log = opts.log ?? ((m: string) => console.log(m));
+  const dir = claimRunDirectory(config.out, { resume: opts.resume, overwrite: opts.overwrite, log });
+  try {
+    const resume = opts.resume ? checkResumable(config, log) : false;
+    writeJsonAtomic(path.join(config.out, 'config.json'), config);
+    return await train(config, resume, opts, log);
+  } finally {
+    dir.release();
+  }
+}
+
+/**
+ * Refuses a resume that changes a run-defining setting; says what the directory holds when it
+ * has no checkpoint yet (then the run starts from epoch 0 with its settings: the same numbers).
+ */
+function checkResumable(config: TrainConfig, log: (m: string) => void): boolean {
+  const file = path.join(config.out, 'config.json');
+  const saved = checkPartial(readJson<Record<string, unknown>>(file), file);
+  const conflicts = resumeConflicts(saved, config);
+  if (conflicts.length > 0) {
+    throw new Error(`--resume ${config.out}: settings that define the run cannot change when it continues: ${conflicts.join('; ')}. ` +
+      `Only ${RESUME_SAFE_KEYS.map((k) => `--${kebab(k)}`).join(', ')} (and --quiet) may; start a new run to change the others.`);
+  }
+  if (fs.existsSync(path.join(config.out, CHECKPOINT))) return true;
+  const files = fs.readdirSync(config.out).filter((f) => !f.startsWith('.'));
+  log(`note: ${config.out} holds ${files.join(', ')} but no ${CHECKPOINT} (no epoch finished before it stopped); training it from epoch 0 with its config.json`);
+  return false;
+}
+
+async function train(config: TrainConfig, resume: boolean, opts: RunOptions, log: (m: string) => void): Promise<RunMetrics> {
   const backend = await selectBackend(config.backend as never, log);
   const dataset = await loadKgDataset(config.dataset, { columns: (config.columns || undefined) as never });
   log(`dataset ${dataset.name}: ${dataset.entities.length} entities, ${dataset.relations.length} relations, ` +
@@ -171,7 +230,6 @@ export async function runTraining(config: TrainConfig, opts: { resume?: boolean;
   const features = await modalitiesFor(config, dataset, log);
   const modalities = ['structure', ...features.map((f) => `${f.modality} (${f.source})`)];
   log(`model ${config.model}${config.imml ? ' + IMML' : ''} dim ${config.dim}, ${config.training}, loss ${config.loss}, ${config.optimizer} lr ${config.lr}, batch ${config.batchSize}, seed ${config.seed}; modalities: ${modalities.join(', ')}`);
-  if (!opts.resume) writeJsonAtomic(path.join(config.out, 'config.json'), config);
   const evaluate = evaluator(config, dataset);
   const trained: TrainedModel = await trainModel(config, {
     dataset,
@@ -181,7 +239,7 @@ export async function runTraining(config: TrainConfig, opts: { resume?: boolean;
     headProbabilities: () => bernoulliHeadProbabilities(relationStats(buildTrainGraph(dataset), dataset.relations.length)),
     log,
     progress: !opts.quiet,
-  }, opts.resume);
+  }, resume);
   const valid = trained.bestValid as LinkPredictionMetrics;
   const test = await evaluate(trained.scorer, trained.entities, trained.relations, dataset.test, trained.filter);
   const metrics: RunMetrics = {

@@ -8,8 +8,9 @@ import { FilterIndex } from '../filter';
 import { createLoss } from '../losses';
 import { createOptimizer, type SparseOptimizer } from '../optim';
 import { NegativeSampler } from '../sampling';
-import { writeJsonAtomic, readJson } from '../atomic';
-import { writeBundle, readBundle, type ArrayBundle } from '../tensor_file';
+import { writeBundle, readBundle, readBundleWithMeta, type ArrayBundle } from '../tensor_file';
+import { resumeConflicts } from '../config';
+import { DivergenceGuard, firstNonFinite } from './divergence';
 import { Progress } from '../progress';
 import { createTables, isComplexLayout, sharedFloat32, type KgTables } from './model';
 import { NegativeSamplingStep } from './negative_sampling';
@@ -43,7 +44,7 @@ export interface EvalMetrics {
   [k: string]: unknown;
 }
 
-/** Raised when the loss becomes NaN or infinite: the run stops instead of writing garbage. */
+/** Raised when the loss becomes NaN, infinite or explodes, or a parameter stops being finite: the run stops instead of writing garbage. */
 export class TrainingDivergedError extends Error {}
 
 interface TrainState {
@@ -58,9 +59,10 @@ interface TrainState {
   trainedTriples: number;
 }
 
-const CHECKPOINT = 'checkpoint.bin';
-const STATE = 'checkpoint.json';
+/** One checksummed file holding tables, optimiser state, counters and RNG state (tensor_file.ts). */
+export const CHECKPOINT = 'checkpoint.bin';
 const BEST = 'model-best.bin';
+const CHECKPOINT_VERSION = 2;
 
 /**
  * The training loop: epochs of shuffled batches (negative sampling or 1-vs-all), validation
@@ -159,9 +161,20 @@ export async function trainModel(config: TrainConfig, deps: TrainerDeps, resume 
   let state: TrainState = { epoch: 0, bestEpoch: -1, bestValidMrr: -Infinity, badValidations: 0, history: [], trainSeconds: 0, trainedTriples: 0 };
   fs.mkdirSync(out, { recursive: true });
   if (resume) {
-    state = restoreCheckpoint(out, tables, optE, optR, rngs, extras);
-    log(`resumed from ${path.join(out, STATE)} after epoch ${state.epoch}`);
+    state = restoreCheckpoint(out, config, tables, optE, optR, rngs, extras);
+    log(`resumed from ${path.join(out, CHECKPOINT)} after epoch ${state.epoch}`);
   }
+  const guard = new DivergenceGuard();
+  /** Stop with where it happened, a hint, and what the run directory holds. */
+  const diverged = (what: string, epoch: number, batch: number | undefined): never => {
+    const where = batch === undefined ? `after epoch ${epoch}` : `at epoch ${epoch}, batch ${batch}`;
+    const left = state.epoch > 0
+      ? `The last good checkpoint (after epoch ${state.epoch}) is ${path.join(out, CHECKPOINT)}; --resume keeps the run's settings, so start a new run with a lower --lr (--overwrite or another --out).`
+      : `No checkpoint was written (no epoch finished); start again with a lower --lr (--overwrite or another --out).`;
+    throw new TrainingDivergedError(
+      `training diverged: ${what} ${where} (lr ${config.lr}, model ${config.model}). Lower --lr, add regularisation, or check the data. ${left}`,
+    );
+  };
 
   const order = new Int32Array(units);
   const stopEarly = (): boolean => config.patience > 0 && state.badValidations >= config.patience;
@@ -177,12 +190,10 @@ export async function trainModel(config: TrainConfig, deps: TrainerDeps, resume 
     for (let from = 0; from < units; from += config.batchSize) {
       const to = Math.min(units, from + config.batchSize);
       const loss = runBatch(order, from, to);
-      if (!Number.isFinite(loss)) {
+      const problem = guard.check(loss);
+      if (problem) {
         progress.stop();
-        throw new TrainingDivergedError(
-          `training diverged: loss is ${loss} at epoch ${epoch}, batch ${batches + 1} (lr ${config.lr}, model ${config.model}). ` +
-            `Lower --lr, add regularisation, or check the data. The last good checkpoint is in ${out}.`,
-        );
+        diverged(problem, epoch, batches + 1);
       }
       lossSum += loss;
       batches++;
@@ -190,6 +201,8 @@ export async function trainModel(config: TrainConfig, deps: TrainerDeps, resume 
       progress.update(to, `loss ${(lossSum / batches).toFixed(4)} ${Math.round(to / Math.max(secs, 1e-9))} /s`);
     }
     progress.stop();
+    const bad = firstNonFinite({ entities: tables.entities, relations: tables.relations, ...paramArrays(extras) });
+    if (bad) diverged(`parameter ${bad.name}[${bad.index}] is ${bad.value}`, epoch, undefined);
     const seconds = (performance.now() - t0) / 1000;
     state.trainSeconds += seconds;
     state.trainedTriples += units;
@@ -213,7 +226,7 @@ export async function trainModel(config: TrainConfig, deps: TrainerDeps, resume 
       `epoch ${epoch}: loss ${record.loss.toFixed(5)}, ${Math.round(record.triplesPerSecond)} ${oneVsAll ? 'queries' : 'triples'}/s, ${seconds.toFixed(1)} s` +
         (record.validMrr !== null ? `, valid filtered MRR ${record.validMrr.toFixed(4)}${state.bestEpoch === epoch ? ' (best)' : ''}` : ''),
     );
-    saveCheckpoint(out, tables, optE, optR, rngs, state, extras);
+    saveCheckpoint(out, config, tables, optE, optR, rngs, state, extras);
     await writeLossCurve(path.join(out, 'loss.csv'), state.history);
   }
   if (stopEarly()) log(`early stopping after epoch ${state.epoch}: no better valid MRR for ${config.patience} validations`);
@@ -329,23 +342,45 @@ export function loadModelBundle(bundle: ArrayBundle, tables: KgTables, extras: M
   }
 }
 
-function saveCheckpoint(out: string, tables: KgTables, optE: SparseOptimizer, optR: SparseOptimizer, rngs: Rng[], state: TrainState, extras?: ModelExtras): void {
+/** The dense parameters of a multimodal model by name (for the finiteness check). */
+function paramArrays(extras: ModelExtras | undefined): Record<string, Float32Array> {
+  const out: Record<string, Float32Array> = {};
+  if (extras) for (const name of extras.model.params.names()) out[`params.${name}`] = extras.model.params.get(name).data;
+  return out;
+}
+
+/** What a checkpoint's JSON record holds next to its arrays. */
+interface CheckpointMeta {
+  version: number;
+  state: TrainState;
+  scalars: Record<string, number>;
+  rngs: number[][];
+  /** The config the run was trained with, checked on resume. */
+  config: TrainConfig;
+}
+
+function saveCheckpoint(out: string, config: TrainConfig, tables: KgTables, optE: SparseOptimizer, optR: SparseOptimizer, rngs: Rng[], state: TrainState, extras?: ModelExtras): void {
   const bundle: ArrayBundle = modelBundle(tables, extras);
   const scalars: Record<string, number> = {};
   optimizerArrays('optE', optE, bundle, scalars);
   optimizerArrays('optR', optR, bundle, scalars);
   extras?.paramOpt.toBundle('optP', bundle, scalars);
-  // The bundle is written first; the JSON that points to it is renamed into place last.
-  const binName = `${CHECKPOINT}`;
-  writeBundle(path.join(out, binName), bundle);
-  writeJsonAtomic(path.join(out, STATE), { state, scalars, rngs: rngs.map((r) => r.getState()), bundle: binName });
+  // One file, renamed into place: tables, optimiser state, counters and RNG state change together.
+  const meta: CheckpointMeta = { version: CHECKPOINT_VERSION, state, scalars, rngs: rngs.map((r) => r.getState()), config };
+  writeBundle(path.join(out, CHECKPOINT), bundle, meta);
 }
 
-function restoreCheckpoint(out: string, tables: KgTables, optE: SparseOptimizer, optR: SparseOptimizer, rngs: Rng[], extras?: ModelExtras): TrainState {
-  const file = path.join(out, STATE);
+function restoreCheckpoint(out: string, config: TrainConfig, tables: KgTables, optE: SparseOptimizer, optR: SparseOptimizer, rngs: Rng[], extras?: ModelExtras): TrainState {
+  const file = path.join(out, CHECKPOINT);
   if (!fs.existsSync(file)) throw new Error(`${file}: no checkpoint to resume from`);
-  const saved = readJson<{ state: TrainState; scalars: Record<string, number>; rngs: number[][]; bundle: string }>(file);
-  const bundle = readBundle(path.join(out, saved.bundle));
+  const { arrays: bundle, meta } = readBundleWithMeta(file);
+  const saved = meta as unknown as CheckpointMeta;
+  if (saved.version !== CHECKPOINT_VERSION || typeof saved.state !== 'object' || !Array.isArray(saved.rngs) || saved.rngs.length !== rngs.length
+    || typeof saved.scalars !== 'object' || typeof saved.config !== 'object') {
+    throw new Error(`${file}: not a checkpoint of this mmkge version and model (version ${JSON.stringify(saved.version)}, ${Array.isArray(saved.rngs) ? saved.rngs.length : '?'} random streams, expected ${rngs.length})`);
+  }
+  const conflicts = resumeConflicts(saved.config, config);
+  if (conflicts.length > 0) throw new Error(`${file}: the checkpoint was trained with other settings: ${conflicts.join('; ')}`);
   loadModelBundle(bundle, tables, extras, file);
   extras?.paramOpt.fromBundle('optP', bundle, saved.scalars);
   for (const [prefix, opt] of [['optE', optE], ['optR', optR]] as const) {

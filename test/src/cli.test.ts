@@ -60,7 +60,7 @@ describe('mmkge CLI', () => {
     fs.writeFileSync(cfg, JSON.stringify({ learningRate: 0.1 }));
     expect(mmkge('train', '--config', cfg).err).to.contain(`${cfg}: unknown config key 'learningRate'`);
     expect(mmkge('train', '--lr', 'fast').err).to.contain("--lr: expected a number, got 'fast'");
-    expect(mmkge('train', '--model', 'transx', '--dataset', TINY, '--out', dir).err).to.match(/unknown scorer 'transx'; known scorers: transe, distmult, complex, rotate/);
+    expect(mmkge('train', '--model', 'transx', '--dataset', TINY, '--out', dir).err).to.match(/unknown model 'transx'; did you mean 'transe'\? Known models: transe, distmult, complex, rotate \(structural\); otkge, ikrl, tbkge, transae, mmkrl/);
     const r = mmkge('info', 'no-such-dataset');
     expect(r.code).to.equal(1);
     expect(r.err).to.contain('no-such-dataset');
