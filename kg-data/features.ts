@@ -21,10 +21,10 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as readline from 'node:readline';
 import * as zlib from 'node:zlib';
 import type { ModalityFeatures } from '../src/modality';
 import { readNpy } from '../src/npy';
+import { decodeUtf8, forEachLine as forEachTextLine } from '../src/text_lines';
 import { datasetFile, type DatasetDescriptor } from './registry';
 import { assertReadableFile, KgDataError } from './triples_reader';
 
@@ -270,8 +270,14 @@ function readKeyLines(file: string): string[] {
   } catch (err) {
     throw new KgDataError(file, undefined, (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'keys file not found' : `cannot read (${(err as Error).message})`);
   }
-  if (file.endsWith('.gz')) bytes = zlib.gunzipSync(bytes);
-  const lines = bytes.toString('utf8').split(/\r\n|\r|\n/);
+  if (file.endsWith('.gz')) {
+    try {
+      bytes = zlib.gunzipSync(bytes);
+    } catch (err) {
+      throw new KgDataError(file, undefined, `corrupt gzip data (${(err as Error).message})`);
+    }
+  }
+  const lines = decodeUtf8(bytes, (line, problem) => new KgDataError(file, line, problem)).split(/\r\n|\r|\n/);
   while (lines.length > 0 && lines[lines.length - 1].trim() === '') lines.pop();
   return lines.map((l, i) => {
     const key = l.trim();
@@ -298,33 +304,12 @@ function isNumberToken(token: string): boolean {
   return NUMBER.test(token) || NON_FINITE.test(token);
 }
 
-/** Streams the lines of a (possibly gzipped) text file: onLine(text, 1-based line number). */
+/** Cap on one line of a text feature file (64 MiB: room for very wide vectors, not for a runaway file). */
+const MAX_FEATURE_LINE_BYTES = 64 << 20;
+
+/** Streams the lines of a (possibly gzipped) text file: onLine(text, 1-based line number); strict UTF-8, capped lines. */
 async function forEachLine(file: string, onLine: (text: string, line: number) => void): Promise<void> {
-  const source = fs.createReadStream(file);
-  let input: NodeJS.ReadableStream = source;
-  let gunzip: zlib.Gunzip | undefined;
-  if (file.endsWith('.gz')) {
-    gunzip = zlib.createGunzip();
-    source.on('error', (err) => gunzip?.destroy(err));
-    input = source.pipe(gunzip);
-  }
-  const rl = readline.createInterface({ input, crlfDelay: Infinity });
-  let line = 0;
-  try {
-    for await (const text of rl) {
-      line++;
-      onLine(text, line);
-    }
-  } catch (err) {
-    if (err instanceof KgDataError) throw err;
-    const code = String((err as NodeJS.ErrnoException).code ?? '');
-    const message = (err as Error).message;
-    throw new KgDataError(file, line + 1, code.startsWith('Z_') ? `corrupt gzip data (${message})` : `read error (${message})`);
-  } finally {
-    rl.close();
-    source.destroy();
-    gunzip?.destroy();
-  }
+  await forEachTextLine(file, onLine, { maxLineBytes: MAX_FEATURE_LINE_BYTES, fail: (line, problem) => new KgDataError(file, line, problem) });
 }
 
 async function loadTextFeatures(file: string, entityIds: readonly string[]): Promise<{ dim: number; data: Float32Array; skippedKeys: number }> {

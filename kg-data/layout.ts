@@ -50,6 +50,11 @@ export async function resolveDirectoryLayout(directory: string): Promise<Directo
   const json = await readDescriptor(directory);
   const find = (role: string, explicit: string | undefined, candidates: string[], required: boolean): string | undefined => {
     if (explicit !== undefined) {
+      // Files named in dataset.json stay inside the dataset folder (no `../../etc/passwd`, no absolute paths).
+      const inside = path.relative(path.resolve(directory), path.resolve(directory, explicit));
+      if (inside === '' || inside.startsWith('..') || path.isAbsolute(inside)) {
+        throw new KgDataError(path.join(directory, DESCRIPTOR_FILE), undefined, `${role} file '${explicit}' is outside the dataset folder ${directory}; name a file inside it`);
+      }
       if (!isFile(path.join(directory, explicit))) {
         throw new KgDataError(path.join(directory, DESCRIPTOR_FILE), undefined, `${role} file '${explicit}' not found in ${directory}`);
       }

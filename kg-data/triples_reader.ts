@@ -2,15 +2,21 @@
  * Streaming readers for the tab-separated files of knowledge-graph datasets: triple files
  * (any column order), id maps (`key<TAB>id`) and key/value files (`key<TAB>text`, e.g. names).
  *
- * All readers stream with fast-csv (tab delimiter, quoting disabled so that quote characters in
- * names are literal), gunzip files whose name ends in `.gz`, accept LF, CRLF and bare-CR line
- * endings, skip blank lines, and turn every bad input into one {@link KgDataError} whose message
- * is `path:line: problem` (1-based physical line numbers).
+ * All readers stream in linear time (src/text_lines.ts: tab-separated, no quoting, so quote
+ * characters in names are literal), gunzip files whose name ends in `.gz`, accept LF, CRLF and
+ * bare-CR line endings, skip blank lines, and turn every bad input into one {@link KgDataError}
+ * whose message is `path:line: problem` (1-based physical line numbers): a line over
+ * {@link DEFAULT_MAX_LINE_BYTES}, invalid UTF-8 or a NUL byte included (distinct names never merge).
+ *
+ * Header lines: when the first non-blank line of a file consists only of column names (see
+ * {@link TRIPLE_HEADER_WORDS} and {@link ID_HEADER_WORDS}, e.g. `head relation tail` or
+ * `entity<TAB>id`), it is skipped and a note naming file and line is printed (to stderr, or
+ * to `onNote`). A triple header whose order disagrees with the column order is an error.
  */
 import * as fs from 'node:fs';
-import { pipeline } from 'node:stream';
-import { createGunzip } from 'node:zlib';
-import { parse } from 'fast-csv';
+import { DEFAULT_MAX_LINE_BYTES, forEachLine } from '../src/text_lines';
+
+export { DEFAULT_MAX_LINE_BYTES };
 
 /**
  * Column order of a triple file: a permutation of the letters h (head), r (relation), t (tail).
@@ -52,47 +58,53 @@ export function parseColumnOrder(value: string, where = 'column order'): ColumnO
 /**
  * Stream the non-blank lines of a tab-separated file, calling `onRow(fields, line)` with the
  * trimmed fields and the 1-based physical line number. Resolves to the number of physical lines.
- *
- * Blank lines (empty or whitespace only) are skipped here rather than with fast-csv's
- * `ignoreEmpty`, because fast-csv does not report line numbers: without `ignoreEmpty` and with
- * quoting disabled it emits exactly one row per physical line (an empty row for a blank one), so
- * counting rows gives exact line numbers for error messages.
- *
  * Errors thrown by `onRow` (ideally {@link KgDataError}) abort the read and propagate unchanged;
- * I/O and gzip failures become a {@link KgDataError} naming the file.
+ * I/O, gzip, encoding and line-length failures become a {@link KgDataError} naming file and line.
  */
 export async function forEachTsvRow(
   file: string,
   onRow: (fields: string[], line: number) => void,
+  options: { maxLineBytes?: number } = {},
 ): Promise<number> {
   await assertReadableFile(file);
-  const source = fs.createReadStream(file);
-  const parser = parse<string[], string[]>({ delimiter: '\t', quote: null });
-  const stages: (NodeJS.ReadableStream | NodeJS.WritableStream | NodeJS.ReadWriteStream)[] = [source];
-  if (file.endsWith('.gz')) stages.push(createGunzip());
-  stages.push(parser);
-  // pipeline destroys every stage on failure, so a gunzip/read error ends the iteration below;
-  // the callback is a no-op because that error is reported by the iteration.
-  pipeline(stages, () => undefined);
-  let line = 0;
-  try {
-    for await (const row of parser as AsyncIterable<string[]>) {
-      line++;
-      if (row.length === 0) continue;
-      const fields = row.map((f) => f.trim());
-      if (fields.every((f) => f === '')) continue;
-      onRow(fields, line);
-    }
-  } catch (err) {
-    if (err instanceof KgDataError) throw err;
-    const code = String((err as NodeJS.ErrnoException).code ?? '');
-    const message = (err as Error).message;
-    const reason = code.startsWith('Z_') ? `corrupt gzip data (${message})` : `read error (${message})`;
-    throw new KgDataError(file, line + 1, reason);
-  } finally {
-    source.destroy();
-  }
-  return line;
+  return forEachLine(file, (text, line) => {
+    const fields = text.split('\t').map((f) => f.trim());
+    if (fields.every((f) => f === '')) return;
+    onRow(fields, line);
+  }, { maxLineBytes: options.maxLineBytes, fail: (line, problem) => new KgDataError(file, line, problem) });
+}
+
+/** Words a header line of a triple file may use, by the column they name. */
+export const TRIPLE_HEADER_WORDS: Readonly<Record<string, 'h' | 'r' | 't'>> = {
+  // No single letters: entities named H, R, T are more common than a header `h r t`.
+  head: 'h', subject: 'h', sub: 'h', source: 'h', src: 'h', head_entity: 'h', e1: 'h',
+  relation: 'r', predicate: 'r', pred: 'r', rel: 'r', relation_type: 'r', label: 'r',
+  tail: 't', object: 't', obj: 't', target: 't', dst: 't', tail_entity: 't', e2: 't',
+};
+
+/** Words a header line of an id or key/value file may use. */
+export const ID_HEADER_WORDS: ReadonlySet<string> = new Set([
+  'entity', 'entities', 'relation', 'relations', 'key', 'id', 'ids', 'name', 'names', 'entity_id', 'relation_id',
+  'ent', 'rel', 'mid', 'label', 'text', 'value', 'gloss', 'description', 'index',
+]);
+
+const own = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
+
+/** Where header notes go unless a caller passes `onNote`. */
+function defaultNote(message: string): void {
+  process.stderr.write(`note: ${message}\n`);
+}
+
+/** The column order a triple header line spells (e.g. `hrt`), or undefined when the line is no header. */
+function tripleHeaderOrder(fields: readonly string[]): string | undefined {
+  if (fields.length !== 3) return undefined;
+  const roles = fields.map((f) => f.toLowerCase()).map((f) => (own(TRIPLE_HEADER_WORDS, f) ? TRIPLE_HEADER_WORDS[f] : undefined));
+  if (roles.some((r) => r === undefined) || new Set(roles).size !== 3) return undefined;
+  return roles.join('');
+}
+
+function isIdHeader(fields: readonly string[]): boolean {
+  return fields.length === 2 && fields.every((f) => ID_HEADER_WORDS.has(f.toLowerCase()));
 }
 
 /** Throws a {@link KgDataError} unless `file` exists and is a regular file. */
@@ -113,6 +125,8 @@ export interface ReadTriplesOptions {
   columns?: ColumnOrder;
   /** Accept a file without any triple (default false: an empty split is an error). */
   allowEmpty?: boolean;
+  /** Receives the note about a skipped header line (default: printed to stderr). */
+  onNote?: (message: string) => void;
 }
 
 /**
@@ -132,7 +146,19 @@ export async function forEachTriple(
   const ri = columns.indexOf('r');
   const ti = columns.indexOf('t');
   let count = 0;
+  let first = true;
   const lines = await forEachTsvRow(file, (fields, line) => {
+    if (first) {
+      first = false;
+      const header = tripleHeaderOrder(fields);
+      if (header !== undefined) {
+        if (header !== columns) {
+          throw new KgDataError(file, line, `header line ${preview(fields)} names the columns ${header}, but the file is read as ${columns} (set --columns or "columns" in dataset.json)`);
+        }
+        (options.onNote ?? defaultNote)(`${file}:${line}: skipped the header line ${preview(fields)}`);
+        return;
+      }
+    }
     if (fields.length !== 3) {
       throw new KgDataError(
         file,
@@ -188,9 +214,17 @@ export interface IdMap {
  * be used as the row order of feature matrices. Errors name file and line: wrong column count,
  * empty field, non-integer id, id out of range, duplicated id, duplicated key, empty file.
  */
-export async function readIdMap(file: string): Promise<IdMap> {
+export async function readIdMap(file: string, onNote: (message: string) => void = defaultNote): Promise<IdMap> {
   const entries: { key: string; id: number; line: number }[] = [];
+  let first = true;
   const lines = await forEachTsvRow(file, (fields, line) => {
+    if (first) {
+      first = false;
+      if (isIdHeader(fields)) {
+        onNote(`${file}:${line}: skipped the header line ${preview(fields)}`);
+        return;
+      }
+    }
     if (fields.length !== 2) {
       throw new KgDataError(file, line, `malformed id line: expected 2 tab-separated columns (key, id), found ${fields.length}: ${preview(fields)}`);
     }
@@ -226,10 +260,18 @@ export async function readIdMap(file: string): Promise<IdMap> {
  * Read a `key<TAB>value` file (entity names, glosses, relation texts) into a Map. Lines must have
  * exactly 2 non-empty columns; a key given twice is an error. Both are reported as `file:line`.
  */
-export async function readKeyValueFile(file: string): Promise<Map<string, string>> {
+export async function readKeyValueFile(file: string, onNote: (message: string) => void = defaultNote): Promise<Map<string, string>> {
   const map = new Map<string, string>();
   const lineOf = new Map<string, number>();
+  let first = true;
   await forEachTsvRow(file, (fields, line) => {
+    if (first) {
+      first = false;
+      if (isIdHeader(fields)) {
+        onNote(`${file}:${line}: skipped the header line ${preview(fields)}`);
+        return;
+      }
+    }
     if (fields.length !== 2 || fields[0] === '' || fields[1] === '') {
       throw new KgDataError(file, line, `malformed line: expected 2 non-empty tab-separated columns (key, value), found ${preview(fields)}`);
     }

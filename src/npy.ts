@@ -61,8 +61,10 @@ export function readNpy(file: string, bytes?: Buffer): NpyMatrix {
   if (buf.length < 10 || buf.toString('latin1', 0, 6) !== '\x93NUMPY') throw new Error(`${file}: not a .npy file (bad magic)`);
   const major = buf[6];
   if (major < 1 || major > 3) throw new Error(`${file}: unsupported .npy format version ${major}.${buf[7]}`);
+  if (major > 1 && buf.length < 12) throw new Error(`${file}: truncated .npy header`);
   const headerLength = major === 1 ? buf.readUInt16LE(8) : buf.readUInt32LE(8);
   const headerStart = major === 1 ? 10 : 12;
+  if (headerStart + headerLength > buf.length) throw new Error(`${file}: truncated: the .npy header claims ${headerLength} bytes, the file has ${buf.length - headerStart} after the preamble`);
   const header = buf.toString('latin1', headerStart, headerStart + headerLength);
   const descr = /'descr':\s*'([^']+)'/.exec(header)?.[1];
   const fortran = /'fortran_order':\s*(True|False)/.exec(header)?.[1];
@@ -73,6 +75,12 @@ export function readNpy(file: string, bytes?: Buffer): NpyMatrix {
   if (shape.some((n) => !Number.isInteger(n) || n < 0)) throw new Error(`${file}: bad shape (${shapeText}) in the .npy header`);
   const count = shape.reduce((a, b) => a * b, 1);
   const start = headerStart + headerLength;
+  // Check the declared size against the bytes present before allocating anything for it.
+  const itemBytes = /^[<>|]f4$/.test(descr) ? 4 : /^[<>|]f8$/.test(descr) ? 8 : 0;
+  if (itemBytes === 0) throw new Error(`${file}: unsupported dtype '${descr}' (expected float32 '<f4' or float64 '<f8')`);
+  if (!Number.isSafeInteger(count * itemBytes) || count * itemBytes > buf.length - start) {
+    throw new Error(`${file}: truncated or wrong header: shape (${shape.join(', ')}) needs ${count * itemBytes} data bytes, the file has ${buf.length - start}`);
+  }
   const data = new Float32Array(count);
   if (descr === '<f4' || descr === '|f4') {
     if (buf.length - start < count * 4) throw new Error(`${file}: truncated: expected ${count} float32 values`);
