@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as zlib from 'node:zlib';
 import { ClsDataError } from './sample';
+import { decodeUtf8 } from '../src/text_lines';
 
 /** Read a file as UTF-8 (gunzip first when it ends in `.gz`; a leading BOM is dropped). */
 export function readTextFile(file: string): string {
@@ -22,8 +23,8 @@ export function readTextFile(file: string): string {
       throw new ClsDataError(file, undefined, `not a valid gzip file (${(err as Error).message})`);
     }
   }
-  const text = bytes.toString('utf8');
-  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  // Strict: invalid UTF-8 would decode to U+FFFD and merge distinct ids.
+  return decodeUtf8(bytes, (line, problem) => new ClsDataError(file, line, problem));
 }
 
 /** Read a file's bytes (gunzipped when it ends in `.gz`), with errors naming the file. */

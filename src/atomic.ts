@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { decodeUtf8 } from './text_lines';
 
 /**
  * Write a file atomically: write a sibling temp file, fsync it, then rename over the target.
@@ -39,15 +40,30 @@ export function writeJsonAtomic(file: string, value: unknown): void {
 
 /** Read a JSON file with an error naming the file. */
 export function readJson<T>(file: string): T {
-  let text: string;
+  return parseJsonText<T>(readTextStrict(file), file);
+}
+
+/** A file's text as strict UTF-8 (invalid bytes are an error naming the file, never U+FFFD). */
+export function readTextStrict(file: string): string {
+  let bytes: Buffer;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    bytes = fs.readFileSync(file);
   } catch (err) {
     throw new Error(`${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? err})`);
   }
+  return decodeUtf8(bytes, (line, problem) => new Error(`${file}${line === undefined ? '' : `:${line}`}: ${problem}`));
+}
+
+/** JSON.parse with an error naming the file; the parser's excerpt of the input is kept on one line. */
+export function parseJsonText<T>(text: string, file: string): T {
   try {
     return JSON.parse(text) as T;
   } catch (err) {
-    throw new Error(`${file}: invalid JSON (${(err as Error).message})`);
+    throw new Error(`${file}: invalid JSON (${oneLine((err as Error).message)})`);
   }
+}
+
+/** Control characters escaped, so a message stays one line whatever bytes it quotes. */
+export function oneLine(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }

@@ -1,4 +1,4 @@
-import * as fs from 'node:fs';
+import { parseJsonText, readTextStrict } from './atomic';
 import { checkOption, checkRecord, defaultsOf, kebab, parseOption, specOf, type Schema } from './options';
 
 /**
@@ -192,18 +192,7 @@ export function parseValue(key: keyof TrainConfig, raw: string): TrainConfig[key
 
 /** Read a JSON config file; unknown keys and wrongly typed values are errors naming the file. */
 export function readConfigFile(file: string): Partial<TrainConfig> {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new Error(`${file}: cannot read config file (${(err as NodeJS.ErrnoException).code ?? err})`);
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (err) {
-    throw new Error(`${file}: invalid JSON (${(err as Error).message})`);
-  }
+  const parsed = parseJsonText<unknown>(readTextStrict(file), file);
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new Error(`${file}: a config file must hold one JSON object`);
   }

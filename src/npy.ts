@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as zlib from 'node:zlib';
-import { writeFileAtomic } from './atomic';
+import { oneLine, writeFileAtomic } from './atomic';
 
 /**
  * NumPy .npy files (format versions 1.0-3.0), the interchange format of the Python toolkits
@@ -69,6 +69,8 @@ export function readNpy(file: string, bytes?: Buffer): NpyMatrix {
   const descr = /'descr':\s*'([^']+)'/.exec(header)?.[1];
   const fortran = /'fortran_order':\s*(True|False)/.exec(header)?.[1];
   const shapeText = /'shape':\s*\(([^)]*)\)/.exec(header)?.[1];
+  // A header length that does not end at the dict's closing brace means a damaged preamble.
+  if (!/^\{[^{}]*\}[ \n]*$/.test(header)) throw new Error(`${file}: damaged .npy header (not one dict literal of ${headerLength} bytes): ${oneLine(header.trim().slice(0, 120))}`);
   if (!descr || !fortran || shapeText === undefined) throw new Error(`${file}: unreadable .npy header: ${header.trim()}`);
   if (fortran === 'True') throw new Error(`${file}: Fortran-order arrays are not supported; save with np.ascontiguousarray`);
   const shape = shapeText.split(',').map((s) => s.trim()).filter((s) => s.length > 0).map(Number);
@@ -78,8 +80,9 @@ export function readNpy(file: string, bytes?: Buffer): NpyMatrix {
   // Check the declared size against the bytes present before allocating anything for it.
   const itemBytes = /^[<>|]f4$/.test(descr) ? 4 : /^[<>|]f8$/.test(descr) ? 8 : 0;
   if (itemBytes === 0) throw new Error(`${file}: unsupported dtype '${descr}' (expected float32 '<f4' or float64 '<f8')`);
-  if (!Number.isSafeInteger(count * itemBytes) || count * itemBytes > buf.length - start) {
-    throw new Error(`${file}: truncated or wrong header: shape (${shape.join(', ')}) needs ${count * itemBytes} data bytes, the file has ${buf.length - start}`);
+  // Exactly: extra bytes mean the header (shape, header length) does not describe the data.
+  if (!Number.isSafeInteger(count * itemBytes) || count * itemBytes !== buf.length - start) {
+    throw new Error(`${file}: ${count * itemBytes > buf.length - start ? 'truncated' : 'size mismatch'}: shape (${shape.join(', ')}) needs ${count * itemBytes} data bytes, the file has ${buf.length - start} after the header`);
   }
   const data = new Float32Array(count);
   if (descr === '<f4' || descr === '|f4') {

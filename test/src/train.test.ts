@@ -81,6 +81,19 @@ describe('training loop', () => {
     } catch (err) {
       message = (err as Error).message;
     }
-    expect(message).to.match(/training diverged: loss is (NaN|Infinity|-Infinity) at epoch \d+, batch \d+/);
+    expect(message).to.match(/training diverged: loss (is (NaN|Infinity|-Infinity)|\S+ exploded .*) at epoch \d+, batch \d+/);
+  });
+
+  it('stops an exploding run (--lr 1e6: finite but huge losses) with epoch, batch, a hint and what the directory holds', async () => {
+    const config = tinyConfig({ model: 'transe', lr: 1e6, epochs: 20, evalEvery: 0 });
+    let message = '';
+    try {
+      await runTraining(config, quiet);
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).to.match(/^training diverged: loss \S+ exploded \(over 1e\+6 times its running minimum \S+\) at epoch \d+, batch \d+ \(lr 1000000, model transe\)\. Lower --lr/);
+    expect(message).to.match(/The last good checkpoint \(after epoch \d+\) is .*checkpoint\.bin|No checkpoint was written/);
+    expect(fs.existsSync(path.join(config.out, 'metrics.json'))).to.equal(false);
   });
 });
