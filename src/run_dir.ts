@@ -43,7 +43,9 @@ export function ensureWritableDirectory(dir: string, flag = '--out'): string {
     try {
       stat = fs.statSync(cur);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`${flag} ${dir}: cannot use ${cur} (${(err as NodeJS.ErrnoException).code})`);
+      const code = (err as NodeJS.ErrnoException).code;
+      // ENOTDIR: a file somewhere above; the walk up finds it and says so.
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw new Error(`${flag} ${dir}: cannot use ${cur} (${(err as NodeJS.ErrnoException).code})`);
     }
     if (stat) {
       if (!stat.isDirectory()) throw new Error(`${flag} ${dir}: ${cur} exists and is not a directory`);
@@ -85,6 +87,9 @@ export function claimRunDirectory(dir: string, opts: ClaimOptions = {}): RunDire
       if (!entries.includes('config.json')) {
         throw new Error(`--resume ${dir}: no config.json there, so it holds no run to continue${entries.length ? ` (it has ${preview(entries)})` : ' (it is empty)'}`);
       }
+    } else if (entries.length === 1 && entries[0] === 'config.json') {
+      // A run that stopped before writing anything else (e.g. bad data): nothing is lost by starting anew.
+      log(`note: ${dir} holds only the config.json of a run that never finished an epoch; starting the new run there`);
     } else if (entries.length > 0) {
       if (!opts.overwrite) {
         throw new Error(`${flag} ${dir} already holds ${preview(entries)}: pass --overwrite to delete them and start a new run, --resume ${dir} to continue that run, or choose another ${flag}`);

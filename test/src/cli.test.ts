@@ -29,6 +29,31 @@ describe('mmkge CLI', () => {
     }
   });
 
+  it('train needs --dataset and --model; --print-config shows the preset values without training; --help says which keys presets set', () => {
+    const none = mmkge('train');
+    expect(none.code).to.equal(1);
+    expect(none.err).to.contain('mmkge: error: train needs --dataset and --model');
+    const p = mmkge('train', '--dataset', TINY, '--model', 'transe', '--dim', '4', '--print-config');
+    expect(p.code, p.err).to.equal(0);
+    const printed = JSON.parse(p.out);
+    expect([printed.loss, printed.lr, printed.dim, printed.out]).to.deep.equal(['nssa', 0.05, 4, 'runs/latest']);
+    const help = mmkge('train', '--help').out;
+    expect(help).to.match(/--lr <value>\s+learning rate \[number > 0; preset per\s+model\s+\(built-in 0\.01\)\]/);
+    expect(help).to.contain('--print-config');
+  });
+
+  it('a bad --out fails before any data is read; a second run into a used --out is refused', () => {
+    const r = mmkge('train', '--dataset', '/no/such/dataset', '--model', 'transe', '--out', '/proc/mmkge-x/y');
+    expect(r.err).to.contain('mmkge: error: --out /proc/mmkge-x/y: cannot create /proc/mmkge-x');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mmkge-cli-'));
+    const args = ['train', '--dataset', TINY, '--model', 'distmult', '--dim', '4', '--epochs', '1', '--out', dir, '--quiet', '--backend', 'wasm'];
+    expect(mmkge(...args).code).to.equal(0);
+    const again = mmkge(...args);
+    expect(again.code).to.equal(1);
+    expect(again.err).to.contain('already holds');
+    expect(mmkge(...args, '--overwrite').code).to.equal(0);
+  });
+
   it('train, eval and export work end to end with a config file and flag overrides', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mmkge-cli-'));
     const cfg = path.join(dir, 'config.json');
