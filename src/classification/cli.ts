@@ -7,11 +7,38 @@ import { clsModelNames, clsPluginNames } from '../../baselines/classification/re
 import { selectBackend } from '../backend';
 import { clsConfig, DEFAULT_CLS_CONFIG, type ClsConfig } from './config';
 import { runClassification } from './train';
+import { kebab, parseOption, type OptionSpec } from '../options';
 
-function num(name: string, v: string): number {
-  const x = Number(v);
-  if (!Number.isFinite(x)) throw new Error(`--${name} must be a number, got '${v}'`);
-  return x;
+/**
+ * Type and range of every numeric `classify` flag (src/options.ts), so that `--epochs 2.5`,
+ * `--batch-size 0` or `--hidden 0x10` are errors naming the flag instead of odd runs.
+ */
+const NUMERIC_FLAGS: Record<string, OptionSpec> = {
+  seed: { type: 'int', default: 1, min: 0, max: 4294967295, help: 'random seed' },
+  epochs: { type: 'int', default: 8, min: 1, max: 1_000_000, help: 'maximum epochs' },
+  patience: { type: 'int', default: 3, min: 0, max: 1_000_000, help: 'early-stopping patience' },
+  batchSize: { type: 'int', default: 128, min: 1, max: 1_000_000, help: 'batch size' },
+  lr: { type: 'number', default: 1e-3, above: 0, help: 'learning rate' },
+  embLr: { type: 'number', default: 0, min: 0, help: 'table learning rate' },
+  hidden: { type: 'int', default: 128, min: 0, max: 16384, help: 'hidden width' },
+  maxTokens: { type: 'int', default: 24, min: 1, max: 100_000, help: 'tokens per text' },
+  imageSize: { type: 'int', default: 32, min: 1, max: 4096, help: 'image side' },
+  noise: { type: 'number', default: 0, min: 0, help: 'test noise level' },
+  gamma1: { type: 'number', default: 0, min: 0, help: 'IMML gamma1' },
+  gamma2: { type: 'number', default: 0, min: 0, help: 'IMML gamma2' },
+  immlAlpha: { type: 'number', default: 0.1, above: 0, help: 'IMML alpha' },
+  immlBeta: { type: 'number', default: 0.1, above: 0, help: 'IMML beta' },
+  immlPartners: { type: 'int', default: 2, min: 1, max: 1024, help: 'IMML partners' },
+  immlTemperature: { type: 'number', default: 0.5, above: 0, help: 'IMML temperature' },
+  immlProjectionDim: { type: 'int', default: 128, min: 1, max: 16384, help: 'IMML projection width' },
+  immlMdkeRows: { type: 'int', default: 256, min: 0, max: 100_000_000, help: 'IMML L_mdke rows' },
+  pmrAlpha: { type: 'number', default: 0, min: 0, help: 'PMR weight' },
+  umtScale: { type: 'number', default: 1, min: 0, help: 'UMT weight' },
+};
+
+function num(key: string, v: string): number {
+  const spec = Object.prototype.hasOwnProperty.call(NUMERIC_FLAGS, key) ? NUMERIC_FLAGS[key] : ({ type: 'number', default: 0, help: '' } as const);
+  return parseOption(`--${kebab(key)}`, spec, v) as number;
 }
 
 function list(v: string): string[] {
@@ -65,7 +92,7 @@ export function classifyConfig(o: Record<string, unknown>): ClsConfig {
       useMdke: o.mdke !== false,
       useBeta: o.betaLoss !== false,
     },
-    pmr: o.pmrAlpha === undefined ? {} : { alpha: num('pmr-alpha', String(o.pmrAlpha)) },
+    pmr: o.pmrAlpha === undefined ? {} : { alpha: num('pmrAlpha', String(o.pmrAlpha)) },
     umtScale: n('umtScale', d.umtScale),
     teacherCache: String(o.teacherCache ?? ''),
     backend: String(o.backend ?? d.backend),
