@@ -50,7 +50,8 @@ async function main(): Promise<void> {
         runs.push(readJson<RunMetrics>(metricsFile));
         config = readJson<TrainConfig>(path.join(out, 'config.json'));
       }
-      else runs.push(await runTraining(config, { quiet: true, log: (m) => console.error(`[${model} s${seed}] ${m}`) }));
+      // No metrics.json: that run did not finish, so it is trained again from scratch.
+      else runs.push(await runTraining(config, { quiet: true, overwrite: true, log: (m) => console.error(`[${model} s${seed}] ${m}`) }));
     }
     const paper = PAPER_TABLE2[dataset][model];
     const ours = KEYS.map((k) => cell(runs.map((r) => r.test.both[k])));

@@ -59,7 +59,8 @@ async function runRow(dataset: string, row: Table2Row, seeds: number[], override
       runs.push(readJson<RunMetrics>(metricsFile));
       config = readJson<TrainConfig>(path.join(out, 'config.json'));
     } else {
-      runs.push(await runTraining(config, { quiet: true, log: (m) => console.error(`[${row.key} s${seed}] ${m}`) }));
+      // No metrics.json: that run did not finish, so it is trained again from scratch.
+      runs.push(await runTraining(config, { quiet: true, overwrite: true, log: (m) => console.error(`[${row.key} s${seed}] ${m}`) }));
     }
   }
   return { runs, config: config! };
