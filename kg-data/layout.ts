@@ -5,6 +5,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { DatasetLayout } from './registry';
+import { decodeUtf8 } from '../src/text_lines';
+import { oneLine } from '../src/atomic';
 import { COLUMN_ORDERS, KgDataError, type ColumnOrder } from './triples_reader';
 
 /** Name of the optional descriptor file in a dataset directory. */
@@ -83,14 +85,20 @@ export async function resolveDirectoryLayout(directory: string): Promise<Directo
 export async function readDescriptor(directory: string): Promise<DatasetJson> {
   const file = path.join(directory, DESCRIPTOR_FILE);
   if (!isFile(file)) return {};
-  const text = await fs.promises.readFile(file, 'utf8');
+  let text: string;
+  try {
+    text = decodeUtf8(await fs.promises.readFile(file), (line, problem) => new KgDataError(file, line, problem));
+  } catch (err) {
+    if (err instanceof KgDataError) throw err;
+    throw new KgDataError(file, undefined, `cannot read (${(err as NodeJS.ErrnoException).code ?? err})`);
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (err) {
     const m = /position (\d+)/.exec((err as Error).message);
     const line = m ? text.slice(0, Number(m[1])).split(/\r\n|\r|\n/).length : 1;
-    throw new KgDataError(file, line, `invalid JSON (${(err as Error).message})`);
+    throw new KgDataError(file, line, `invalid JSON (${oneLine((err as Error).message)})`);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new KgDataError(file, 1, 'expected a JSON object');

@@ -2,8 +2,9 @@ import { expect } from 'chai';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { readIdMap, readTriples, ID_HEADER_WORDS, TRIPLE_HEADER_WORDS, DEFAULT_MAX_LINE_BYTES } from '../../kg-data/triples_reader';
+import { readIdMap, readKeyValueFile, readTriples, ID_HEADER_WORDS, TRIPLE_HEADER_WORDS, DEFAULT_MAX_LINE_BYTES } from '../../kg-data/triples_reader';
 import { loadModalityFeatures } from '../../kg-data/features';
+import { readDescriptor } from '../../kg-data/layout';
 import { readConfigFile } from '../../src/config';
 import { encodeNpy } from '../../src/npy';
 import { readBundleWithMeta, writeBundle } from '../../src/tensor_file';
@@ -238,6 +239,44 @@ describe('fuzz: every loader against generated corruptions', function () {
     for (const [name, bytes] of [...corruptions(clean, rng), ...encodings(text)]) await check('id files', name, file, bytes, load, asExpect(referenceIds(bytes)));
     await check('id files', 'huge id', file, Buffer.from('a\t99999999999999999999\n'), load, { error: true });
     report('id files');
+  });
+
+  it('key/value files (readKeyValueFile: entity names)', async () => {
+    const text = 'entity\tname\ncafé\tA café\nb\tthe b\ncafè\tanother\n';
+    const load = async (f: string) => [...(await readKeyValueFile(f, () => undefined)).entries()];
+    const reference = (bytes: Buffer): [string, string][] | typeof ERROR => {
+      const lines = referenceLines(bytes);
+      if (lines === ERROR) return ERROR;
+      const rs = rows(lines);
+      if (rs.length > 0 && rs[0].length === 2 && rs[0].every((f) => ID_HEADER_WORDS.has(f.toLowerCase()))) rs.shift();
+      if (rs.some((r) => r.length !== 2 || r.includes('')) || new Set(rs.map((r) => r[0])).size !== rs.length) return ERROR;
+      return rs.map((r) => [r[0], r[1]]);
+    };
+    const file = path.join(dir, 'names.tsv');
+    const clean = Buffer.from(text, 'utf8');
+    await check('key/value files', 'clean', file, clean, load, { ok: [['café', 'A café'], ['b', 'the b'], ['cafè', 'another']] });
+    for (const [name, bytes] of [...corruptions(clean, rng), ...encodings(text)]) await check('key/value files', name, file, bytes, load, asExpect(reference(bytes)));
+    report('key/value files');
+  });
+
+  it('dataset descriptors (dataset.json)', async () => {
+    const ds = path.join(dir, 'ds');
+    fs.mkdirSync(ds);
+    const file = path.join(ds, 'dataset.json');
+    const text = JSON.stringify({ name: 'tiny', columns: 'htr', entityNames: 'names.tsv' });
+    const load = async () => readDescriptor(ds);
+    const clean = Buffer.from(text);
+    await check('dataset.json', 'clean', file, clean, load, { ok: JSON.parse(text) });
+    for (const [name, bytes] of corruptions(clean, rng)) {
+      let parsed: unknown = ERROR;
+      try {
+        parsed = JSON.parse(fatal.decode(bytes));
+      } catch {
+        // stays ERROR
+      }
+      await check('dataset.json', name, file, bytes, load, parsed === ERROR ? { error: true } : { okIfSucceeds: (v) => JSON.stringify(v) === JSON.stringify(parsed) });
+    }
+    report('dataset.json');
   });
 
   const matrix = Float32Array.from([1, 2, 3, 0.5, -1, 0, 0, 0, 0, 7, 8, 9.25]);
