@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, Option } from 'commander';
-import { CONFIG_KEYS, kebab, parseValue, readConfigFile, checkPartial, TRAIN_OPTIONS, type TrainConfig } from './config';
+import { CONFIG_KEYS, kebab, parseValue, readConfigFile, checkPartial, RESUME_SAFE_KEYS, TRAIN_OPTIONS, type TrainConfig } from './config';
 import { describeOption } from './options';
 import { presetKeys } from './presets';
 import { readJson, writeFileAtomic } from './atomic';
@@ -78,7 +78,7 @@ async function main(argv: string[]): Promise<void> {
       .command('train')
       .description('train a model and evaluate it (filtered MRR/Hits@k on valid and test)')
       .option('--config <file>', 'JSON config file (keys as in config.json of a run)')
-      .option('--resume <dir>', 'continue the run in DIR from its last checkpoint (only --epochs, --patience, --eval-every, --eval-batch-size, --workers, --quiet may change)')
+      .option('--resume <dir>', `continue the run in DIR from its last checkpoint (only ${RESUME_SAFE_KEYS.filter((k) => k !== 'out').map((k) => `--${kebab(k)}`).join(', ')}, --quiet may change)`)
       .option('--overwrite', 'delete the run already in --out first (else a non-empty --out is refused)')
       .option('--print-config', 'print the resolved config (defaults < presets < file < flags) as JSON and exit')
       .option('--quiet', 'no progress bars'),

@@ -214,7 +214,7 @@ function checkResumable(config: TrainConfig, log: (m: string) => void): boolean 
   const conflicts = resumeConflicts(saved, config);
   if (conflicts.length > 0) {
     throw new Error(`--resume ${config.out}: settings that define the run cannot change when it continues: ${conflicts.join('; ')}. ` +
-      `Only ${RESUME_SAFE_KEYS.map((k) => `--${kebab(k)}`).join(', ')} (and --quiet) may; start a new run to change the others.`);
+      `Only ${RESUME_SAFE_KEYS.filter((k) => k !== 'out').map((k) => `--${kebab(k)}`).join(', ')} and --quiet may; start a new run to change the others.`);
   }
   if (fs.existsSync(path.join(config.out, CHECKPOINT))) return true;
   const files = fs.readdirSync(config.out).filter((f) => !f.startsWith('.'));
