@@ -59,7 +59,7 @@ export function clsModelNames(): ClsModelName[] {
 
 /** The spec of `name` (or an alias); throws listing the known keys. */
 export function clsModelSpec(name: string): ClsModelSpec & { key: ClsModelName } {
-  const key = (MODEL_ALIASES[name] ?? name) as ClsModelName;
+  const key = ((Object.prototype.hasOwnProperty.call(MODEL_ALIASES, name) ? MODEL_ALIASES[name] : undefined) ?? name) as ClsModelName;
   if (!Object.prototype.hasOwnProperty.call(CLS_MODELS, key)) throw new Error(`unknown classification model '${name}'; known: ${clsModelNames().join(', ')}`);
   return { ...(CLS_MODELS[key] as ClsModelSpec), key };
 }
