@@ -204,10 +204,17 @@ export function checkPartial(obj: Record<string, unknown>, source: string): Part
   return checkRecord(TRAIN_OPTIONS, obj, source);
 }
 
+/** Most corrupted triples one negative-sampling batch may hold (2^26: 0.8 GB of int32 triples). */
+export const MAX_NEGATIVES_PER_BATCH = 1 << 26;
+
 /** Check every key against the schema, then cross-key constraints; returns the config or throws naming the keys. */
 export function validateConfig(c: TrainConfig): TrainConfig {
   for (const key of CONFIG_KEYS) checkOption(`config: '${key}'`, TRAIN_OPTIONS[key], c[key]);
   if (c.training === 'negative-sampling' && c.loss === 'ce') throw new Error(`config: negative-sampling training uses loss margin, softplus, bce or nssa, got 'ce'`);
+  // Each batch holds batchSize x negatives corrupted triples: keep that an allocation, not a crash.
+  if (c.training === 'negative-sampling' && c.batchSize * c.negatives > MAX_NEGATIVES_PER_BATCH) {
+    throw new Error(`config: --batch-size ${c.batchSize} x --negatives ${c.negatives} = ${c.batchSize * c.negatives} negatives per batch, over ${MAX_NEGATIVES_PER_BATCH}; lower one of them`);
+  }
   if (c.training === '1vsall' && c.loss !== 'ce') throw new Error(`config: 1vsall training uses loss 'ce', got '${c.loss}'`);
   if (c.training === 'kvsall' && c.loss !== 'ce' && c.loss !== 'bce') throw new Error(`config: kvsall training uses loss 'bce' or 'ce', got '${c.loss}'`);
   return c;

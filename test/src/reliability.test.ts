@@ -53,6 +53,7 @@ describe('reliability', () => {
         ['training', '1vsAll', /^--training: expected one of negative-sampling, 1vsall, kvsall/],
       ];
       for (const [key, raw, re] of cases) expect(() => parseValue(key, raw), `${key} ${raw}`).to.throw(re);
+      expect(() => resolveConfig({}, { model: 'transe', batchSize: 1_000_000, negatives: 4096 })).to.throw(/--batch-size 1000000 x --negatives 4096 = 4096000000 negatives per batch/);
       expect(parseValue('dim', '16')).to.equal(16);
       expect(parseValue('lr', '1e-3')).to.equal(0.001);
       expect(parseValue('norm', '2')).to.equal(2);
