@@ -125,6 +125,25 @@ describe('reliability', () => {
       expect(Date.now() - t0).to.be.below(2000);
     });
 
+    it('Ctrl-C (SIGINT) ends a training with exit 130 and removes its lock; --resume then continues', async () => {
+      const out = path.join(tmp(), 'run');
+      const cli = path.join(ROOT, 'dist', 'src', 'cli.js');
+      const args = ['train', '--dataset', TINY, '--model', 'transe', '--dim', '4', '--epochs', '100000', '--eval-every', '0', '--out', out, '--quiet', '--backend', 'wasm'];
+      const { spawn } = await import('node:child_process');
+      const child = spawn(process.execPath, [cli, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+      const code = await new Promise<number | null>((resolve) => {
+        child.stdout.on('data', (d: Buffer) => {
+          if (/^epoch 3:/m.test(d.toString())) child.kill('SIGINT');
+        });
+        child.on('exit', (c) => resolve(c));
+      });
+      expect(code).to.equal(130);
+      expect(fs.existsSync(path.join(out, LOCK_FILE))).to.equal(false);
+      const r = spawnSync(process.execPath, [cli, 'train', '--resume', out, '--epochs', '5', '--quiet', '--backend', 'wasm'], { cwd: ROOT, encoding: 'utf8' });
+      expect(r.status, r.stderr).to.equal(0);
+      expect(r.stdout).to.match(/resumed from .*checkpoint\.bin after epoch \d+/);
+    });
+
     it('two trainings into one --out: the second is refused while the first runs', async () => {
       const config = tiny();
       const first = runTraining(config, quiet);
