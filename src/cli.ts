@@ -17,6 +17,7 @@ import { FilterIndex } from './filter';
 import { formatRankTable } from './metrics_table';
 import { evaluator, loadSavedModel, resolveConfig, runTraining } from './run';
 import { parseGridValues, runGrid } from './grid';
+import { ensureWritableDirectory } from './run_dir';
 import { TrainingDivergedError } from './train/trainer';
 import { loadKgDataset } from '../kg-data/loader';
 import { parseColumnOrder } from '../kg-data/triples_reader';
@@ -149,6 +150,7 @@ async function main(argv: string[]): Promise<void> {
     .requiredOption('--run <dir>', 'run directory')
     .requiredOption('--out <dir>', 'output directory')
     .action(async (opts: { run: string; out: string }) => {
+      ensureWritableDirectory(opts.out);
       const configFile = path.join(opts.run, 'config.json');
       const config = resolveConfig(checkPartial(readJson<Record<string, unknown>>(configFile), configFile), {});
       const dataset = await loadKgDataset(config.dataset, { columns: (config.columns || undefined) as never });
