@@ -25,7 +25,8 @@ import * as readline from 'node:readline';
 import * as zlib from 'node:zlib';
 import type { ModalityFeatures } from '../src/modality';
 import { readNpy } from '../src/npy';
-import { datasetFile, type DatasetDescriptor } from './registry';
+import { prepareDatasets } from '../src/prepare';
+import { featureFilePath, type DatasetDescriptor, type DatasetName, type TextFeatureFile } from './registry';
 import { assertReadableFile, KgDataError } from './triples_reader';
 
 /** The file formats {@link loadModalityFeatures} reads. */
@@ -119,16 +120,27 @@ export function resolveFeatureOption(value: string, datasetDefault: string | und
   return v;
 }
 
-/** Absolute path of a registry dataset's default feature file for `modality`, or undefined when it has none. */
+/** The registry entry of a dataset's default feature file for `modality`, or undefined when it has none. */
+export function datasetFeatureEntry(descriptor: DatasetDescriptor | null | undefined, modality: 'image' | 'text'): TextFeatureFile | undefined {
+  const key = descriptor?.defaultFeatures?.[modality];
+  if (!descriptor || !key) return undefined;
+  const entry = (modality === 'image' ? descriptor.imageFeatures : descriptor.textFeatures)[key];
+  if (!entry) throw new Error(`registry: ${descriptor.name} default ${modality} feature '${key}' is not one of its ${modality} feature entries`);
+  return entry;
+}
+
+/** Absolute path of a registry dataset's default feature file for `modality` (it may not exist yet), or undefined. */
 export function datasetFeatureFile(descriptor: DatasetDescriptor | null | undefined, modality: 'image' | 'text'): string | undefined {
-  const rel = descriptor?.defaultFeatures?.[modality];
-  return descriptor && rel ? datasetFile(descriptor, rel) : undefined;
+  const entry = datasetFeatureEntry(descriptor, modality);
+  return descriptor && entry ? featureFilePath(descriptor, entry) : undefined;
 }
 
 /**
  * The modalities a training run uses, in the order [image?, text?] (only the present ones): each
  * from its config value (see {@link resolveFeatureOption}; defaults from the registry entry, none
- * for a directory dataset). `log` says, per modality, which file is used or why none is.
+ * for a directory dataset). A default that is derived (word-vector slices) and not yet in the
+ * cache is derived now (src/prepare.ts); a default file that the data home lacks (WN9-IMG's image
+ * features in a download) means none. `log` says, per modality, which file is used or why none is.
  */
 export async function loadDatasetModalities(
   descriptorOrNull: DatasetDescriptor | null | undefined,
@@ -141,15 +153,26 @@ export async function loadDatasetModalities(
   for (const modality of DATASET_MODALITIES) {
     const value = (modality === 'image' ? config.imageFeatures : config.textFeatures) ?? '';
     const flag = modality === 'image' ? '--image-features' : '--text-features';
-    const def = datasetFeatureFile(descriptorOrNull, modality);
+    const entry = value.trim() === '' ? datasetFeatureEntry(descriptorOrNull, modality) : undefined;
+    let def = datasetFeatureFile(descriptorOrNull, modality);
+    if (descriptorOrNull && entry && def && !fs.existsSync(def)) {
+      if (entry.derived) {
+        log(`${modality} features: ${def} is not in the cache yet; deriving it (mmkge prepare --dataset ${descriptorOrNull.name})`);
+        await prepareDatasets([descriptorOrNull.name as DatasetName], { log });
+      } else {
+        log(`${modality} features: none (the data home copy of ${descriptorOrNull.name} has no ${entry.file}; pass ${flag} FILE)`);
+        def = undefined;
+      }
+    }
     const file = resolveFeatureOption(value, def);
     if (file === undefined) {
       if (value.trim().toLowerCase() === 'none') log(`${modality} features: none (disabled by ${flag} none)`);
-      else if (descriptorOrNull) log(`${modality} features: none (${descriptorOrNull.name} ships no ${modality} features; pass ${flag} FILE)`);
-      else log(`${modality} features: none (pass ${flag} FILE to use them)`);
+      else if (descriptorOrNull && !entry) log(`${modality} features: none (${descriptorOrNull.name} has no ${modality} features; pass ${flag} FILE)`);
+      else if (!descriptorOrNull) log(`${modality} features: none (pass ${flag} FILE to use them)`);
       continue;
     }
-    out.push(await loadModalityFeatures(file, { modality, entityIds, log }));
+    const loaded = await loadModalityFeatures(file, { modality, entityIds, log });
+    out.push(entry?.label && file === def ? { ...loaded, label: entry.label } : loaded);
   }
   return out;
 }

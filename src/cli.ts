@@ -19,6 +19,8 @@ import { loadKgDataset } from '../kg-data/loader';
 import { formatDatasetInfo } from '../kg-data/info';
 import { datasetNames, type DatasetName } from '../kg-data/registry';
 import { PREPARE_TARGETS, prepareDatasets } from './prepare';
+import { checkDatasetAvailable, downloadDataset, homeDatasets, setDownloadMissing } from './dataset_home';
+import { setDataDir } from '../kg-data/data_home';
 import { scorerNames } from '../baselines/kg/registry';
 import { multimodalModelNames } from '../baselines/kg/multimodal_registry';
 import { addClassificationCommands } from './classification/cli';
@@ -99,6 +101,14 @@ function addConfigOptions(cmd: Command): Command {
 async function main(argv: string[]): Promise<void> {
   const program = new Command();
   program.name('mmkge').description('Multimodal knowledge-graph embedding: train, evaluate and export KG embeddings').showHelpAfterError();
+  program
+    .option('--data-dir <dir>', 'look for datasets here first (then each folder of MMKGE_DATA, then the cache)')
+    .option('--download-missing', 'download a registry dataset that the data home lacks instead of stopping')
+    .hook('preAction', (cmd) => {
+      const o = cmd.opts<{ dataDir?: string; downloadMissing?: boolean }>();
+      setDataDir(o.dataDir);
+      setDownloadMissing(Boolean(o.downloadMissing));
+    });
 
   addConfigOptions(
     program
@@ -117,6 +127,7 @@ async function main(argv: string[]): Promise<void> {
       const file = opts.config ? readConfigFile(String(opts.config)) : {};
       config = resolveConfig(file, flagsOf(opts));
     }
+    await checkDatasetAvailable(config.dataset);
     await runTraining(config, { resume: Boolean(opts.resume), quiet: Boolean(opts.quiet) });
   });
 
@@ -131,6 +142,7 @@ async function main(argv: string[]): Promise<void> {
   ).action(async (opts: Record<string, unknown>) => {
     const file = opts.config ? readConfigFile(String(opts.config)) : {};
     const base = resolveConfig(file, { ...flagsOf(opts), imml: true });
+    await checkDatasetAvailable(base.dataset);
     const cells = await runGrid(base, parseGridValues('--gamma1', String(opts.gamma1)), parseGridValues('--gamma2', String(opts.gamma2)),
       (c) => runTraining(c, { quiet: Boolean(opts.quiet) }), (m) => console.log(m));
     const best = cells.reduce((a, b) => (b.validMrr > a.validMrr ? b : a));
@@ -151,6 +163,7 @@ async function main(argv: string[]): Promise<void> {
       const config = resolveConfig(checkPartial(readJson<Record<string, unknown>>(configFile), configFile), {});
       if (opts.backend) config.backend = opts.backend;
       if (opts.workers) config.workers = Number(opts.workers);
+      await checkDatasetAvailable(config.dataset);
       await selectBackend(config.backend as never, (m) => console.log(m));
       const dataset = await loadKgDataset(config.dataset, { columns: (config.columns || undefined) as never });
       const model = await loadSavedModel(opts.run, config, dataset, (m) => console.log(m));
@@ -166,6 +179,7 @@ async function main(argv: string[]): Promise<void> {
     .argument('<dataset>', `dataset name (${datasetNames().join(', ')}) or directory`)
     .option('--columns <order>', 'column order of the triple files (hrt, htr, ...)')
     .action(async (name: string, opts: { columns?: string }) => {
+      await checkDatasetAvailable(name);
       const dataset = await loadKgDataset(name, { columns: opts.columns as never });
       console.log(formatDatasetInfo(dataset));
     });
@@ -178,6 +192,7 @@ async function main(argv: string[]): Promise<void> {
     .action(async (opts: { run: string; out: string }) => {
       const configFile = path.join(opts.run, 'config.json');
       const config = resolveConfig(checkPartial(readJson<Record<string, unknown>>(configFile), configFile), {});
+      await checkDatasetAvailable(config.dataset);
       const dataset = await loadKgDataset(config.dataset, { columns: (config.columns || undefined) as never });
       const saved = await loadSavedModel(opts.run, config, dataset);
       const scorer = { entityWidth: saved.entityWidth, relationWidth: saved.relationWidth };
@@ -205,21 +220,32 @@ async function main(argv: string[]): Promise<void> {
 
   program
     .command('prepare')
-    .description('derive the text features shipped in kg-data (mean GloVe-100d word vectors of entity names / glosses)')
+    .description('derive the word-vector text features into the cache (mean GloVe-100d vectors of entity names / glosses)')
     .requiredOption('--dataset <name>', `${Object.keys(PREPARE_TARGETS).join(', ')} or all`)
-    .option('--cache-dir <dir>', 'where the word-vector package is installed (default: $MMKGE_CACHE or ~/.cache/mmkge)')
-    .option('--out-dir <dir>', 'write the files here instead of into the dataset directories')
+    .option('--cache-dir <dir>', 'where the word-vector package is installed (default: the mmkge cache)')
+    .option('--out-dir <dir>', 'write the files here instead of into <cache>/derived/<dataset>/')
     .action(async (opts: { dataset: string; cacheDir?: string; outDir?: string }) => {
       const known = Object.keys(PREPARE_TARGETS) as DatasetName[];
       const wanted = opts.dataset.toLowerCase();
       if (wanted !== 'all' && !known.includes(wanted as DatasetName)) {
         throw new Error(`--dataset must be ${known.join(', ')} or all, got '${opts.dataset}'`);
       }
+      for (const name of wanted === 'all' ? known : [wanted]) await checkDatasetAvailable(name);
       await prepareDatasets(wanted === 'all' ? known : [wanted as DatasetName], {
         cacheDir: opts.cacheDir,
         outDir: opts.outDir,
         log: (m) => console.log(m),
       });
+    });
+
+  program
+    .command('download')
+    .description('fetch a registry dataset (or all) from its pinned public sources into the cache, verified by sha256')
+    .argument('<name>', `${[...homeDatasets().keys()].join(', ')} or all`)
+    .option('--quiet', 'no progress bar')
+    .action(async (name: string, opts: { quiet?: boolean }) => {
+      const names = name.toLowerCase() === 'all' ? [...homeDatasets().keys()] : [name];
+      for (const n of names) await downloadDataset(n, { progress: !opts.quiet });
     });
 
   program

@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import { clsModelNames, clsPluginNames } from '../../baselines/classification/registry';
 import { selectBackend } from '../backend';
+import { checkDatasetAvailable } from '../dataset_home';
 import { clsConfig, DEFAULT_CLS_CONFIG, type ClsConfig } from './config';
 import { runClassification } from './train';
 
@@ -117,6 +118,7 @@ export function addClassificationCommands(program: Command): void {
     .option('--quiet', 'no progress bars')
     .action(async (o: Record<string, unknown>) => {
       const config = classifyConfig(o);
+      await checkDatasetAvailable(config.dataset);
       await selectBackend(config.backend as never, (m) => console.log(m));
       const r = await runClassification(config, { log: (m) => console.log(m) });
       for (const note of r.notes) console.log(`note: ${note}`);

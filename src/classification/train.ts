@@ -8,7 +8,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { loadBowVocabulary } from '../../cls-data/bow';
+import { ensureBowVocabulary } from '../../cls-data/bow';
 import { isClsDatasetName, loadClsDataset, loadClsDirectory } from '../../cls-data/registry';
 import type { ClsDataset } from '../../cls-data/sample';
 import { clsModelSpec, createPlugins, type ClsModelSpec } from '../../baselines/classification/registry';
@@ -87,7 +87,7 @@ export async function prepareClsData(config: Pick<ClsConfig, 'dataset' | 'varian
   const modalities = orderModalities(ds, config.predominant);
   const needsWords = modalities.some((m) => ds.train[0]?.modalities[m]?.kind === 'text');
   let words: WordIndex | undefined;
-  if (needsWords) words = new WordIndex(loadBowVocabulary(vocabFrom));
+  if (needsWords) words = new WordIndex(await ensureBowVocabulary(vocabFrom));
   return new ClsData(ds, words, modalities, config.imageSize);
 }
 
