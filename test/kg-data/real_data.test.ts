@@ -4,9 +4,11 @@ import * as zlib from 'node:zlib';
 import { loadKgDataset } from '../../kg-data/loader';
 import { DATASETS, datasetFile, getDataset } from '../../kg-data/registry';
 import { buildTrainGraph, relationStats } from '../../kg-data/graph';
+import { needsRealData } from '../real_data';
 
-describe('kg-data shipped datasets', () => {
-  it('WN9-IMG has the published counts and maps the h,t,r columns correctly', async () => {
+describe('kg-data registry datasets on the real data (MMKGE_DATA)', () => {
+  it('WN9-IMG has the published counts and maps the h,t,r columns correctly', async function () {
+    needsRealData(this, 'wn9-img');
     const ds = await loadKgDataset('wn9-img');
     const e = DATASETS['wn9-img'].expected;
     expect(e).to.deep.equal({ entities: 6555, relations: 9, train: 11741, valid: 1337, test: 1319 });
@@ -32,7 +34,8 @@ describe('kg-data shipped datasets', () => {
     expect(stats[ds.relationIndex.get('_hypernym') as number].category).to.equal('N-1');
   });
 
-  it('WN9-IMG text embeddings have one 100-d row per entity in entity-id order', async () => {
+  it('WN9-IMG text embeddings have one 100-d row per entity in entity-id order', async function () {
+    needsRealData(this, 'wn9-img');
     const d = getDataset('wn9-img');
     const ds = await loadKgDataset('wn9-img');
     const text = zlib.gunzipSync(fs.readFileSync(datasetFile(d, d.textFeatures.doc2vec.file))).toString('utf8');
@@ -45,7 +48,8 @@ describe('kg-data shipped datasets', () => {
     }
   });
 
-  it('FB-IMG has the published counts, ids from ent_id/rel_id and names for every entity', async () => {
+  it('FB-IMG has the published counts, ids from ent_id/rel_id and names for every entity', async function () {
+    needsRealData(this, 'fb-img');
     const ds = await loadKgDataset('fb-img');
     const e = DATASETS['fb-img'].expected;
     expect(e).to.deep.equal({ entities: 11757, relations: 1231, train: 285850, valid: 29580, test: 34863 });
