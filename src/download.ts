@@ -127,6 +127,11 @@ function fetchToFile(url: string, file: string, expectedBytes: number, timeoutMs
         res.resume();
         return fail(`HTTP ${status}${res.statusMessage ? ` ${res.statusMessage}` : ''}`);
       }
+      const announced = res.headers['content-length'] === undefined ? undefined : Number(res.headers['content-length']);
+      if (announced !== undefined && announced !== expectedBytes) {
+        res.resume();
+        return fail(`size mismatch: the server sends ${announced} bytes, expected ${expectedBytes} (the file changed upstream?)`);
+      }
       const hash = createHash('sha256');
       const out = fs.createWriteStream(file);
       let received = 0;
