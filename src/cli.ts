@@ -21,6 +21,7 @@ import { datasetNames, type DatasetName } from '../kg-data/registry';
 import { PREPARE_TARGETS, prepareDatasets } from './prepare';
 import { checkDatasetAvailable, downloadDataset, homeDatasets, setDownloadMissing } from './dataset_home';
 import { setDataDir } from '../kg-data/data_home';
+import { keysFromImages, writeImageFeatures } from '../kg-data/image_features';
 import { scorerNames } from '../baselines/kg/registry';
 import { multimodalModelNames } from '../baselines/kg/multimodal_registry';
 import { addClassificationCommands } from './classification/cli';
@@ -235,6 +236,45 @@ async function main(argv: string[]): Promise<void> {
         cacheDir: opts.cacheDir,
         outDir: opts.outDir,
         log: (m) => console.log(m),
+      });
+    });
+
+  program
+    .command('image-features')
+    .description('per-entity image features from images with an ONNX CNN: mean over the images of each entity, zero rows for entities without images, float32 .npy in entity-id order')
+    .requiredOption('--model <file>', 'the network (.onnx)')
+    .requiredOption('--images <dir>', 'images named <entity>_*.jpg|png or in <entity>/ folders')
+    .requiredOption('--out <file>', 'output .npy (or .npy.gz)')
+    .option('--dataset <name>', 'dataset fixing the entities and their order (registry name or directory); default: the keys the image names give, sorted, listed in <out>.keys.txt')
+    .option('--layer <tensor>', 'tensor to read (added to the graph outputs; QLinear uint8 tensors are dequantised); default: the first graph output')
+    .option('--resize <n>', 'shorter side before the crop', '256')
+    .option('--crop <n>', 'centre crop side', '224')
+    .option('--batch-size <n>', 'images per onnxruntime call', '16')
+    .option('--threads <n>', 'onnxruntime intra-op threads (default: every core)')
+    .option('--quiet', 'no progress bar')
+    .action(async (opts: { model: string; images: string; out: string; dataset?: string; layer?: string; resize: string; crop: string; batchSize: string; threads?: string; quiet?: boolean }) => {
+      const int = (flag: string, v: string): number => {
+        const n = Number(v);
+        if (!Number.isInteger(n) || n <= 0) throw new Error(`${flag} must be a positive integer, got '${v}'`);
+        return n;
+      };
+      const resize = int('--resize', opts.resize);
+      const crop = int('--crop', opts.crop);
+      if (crop > resize) throw new Error(`--crop ${crop} is larger than --resize ${resize}`);
+      let entities: readonly string[];
+      if (opts.dataset) {
+        await checkDatasetAvailable(opts.dataset);
+        entities = (await loadKgDataset(opts.dataset)).entities;
+      } else {
+        entities = keysFromImages(opts.images);
+        const keysFile = `${opts.out.replace(/\.gz$/, '').replace(/\.npy$/, '')}.keys.txt`;
+        writeFileAtomic(keysFile, entities.join('\n') + '\n');
+        console.log(`rows follow the ${entities.length} keys in ${keysFile}`);
+      }
+      await writeImageFeatures(opts.out, {
+        model: opts.model, images: opts.images, entities, layer: opts.layer, resize, crop,
+        batchSize: int('--batch-size', opts.batchSize), threads: opts.threads === undefined ? undefined : int('--threads', opts.threads),
+        progress: !opts.quiet, log: (m) => console.log(m),
       });
     });
 
