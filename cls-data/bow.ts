@@ -10,7 +10,7 @@
  * - `glove100-vocab.json`: source, tokenizer, coverage.
  *
  * Words are the tokens of {@link tokenize} over every text modality of every split of every
- * shipped variant (post text, Food101 titles, HFM attribute words), kept when GloVe has them.
+ * variant (post text, Food101 titles, HFM attribute words), kept when GloVe has them.
  * QMF's Bow sums frozen 300-d GloVe vectors over whitespace tokens; {@link BowVocabulary.sumBow}
  * is that reduction, {@link BowVocabulary.meanBow} the length-normalised one.
  */
@@ -145,7 +145,7 @@ export async function ensureBowVocabulary(nameOrDir: ClsDatasetName | string, op
 }
 
 /**
- * Load the BoW vocabulary of a shipped dataset (by name) or of a folder holding the three files
+ * Load the BoW vocabulary of a registry dataset (by name, from the cache) or of a folder holding the three files
  * of the module comment. Errors name the file: missing files, a word count that differs from the
  * matrix rows, a matrix that is not 2-D.
  */
@@ -182,7 +182,7 @@ export interface PrepareBowOptions {
   readonly provider?: WordVectorProvider;
   /** Output folder (default `<cache>/derived/<name>`). */
   readonly outDir?: string;
-  /** The datasets whose texts make the vocabulary (default: every shipped variant of `name`). */
+  /** The datasets whose texts make the vocabulary (default: every variant of `name` in the data home). */
   readonly datasets?: readonly ClsDataset[];
   /** Cache folder passed to the provider. */
   readonly cacheDir?: string;
@@ -211,7 +211,7 @@ export async function prepareBowVectors(name: ClsDatasetName | string, opts: Pre
   const log = opts.log ?? (() => undefined);
   let datasets = opts.datasets;
   if (!datasets) {
-    if (!isClsDatasetName(name)) throw new Error(`prepareBowVectors: '${name}' is not a shipped dataset; pass options.datasets`);
+    if (!isClsDatasetName(name)) throw new Error(`prepareBowVectors: '${name}' is not a registry dataset; pass options.datasets`);
     datasets = await Promise.all(Object.keys(CLS_DATASETS[name].variants).map((variant) => loadClsDataset(name, { variant })));
   }
   const counts = buildVocabulary(datasets);

@@ -112,7 +112,7 @@ export function stratifiedSplit<T extends { readonly label: number }>(samples: r
 /**
  * Load a dataset directory (see {@link SPLIT_FILES} for the names looked for). Needs a test
  * split; a missing dev split is carved from train, and a missing train split is carved from dev
- * (as for the shipped Food101, which has only QMF's dev and test), both by
+ * (as for Food101, whose files have only QMF's dev and test), both by
  * {@link stratifiedSplit} with `seed` and `devFraction`, recorded in `notes`.
  * Errors name the file and the line or sample id (malformed rows, unknown labels, duplicate ids
  * across splits, missing attributes/features/images).
@@ -400,19 +400,19 @@ export const CLS_DATASETS: Readonly<Record<ClsDatasetName, ClsDatasetDescriptor>
 
 /** Options of {@link loadClsDataset}: those of {@link loadClsDirectory} (files fixed) plus a variant. */
 export interface ClsDatasetOptions extends Omit<ClsLoadOptions, 'format' | 'labels' | 'attributesFile' | 'name'> {
-  /** Which shipped split (see {@link CLS_DATASETS}); default the dataset's `defaultVariant`. */
+  /** Which split (see {@link CLS_DATASETS}); default the dataset's `defaultVariant`. */
   readonly variant?: string;
   /** HFM: attach the `attributes` modality (default true). */
   readonly attributes?: boolean;
 }
 
-/** True if `name` is a shipped classification dataset. */
+/** True if `name` is a registry classification dataset. */
 export function isClsDatasetName(name: string): name is ClsDatasetName {
   return Object.prototype.hasOwnProperty.call(CLS_DATASETS, name);
 }
 
 /**
- * Load a shipped dataset by name. MVSA labels are positive / neutral / negative (indices 0, 1, 2
+ * Load a registry dataset by name from the data home. MVSA labels are positive / neutral / negative (indices 0, 1, 2
  * = CLMLF's emotion_label), HFM labels not-sarcastic / sarcastic (0, 1), Food101 the 101 class
  * names sorted. Food101's train/dev are built from QMF's dev file (see notes).
  */

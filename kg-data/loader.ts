@@ -52,7 +52,7 @@ const SPLITS: readonly SplitName[] = ['train', 'valid', 'test'];
  * `dataset.json` (see layout.ts).
  *
  * Ids: from the id files when present (so that ids match the row order of feature matrices
- * shipped in that order); otherwise assigned in first-appearance order over train, then valid,
+ * stored in that order); otherwise assigned in first-appearance order over train, then valid,
  * then test (entities: head before tail on each line). Entities and relations are handled
  * independently (an entity id file alone fixes entity ids only).
  *

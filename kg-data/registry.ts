@@ -19,7 +19,7 @@ export interface DatasetLayout {
   readonly splits: { readonly train: string; readonly valid: string; readonly test: string };
   /** Column order of the split files. */
   readonly columns: ColumnOrder;
-  /** `entity<TAB>id` file fixing entity ids (= row order of shipped entity feature matrices). */
+  /** `entity<TAB>id` file fixing entity ids (= row order of the entity feature matrices). */
   readonly entityIds?: string;
   /** `relation<TAB>id` file fixing relation ids. */
   readonly relationIds?: string;

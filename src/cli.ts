@@ -20,7 +20,7 @@ import { formatDatasetInfo } from '../kg-data/info';
 import { datasetNames, type DatasetName } from '../kg-data/registry';
 import { PREPARE_TARGETS, prepareDatasets } from './prepare';
 import { checkDatasetAvailable, downloadDataset, homeDatasets, setDownloadMissing } from './dataset_home';
-import { setDataDir } from '../kg-data/data_home';
+import { locateDataset, setDataDir } from '../kg-data/data_home';
 import { keysFromImages, writeImageFeatures } from '../kg-data/image_features';
 import { scorerNames } from '../baselines/kg/registry';
 import { multimodalModelNames } from '../baselines/kg/multimodal_registry';
@@ -293,6 +293,7 @@ async function main(argv: string[]): Promise<void> {
     .description('registered datasets and models')
     .action(() => {
       console.log(`datasets: ${datasetNames().join(', ')} (or a directory path)`);
+      for (const d of homeDatasets().values()) console.log(`  ${d.name.padEnd(14)} ${locateDataset(d) ?? `not in the data home (mmkge download ${d.name})`}`);
       console.log(`models:   ${scorerNames().join(', ')} (structural); ${multimodalModelNames().join(', ')} (multimodal, --imml to add the IMML plug-in)`);
     });
 

@@ -82,7 +82,7 @@ export function addClassificationCommands(program: Command): void {
     .command('classify')
     .description('train and test a multimodal classifier (Table I models and the PMR/UMT/IMML plug-ins)')
     .option('--dataset <name>', 'hfm, mvsa-single, mvsa-multiple, food101, or a directory', d.dataset)
-    .option('--variant <name>', 'shipped split variant (default: mvsa-single clmlf, others their default)')
+    .option('--variant <name>', 'split variant (default: mvsa-single clmlf, others their default)')
     .option('--model <name>', `model: ${clsModelNames().join(', ')}`, d.model)
     .option('--plugin <list>', `plug-ins, comma-separated, in order: ${clsPluginNames().join(', ')}`)
     .option('--seed <n>', 'random seed (same seed = same numbers)', String(d.seed))

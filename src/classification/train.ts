@@ -72,7 +72,7 @@ export class ClsData {
   }
 }
 
-/** Load a dataset and prepare its inputs (shipped name or directory; user features attached). */
+/** Load a dataset and prepare its inputs (registry name or directory; user features attached). */
 export async function prepareClsData(config: Pick<ClsConfig, 'dataset' | 'variant' | 'features' | 'predominant' | 'imageSize'>): Promise<ClsData> {
   const features = Object.keys(config.features).length > 0 ? config.features : undefined;
   let ds: ClsDataset;

@@ -87,7 +87,7 @@ describe('cls-data/bow', () => {
     writeFile(dir, BOW_VOCAB_FILE, 'dog\nball\n');
     e = thrown(() => loadBowVocabulary(dir));
     expect(e.message).to.equal(`${path.join(dir, BOW_VOCAB_FILE)}: 2 words but ${path.join(dir, BOW_VECTORS_FILE)} has 5 rows`);
-    expect((await rejection(prepareBowVectors('nope', { provider: fakeProvider }))).message).to.contain("'nope' is not a shipped dataset");
+    expect((await rejection(prepareBowVectors('nope', { provider: fakeProvider }))).message).to.contain("'nope' is not a registry dataset");
   });
 });
 
