@@ -7,6 +7,9 @@ import { onnx } from 'onnx-proto';
 import { PNG } from 'pngjs';
 import { extractImageFeatures, mapImagesToEntities, modelWithOutput, preprocessForCnn } from '../../kg-data/image_features';
 import { readNpy } from '../../src/npy';
+import { loadKgDataset } from '../../kg-data/loader';
+import { datasetDirectory, datasetFile, getDataset } from '../../kg-data/registry';
+import { needsRealData } from '../real_data';
 
 const ROOT = path.join(__dirname, '..', '..', '..');
 const CLI = path.join(ROOT, 'dist', 'src', 'cli.js');
@@ -125,5 +128,45 @@ describe('kg-data/image_features (tiny ONNX network built by the test)', () => {
     expect(r.stdout).to.contain('3 of 3 entities have images');
     const bad = spawnSync(process.execPath, [CLI, 'image-features', '--model', modelFile, '--images', path.join(dir, 'images'), '--crop', '300', '--out', out], { encoding: 'utf8', cwd: ROOT });
     expect(bad.stderr).to.contain('--crop 300 is larger than --resize 256');
+  });
+
+  it('real data: MobileNetV2 int8 features of 40 WN9-IMG sample images agree with the shipped ones (mean cosine > 0.88)', async function () {
+    needsRealData(this, 'wn9-img');
+    const d = getDataset('wn9-img');
+    const modelFile = datasetFile(d, 'image/mobilenetv2-12-int8.onnx');
+    const images = path.join(datasetDirectory(d), 'image', 'images');
+    const shippedFile = datasetFile(d, 'image/mobilenetv2-direct-features.npy.gz');
+    if (![modelFile, images, shippedFile].every((f) => fs.existsSync(f))) {
+      console.log('      SKIPPED (the data home copy of wn9-img has no image/ folder with the model, images and features)');
+      this.skip();
+    }
+    // 40 of the 399 images keep the suite short; `mmkge image-features` over all 399 is in the README.
+    const subset = path.join(dir, 'wn9-images');
+    fs.mkdirSync(subset);
+    for (const f of fs.readdirSync(images).sort().slice(0, 40)) fs.symlinkSync(path.join(images, f), path.join(subset, f));
+    const ds = await loadKgDataset('wn9-img');
+    const r = await extractImageFeatures({ model: modelFile, images: subset, entities: ds.entities, layer: '464_quantized', progress: false });
+    expect(r).to.include({ rows: 6555, dim: 1280, withImages: 40, images: 40 });
+    expect(r.readout).to.match(/^dequantised uint8, scale 0\.0191/);
+    const shipped = readNpy(shippedFile);
+    let sum = 0;
+    let n = 0;
+    for (let e = 0; e < r.rows; e++) {
+      let dot = 0;
+      let a = 0;
+      let b = 0;
+      for (let j = 0; j < r.dim; j++) {
+        dot += r.data[e * r.dim + j] * shipped.data[e * r.dim + j];
+        a += r.data[e * r.dim + j] ** 2;
+        b += shipped.data[e * r.dim + j] ** 2;
+      }
+      if (a === 0) continue;
+      expect(b, `row ${e} has an image here but not in the shipped features`).to.be.greaterThan(0);
+      sum += dot / Math.sqrt(a * b);
+      n++;
+    }
+    expect(n).to.equal(40);
+    // 0.92 on this machine (AVX-512 VNNI); see the README on why the shipped codes differ.
+    expect(sum / n).to.be.greaterThan(0.88);
   });
 });
