@@ -38,7 +38,7 @@ export interface DataFileDescription {
 export interface DownloadOptions {
   /** Replaces {@link RAW_BASE} in every URL (default env MMKGE_DOWNLOAD_BASE). */
   readonly base?: string;
-  /** Connection / idle timeout per request in ms (default 15000). */
+  /** Connection / idle timeout per request in ms (default 10000). */
   readonly timeoutMs?: number;
   /** Progress bar on stderr (default true). */
   readonly progress?: boolean;
@@ -78,7 +78,7 @@ export async function downloadFiles(files: readonly DataFileDescription[], targe
       const out = path.join(staging, ...f.path.split('/'));
       fs.mkdirSync(path.dirname(out), { recursive: true });
       const before = done;
-      const digest = await fetchToFile(url, out, f.bytes, opts.timeoutMs ?? 15000, (n) => bar.update(before + n, f.path));
+      const digest = await fetchToFile(url, out, f.bytes, opts.timeoutMs ?? 10000, (n) => bar.update(before + n, f.path));
       done = before + f.bytes;
       if (digest !== f.sha256) throw new DownloadError(url, `sha256 mismatch: got ${digest}, expected ${f.sha256} (the file changed upstream or was corrupted in transit)`);
     }
