@@ -11,6 +11,8 @@
  *   of two integers `count dim` (word2vec/fastText header) is checked and skipped. The file is keyed
  *   when the first token of its first vector line is not a number, or when that line is
  *   `key<TAB>values` with `key` an entity key (so numeric keys need the TAB form).
+ * - `.pkl`: a Python pickle of a list of 1-D float32 numpy vectors in entity-id order (TransAE's
+ *   `textembed_6555_100_2_40.pkl`; read by kg-data/pickle.ts, nothing is executed).
  * - `.f32`: raw little-endian float32, row-major, with a JSON header `<file>.json`
  *   (`{"rows": R, "dim": D, "keys"?: "file with one entity key per line, relative to the header"}`);
  *   without `keys` the rows are in entity-id order.
@@ -26,11 +28,12 @@ import * as zlib from 'node:zlib';
 import type { ModalityFeatures } from '../src/modality';
 import { readNpy } from '../src/npy';
 import { prepareDatasets } from '../src/prepare';
+import { pickledVectors } from './pickle';
 import { featureFilePath, type DatasetDescriptor, type DatasetName, type TextFeatureFile } from './registry';
 import { assertReadableFile, KgDataError } from './triples_reader';
 
 /** The file formats {@link loadModalityFeatures} reads. */
-export type FeatureFormat = 'npy' | 'text' | 'f32';
+export type FeatureFormat = 'npy' | 'text' | 'f32' | 'pkl';
 
 /** Options of {@link loadModalityFeatures}. */
 export interface LoadFeaturesOptions {
@@ -69,10 +72,11 @@ export function featureFormat(file: string): FeatureFormat {
   if (ext === '.npy') return 'npy';
   if (ext === '.txt' || ext === '.tsv' || ext === '.vec') return 'text';
   if (ext === '.f32') return 'f32';
+  if (ext === '.pkl') return 'pkl';
   throw new KgDataError(
     file,
     undefined,
-    `unknown feature file format '${ext || '(no extension)'}': expected .npy (float32/float64 matrix), .txt/.tsv/.vec (text vectors) or .f32 (raw float32 with a .json header), each optionally .gz`,
+    `unknown feature file format '${ext || '(no extension)'}': expected .npy (float32/float64 matrix), .txt/.tsv/.vec (text vectors), .f32 (raw float32 with a .json header) or .pkl (a pickled list of float32 numpy vectors in entity-id order), each optionally .gz`,
   );
 }
 
@@ -86,6 +90,7 @@ export async function loadModalityFeatures(file: string, opts: LoadFeaturesOptio
   let result: { dim: number; data: Float32Array; skippedKeys: number };
   if (format === 'npy') result = loadNpyFeatures(file, opts.entityIds);
   else if (format === 'f32') result = loadF32Features(file, opts.entityIds);
+  else if (format === 'pkl') result = loadPickleFeatures(file, opts.entityIds);
   else result = await loadTextFeatures(file, opts.entityIds);
   const rows = opts.entityIds.length;
   const mask = maskOfRows(result.data, rows, result.dim);
@@ -213,6 +218,15 @@ function loadNpyFeatures(file: string, entityIds: readonly string[]): { dim: num
   if (dim === 0) throw new KgDataError(file, undefined, 'has 0 columns');
   checkFinite(file, data, dim, (r) => entityIds[r]);
   return { dim, data, skippedKeys: 0 };
+}
+
+/** A pickled list of float32 numpy vectors, one per entity in id order (TransAE's text embeddings). */
+function loadPickleFeatures(file: string, entityIds: readonly string[]): { dim: number; data: Float32Array; skippedKeys: number } {
+  const raw = fs.readFileSync(file);
+  const m = pickledVectors(file.endsWith('.gz') ? zlib.gunzipSync(raw) : raw, file);
+  if (m.rows !== entityIds.length) throw new KgDataError(file, undefined, `has ${m.rows} vectors but the dataset has ${entityIds.length} entities (one per entity, in entity-id order)`);
+  checkFinite(file, m.data, m.dim, (r) => entityIds[r]);
+  return { dim: m.dim, data: m.data, skippedKeys: 0 };
 }
 
 /** The JSON header of a `.f32` file. */

@@ -46,6 +46,8 @@ export interface TextFeatureFile {
   readonly derived?: boolean;
   /** Label of results that use the file (metrics.json modality record), when it needs a caveat. */
   readonly label?: string;
+  /** The original the file was converted from, read instead when the data home lacks the file (a download). */
+  readonly original?: string;
 }
 
 /** Sizes a registry dataset must have when loaded (checked by the tests on real data). */
@@ -127,8 +129,10 @@ export const DATASETS: Readonly<Record<DatasetName, DatasetDescriptor>> = {
       { path: 'relation2id.txt', bytes: 174, sha256: 'bb7fcfe38bad2881780a337d29f734c9449590b0a8e892a422c0ba3375dfbde3', url: `${TRANSAE}/WN9-IMG_IKRL/relation2id.txt`, format: 'relation<TAB>id, 9 relations, CRLF' },
       { path: 'text/words.txt', bytes: 2655750, sha256: '55df3c6ee75859de344e2834ef65d88d61cec389d57e787be59e942c9b73e9aa', url: `${TRANSAE}/WN9-IMG_IKRL/words.txt`, format: 'ImageNet words.txt: synset<TAB>lemma names for 82,114 synsets (entity names)' },
       { path: 'text/entity2words.txt', bytes: 256546, sha256: 'a2fbfd615c64e480f78beb6bfaf51d89e01a61e5bde1122a7e0ea491ac9451f6', format: 'synset<TAB>names, entity2id order', obtain: 'DERIVED: text/words.txt restricted to the 6,555 entities (the loader reads words.txt directly when this file is absent)' },
-      { path: 'text/entity2description.txt', bytes: 574626, sha256: 'f0e61e61bd47f7193cafcfba75c64ab43510300928478be0a98c468906ccf497', format: 'synset<TAB>WordNet gloss, entity2id order', obtain: `DERIVED: conversion of the Python pickle ${TRANSAE}/WN9-IMG_IKRL/entity2description.pkl (dict synset -> gloss; tabs/newlines in glosses replaced by a space); copy it from a data folder that has it (../shared/data/WN9-IMG/text/)` },
-      { path: 'text/textembed_6555_100_2_40.txt.gz', bytes: 3573136, sha256: '65402ecb0649d4fc89a74ca5b92d05169531bdc772e52a89c4868ffcd3f7dff2', format: 'gzip of synset<TAB>100 floats (%.9g), entity2id order', obtain: `DERIVED: text conversion of the pickle ${TRANSAE}/embedding_weights/textembed_6555_100_2_40.pkl (list of 6,555 float32 vectors), gzip -9; copy it from a data folder that has it (../shared/data/WN9-IMG/text/)` },
+      { path: 'text/entity2description.pkl', bytes: 698426, sha256: '5f5de8f25de8373da78d9b51f305a6dd18a908f5cf3c2494428a2e1e2c32a534', url: `${TRANSAE}/WN9-IMG_IKRL/entity2description.pkl`, format: 'Python pickle (protocol 3): dict synset -> WordNet gloss, 6,555 entries (read by kg-data/pickle.ts when the .txt conversion is absent)' },
+      { path: 'text/textembed_6555_100_2_40.pkl', bytes: 2995033, sha256: '50cb87c61bfbc5fa540e146c45487518310ffa7898ea8cfbb12fd43502d308a6', url: `${TRANSAE}/embedding_weights/textembed_6555_100_2_40.pkl`, format: 'Python pickle: list of 6,555 float32 numpy vectors (100-d Doc2Vec), entity2id order (read by kg-data/pickle.ts when the .txt.gz conversion is absent)' },
+      { path: 'text/entity2description.txt', bytes: 574626, sha256: 'f0e61e61bd47f7193cafcfba75c64ab43510300928478be0a98c468906ccf497', format: 'synset<TAB>WordNet gloss, entity2id order', obtain: 'DERIVED: text conversion of text/entity2description.pkl (tabs/newlines in glosses replaced by a space); a download has the pickle, which kg-data/pickle.ts reads to the same text' },
+      { path: 'text/textembed_6555_100_2_40.txt.gz', bytes: 3573136, sha256: '65402ecb0649d4fc89a74ca5b92d05169531bdc772e52a89c4868ffcd3f7dff2', format: 'gzip of synset<TAB>100 floats (%.9g), entity2id order', obtain: 'DERIVED: text conversion of text/textembed_6555_100_2_40.pkl (float32-exact), gzip -9; a download has the pickle, which the feature loader reads to the same numbers' },
       { path: 'image/mobilenetv2-12-int8.onnx', bytes: 3655033, sha256: 'cc028fe6cae7bc11a4ff53cfc9b79c920e8be65ce33a904ec3e2a8f66d77f95f', format: 'ONNX MobileNetV2 int8 (ONNX Model Zoo, Apache-2.0), input [N,3,224,224]', obtain: 'https://raw.githubusercontent.com/Lawrence-lugs/MARP/4eb1e15/onnx_models/mobilenetv2-12-int8.onnx (byte-identical to onnx/models validated/vision/classification/mobilenet/model/mobilenetv2-12-int8.onnx, Git LFS there); only needed to re-derive the image features' },
       { path: 'image/mobilenetv2-direct-features.npy.gz', bytes: 901622, sha256: '35369574c5cd006853354ad46d64f79aa6d768179b38d6e324ee96d5de191068', format: 'gzip of float32 .npy [6555, 1280], 399 nonzero rows (image modality)', obtain: 'DERIVED: `mmkge image-features --model image/mobilenetv2-12-int8.onnx --images DIR --dataset wn9-img --layer 464_quantized --out F.npy` over the 399 ImageNet sample images of EliSchwartz/imagenet-sample-images@bc69043 whose wnid is a WN9-IMG entity; or copy ../shared/data/WN9-IMG/image/' },
     ],
@@ -137,12 +141,14 @@ export const DATASETS: Readonly<Record<DatasetName, DatasetDescriptor>> = {
         file: 'text/entity2description.txt',
         kind: 'entity-text',
         description: 'WordNet gloss of every entity (synset_id<TAB>gloss, entity2id order)',
+        original: 'text/entity2description.pkl',
       },
       doc2vec: {
         file: 'text/textembed_6555_100_2_40.txt.gz',
         kind: 'vectors',
         dim: 100,
         description: 'Doc2Vec (PV-DM, 100-d) embeddings of the glosses from TransAE, row i = entity id i',
+        original: 'text/textembed_6555_100_2_40.pkl',
       },
       glossGlove100: {
         file: 'gloss-glove100.npy.gz',
@@ -259,7 +265,13 @@ export function datasetFile(descriptor: DatasetDescriptor, relative: string): st
   return findDataFile(dir, relative) ?? path.join(dir, relative);
 }
 
-/** Where a feature entry of a dataset lives: `<cache>/derived/<name>/<file>` when derived, else in the dataset folder. */
+/**
+ * Where a feature entry of a dataset lives: `<cache>/derived/<name>/<file>` when derived, else in
+ * the dataset folder - or its `original` (a pickle) when only that is there (a download).
+ */
 export function featureFilePath(descriptor: DatasetDescriptor, entry: TextFeatureFile): string {
-  return entry.derived ? path.join(derivedDir(descriptor.name), entry.file) : datasetFile(descriptor, entry.file);
+  if (entry.derived) return path.join(derivedDir(descriptor.name), entry.file);
+  const dir = datasetDirectory(descriptor);
+  const found = findDataFile(dir, entry.file) ?? (entry.original ? findDataFile(dir, entry.original) : undefined);
+  return found ?? path.join(dir, entry.file);
 }

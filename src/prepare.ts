@@ -19,6 +19,7 @@ import * as path from 'node:path';
 import { writeNpy } from './npy';
 import { loadWordVectors, tokenize, type WordVectors } from './word_vectors';
 import { datasetFile, featureFilePath, getDataset, type DatasetDescriptor, type DatasetName } from '../kg-data/registry';
+import { pickledTexts } from '../kg-data/pickle';
 import { readIdMap, readKeyValueFile } from '../kg-data/triples_reader';
 
 /** Datasets `mmkge prepare` knows, and the text-feature entry of the registry each one writes. */
@@ -110,8 +111,9 @@ async function entityTokens(name: DatasetName, d: DatasetDescriptor): Promise<st
     throw new Error(`${namesFile}: no name for entity '${key}'`);
   };
   if (name === 'fb-img') return ids.keys.map((k) => fbNameTokens(names.get(k) ?? missingName(k)));
-  const glossFile = datasetFile(d, d.textFeatures.descriptions.file);
-  const glosses = await readKeyValueFile(glossFile);
+  const glossFile = featureFilePath(d, d.textFeatures.descriptions);
+  // A download has the original pickle only; its conversion is the same text (tests check it).
+  const glosses = glossFile.endsWith('.pkl') ? pickledTexts(fs.readFileSync(glossFile), glossFile) : await readKeyValueFile(glossFile);
   return ids.keys.map((k) => {
     const gloss = glosses.get(k);
     if (gloss === undefined) throw new Error(`${glossFile}: no gloss for entity '${k}'`);

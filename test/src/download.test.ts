@@ -8,6 +8,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { locateDataset } from '../../kg-data/data_home';
 import { getDataset } from '../../kg-data/registry';
+import { loadDatasetModalities } from '../../kg-data/features';
+import { loadKgDataset } from '../../kg-data/loader';
 import { needsRealData } from '../real_data';
 import { DownloadError, downloadFiles, effectiveUrl, RAW_BASE, type DataFileDescription } from '../../src/download';
 
@@ -177,10 +179,29 @@ describe('src/download (local HTTP server on 127.0.0.1)', () => {
       const env = { ...process.env, MMKGE_CACHE: cache, MMKGE_DATA: '', MMKGE_DOWNLOAD_BASE: `http://127.0.0.1:${(mirror.address() as AddressInfo).port}` };
       const r = await cli(['download', 'wn9-img', '--quiet'], env);
       expect(r.code, r.err).to.equal(0);
-      expect(r.out).to.contain('fetching 6 files').and.to.contain('not downloaded: text/textembed_6555_100_2_40.txt.gz');
+      expect(r.out).to.contain('fetching 8 files').and.to.contain('not downloaded: text/textembed_6555_100_2_40.txt.gz');
       expect(fs.readdirSync(path.join(cache, 'wn9-img')).sort()).to.deep.equal(['entity2id.txt', 'relation2id.txt', 'test.txt', 'text', 'train.txt', 'valid.txt']);
       const again = await cli(['download', 'wn9-img'], env);
-      expect(again.out).to.contain('already in').and.to.contain('6 files verified by sha256');
+      expect(again.out).to.contain('already in').and.to.contain('8 files verified by sha256');
+      // The downloaded copy gives the Doc2Vec text default from TransAE's pickle, the same numbers as the shared conversion.
+      const saved = { cache: process.env.MMKGE_CACHE, data: process.env.MMKGE_DATA };
+      process.env.MMKGE_CACHE = cache;
+      delete process.env.MMKGE_DATA;
+      try {
+        const ds = await loadKgDataset('wn9-img');
+        expect(ds.directory).to.equal(path.join(cache, 'wn9-img'));
+        const logs: string[] = [];
+        const mods = await loadDatasetModalities(ds.descriptor, { imageFeatures: '', textFeatures: '' }, ds.entities, { log: (m) => logs.push(m) });
+        expect(mods.map((m) => [m.modality, m.rows, m.dim])).to.deep.equal([['text', 6555, 100]]);
+        expect(mods[0].source.endsWith('textembed_6555_100_2_40.pkl')).to.equal(true);
+        expect(mods[0].data[0]).to.equal(Math.fround(0.0264633615));
+        expect(logs.join('\n')).to.contain('image features: none (the data home copy of wn9-img has no image/');
+      } finally {
+        for (const [k, v] of [['MMKGE_CACHE', saved.cache], ['MMKGE_DATA', saved.data]] as const) {
+          if (v === undefined) delete process.env[k];
+          else process.env[k] = v;
+        }
+      }
       const info = await cli(['info', 'wn9-img'], env);
       expect(info.code, info.err).to.equal(0);
       expect(info.out).to.contain(`directory: ${path.join(cache, 'wn9-img')}`).and.to.contain('entities: 6,555   relations: 9');
