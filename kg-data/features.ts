@@ -11,6 +11,8 @@
  *   of two integers `count dim` (word2vec/fastText header) is checked and skipped. The file is keyed
  *   when the first token of its first vector line is not a number, or when that line is
  *   `key<TAB>values` with `key` an entity key (so numeric keys need the TAB form).
+ * - `.pkl`: a Python pickle of a list of 1-D float32 numpy vectors in entity-id order (TransAE's
+ *   `textembed_6555_100_2_40.pkl`; read by kg-data/pickle.ts, nothing is executed).
  * - `.f32`: raw little-endian float32, row-major, with a JSON header `<file>.json`
  *   (`{"rows": R, "dim": D, "keys"?: "file with one entity key per line, relative to the header"}`);
  *   without `keys` the rows are in entity-id order.
@@ -25,11 +27,13 @@ import * as zlib from 'node:zlib';
 import type { ModalityFeatures } from '../src/modality';
 import { readNpy } from '../src/npy';
 import { decodeUtf8, forEachLine as forEachTextLine } from '../src/text_lines';
-import { datasetFile, type DatasetDescriptor } from './registry';
+import { prepareDatasets } from '../src/prepare';
+import { pickledVectors } from './pickle';
+import { featureFilePath, type DatasetDescriptor, type DatasetName, type TextFeatureFile } from './registry';
 import { assertReadableFile, KgDataError } from './triples_reader';
 
 /** The file formats {@link loadModalityFeatures} reads. */
-export type FeatureFormat = 'npy' | 'text' | 'f32';
+export type FeatureFormat = 'npy' | 'text' | 'f32' | 'pkl';
 
 /** Options of {@link loadModalityFeatures}. */
 export interface LoadFeaturesOptions {
@@ -68,10 +72,11 @@ export function featureFormat(file: string): FeatureFormat {
   if (ext === '.npy') return 'npy';
   if (ext === '.txt' || ext === '.tsv' || ext === '.vec') return 'text';
   if (ext === '.f32') return 'f32';
+  if (ext === '.pkl') return 'pkl';
   throw new KgDataError(
     file,
     undefined,
-    `unknown feature file format '${ext || '(no extension)'}': expected .npy (float32/float64 matrix), .txt/.tsv/.vec (text vectors) or .f32 (raw float32 with a .json header), each optionally .gz`,
+    `unknown feature file format '${ext || '(no extension)'}': expected .npy (float32/float64 matrix), .txt/.tsv/.vec (text vectors), .f32 (raw float32 with a .json header) or .pkl (a pickled list of float32 numpy vectors in entity-id order), each optionally .gz`,
   );
 }
 
@@ -85,6 +90,7 @@ export async function loadModalityFeatures(file: string, opts: LoadFeaturesOptio
   let result: { dim: number; data: Float32Array; skippedKeys: number };
   if (format === 'npy') result = loadNpyFeatures(file, opts.entityIds);
   else if (format === 'f32') result = loadF32Features(file, opts.entityIds);
+  else if (format === 'pkl') result = loadPickleFeatures(file, opts.entityIds);
   else result = await loadTextFeatures(file, opts.entityIds);
   const rows = opts.entityIds.length;
   const mask = maskOfRows(result.data, rows, result.dim);
@@ -119,16 +125,27 @@ export function resolveFeatureOption(value: string, datasetDefault: string | und
   return v;
 }
 
-/** Absolute path of a registry dataset's default feature file for `modality`, or undefined when it has none. */
+/** The registry entry of a dataset's default feature file for `modality`, or undefined when it has none. */
+export function datasetFeatureEntry(descriptor: DatasetDescriptor | null | undefined, modality: 'image' | 'text'): TextFeatureFile | undefined {
+  const key = descriptor?.defaultFeatures?.[modality];
+  if (!descriptor || !key) return undefined;
+  const entry = (modality === 'image' ? descriptor.imageFeatures : descriptor.textFeatures)[key];
+  if (!entry) throw new Error(`registry: ${descriptor.name} default ${modality} feature '${key}' is not one of its ${modality} feature entries`);
+  return entry;
+}
+
+/** Absolute path of a registry dataset's default feature file for `modality` (it may not exist yet), or undefined. */
 export function datasetFeatureFile(descriptor: DatasetDescriptor | null | undefined, modality: 'image' | 'text'): string | undefined {
-  const rel = descriptor?.defaultFeatures?.[modality];
-  return descriptor && rel ? datasetFile(descriptor, rel) : undefined;
+  const entry = datasetFeatureEntry(descriptor, modality);
+  return descriptor && entry ? featureFilePath(descriptor, entry) : undefined;
 }
 
 /**
  * The modalities a training run uses, in the order [image?, text?] (only the present ones): each
  * from its config value (see {@link resolveFeatureOption}; defaults from the registry entry, none
- * for a directory dataset). `log` says, per modality, which file is used or why none is.
+ * for a directory dataset). A default that is derived (word-vector slices) and not yet in the
+ * cache is derived now (src/prepare.ts); a default file that the data home lacks (WN9-IMG's image
+ * features in a download) means none. `log` says, per modality, which file is used or why none is.
  */
 export async function loadDatasetModalities(
   descriptorOrNull: DatasetDescriptor | null | undefined,
@@ -141,15 +158,26 @@ export async function loadDatasetModalities(
   for (const modality of DATASET_MODALITIES) {
     const value = (modality === 'image' ? config.imageFeatures : config.textFeatures) ?? '';
     const flag = modality === 'image' ? '--image-features' : '--text-features';
-    const def = datasetFeatureFile(descriptorOrNull, modality);
+    const entry = value.trim() === '' ? datasetFeatureEntry(descriptorOrNull, modality) : undefined;
+    let def = datasetFeatureFile(descriptorOrNull, modality);
+    if (descriptorOrNull && entry && def && !fs.existsSync(def)) {
+      if (entry.derived) {
+        log(`${modality} features: ${def} is not in the cache yet; deriving it (mmkge prepare --dataset ${descriptorOrNull.name})`);
+        await prepareDatasets([descriptorOrNull.name as DatasetName], { log });
+      } else {
+        log(`${modality} features: none (the data home copy of ${descriptorOrNull.name} has no ${entry.file}; pass ${flag} FILE)`);
+        def = undefined;
+      }
+    }
     const file = resolveFeatureOption(value, def);
     if (file === undefined) {
       if (value.trim().toLowerCase() === 'none') log(`${modality} features: none (disabled by ${flag} none)`);
-      else if (descriptorOrNull) log(`${modality} features: none (${descriptorOrNull.name} ships no ${modality} features; pass ${flag} FILE)`);
-      else log(`${modality} features: none (pass ${flag} FILE to use them)`);
+      else if (descriptorOrNull && !entry) log(`${modality} features: none (${descriptorOrNull.name} has no ${modality} features; pass ${flag} FILE)`);
+      else if (!descriptorOrNull) log(`${modality} features: none (pass ${flag} FILE to use them)`);
       continue;
     }
-    out.push(await loadModalityFeatures(file, { modality, entityIds, log }));
+    const loaded = await loadModalityFeatures(file, { modality, entityIds, log });
+    out.push(entry?.label && file === def ? { ...loaded, label: entry.label } : loaded);
   }
   return out;
 }
@@ -190,6 +218,15 @@ function loadNpyFeatures(file: string, entityIds: readonly string[]): { dim: num
   if (dim === 0) throw new KgDataError(file, undefined, 'has 0 columns');
   checkFinite(file, data, dim, (r) => entityIds[r]);
   return { dim, data, skippedKeys: 0 };
+}
+
+/** A pickled list of float32 numpy vectors, one per entity in id order (TransAE's text embeddings). */
+function loadPickleFeatures(file: string, entityIds: readonly string[]): { dim: number; data: Float32Array; skippedKeys: number } {
+  const raw = fs.readFileSync(file);
+  const m = pickledVectors(file.endsWith('.gz') ? zlib.gunzipSync(raw) : raw, file);
+  if (m.rows !== entityIds.length) throw new KgDataError(file, undefined, `has ${m.rows} vectors but the dataset has ${entityIds.length} entities (one per entity, in entity-id order)`);
+  checkFinite(file, m.data, m.dim, (r) => entityIds[r]);
+  return { dim: m.dim, data: m.data, skippedKeys: 0 };
 }
 
 /** The JSON header of a `.f32` file. */

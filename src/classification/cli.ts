@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import { clsModelNames, clsPluginNames } from '../../baselines/classification/registry';
 import { selectBackend } from '../backend';
+import { checkDatasetAvailable } from '../dataset_home';
 import { clsConfig, DEFAULT_CLS_CONFIG, type ClsConfig } from './config';
 import { runClassification } from './train';
 import { kebab, parseOption, type OptionSpec } from '../options';
@@ -108,7 +109,7 @@ export function addClassificationCommands(program: Command): void {
     .command('classify')
     .description('train and test a multimodal classifier (Table I models and the PMR/UMT/IMML plug-ins)')
     .option('--dataset <name>', 'hfm, mvsa-single, mvsa-multiple, food101, or a directory', d.dataset)
-    .option('--variant <name>', 'shipped split variant (default: mvsa-single clmlf, others their default)')
+    .option('--variant <name>', 'split variant (default: mvsa-single clmlf, others their default)')
     .option('--model <name>', `model: ${clsModelNames().join(', ')}`, d.model)
     .option('--plugin <list>', `plug-ins, comma-separated, in order: ${clsPluginNames().join(', ')}`)
     .option('--seed <n>', 'random seed (same seed = same numbers)', String(d.seed))
@@ -144,6 +145,7 @@ export function addClassificationCommands(program: Command): void {
     .option('--quiet', 'no progress bars')
     .action(async (o: Record<string, unknown>) => {
       const config = classifyConfig(o);
+      await checkDatasetAvailable(config.dataset);
       await selectBackend(config.backend as never, (m) => console.log(m));
       const r = await runClassification(config, { log: (m) => console.log(m) });
       for (const note of r.notes) console.log(`note: ${note}`);

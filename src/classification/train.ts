@@ -8,7 +8,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { loadBowVocabulary } from '../../cls-data/bow';
+import { ensureBowVocabulary } from '../../cls-data/bow';
 import { isClsDatasetName, loadClsDataset, loadClsDirectory } from '../../cls-data/registry';
 import type { ClsDataset } from '../../cls-data/sample';
 import { clsModelSpec, createPlugins, type ClsModelSpec } from '../../baselines/classification/registry';
@@ -72,7 +72,7 @@ export class ClsData {
   }
 }
 
-/** Load a dataset and prepare its inputs (shipped name or directory; user features attached). */
+/** Load a dataset and prepare its inputs (registry name or directory; user features attached). */
 export async function prepareClsData(config: Pick<ClsConfig, 'dataset' | 'variant' | 'features' | 'predominant' | 'imageSize'>): Promise<ClsData> {
   const features = Object.keys(config.features).length > 0 ? config.features : undefined;
   let ds: ClsDataset;
@@ -87,7 +87,7 @@ export async function prepareClsData(config: Pick<ClsConfig, 'dataset' | 'varian
   const modalities = orderModalities(ds, config.predominant);
   const needsWords = modalities.some((m) => ds.train[0]?.modalities[m]?.kind === 'text');
   let words: WordIndex | undefined;
-  if (needsWords) words = new WordIndex(loadBowVocabulary(vocabFrom));
+  if (needsWords) words = new WordIndex(await ensureBowVocabulary(vocabFrom));
   return new ClsData(ds, words, modalities, config.imageSize);
 }
 

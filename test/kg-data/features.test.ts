@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import {
+  datasetFeatureEntry,
   datasetFeatureFile,
   featureFormat,
   loadDatasetModalities,
@@ -11,9 +12,11 @@ import {
   resolveFeatureOption,
 } from '../../kg-data/features';
 import { loadKgDataset } from '../../kg-data/loader';
-import { datasetFile, getDataset } from '../../kg-data/registry';
+import { datasetFile, featureFilePath, getDataset } from '../../kg-data/registry';
+import { prepareDatasets } from '../../src/prepare';
+import { needsRealData, needsWordVectors } from '../real_data';
 import { KgDataError, readIdMap } from '../../kg-data/triples_reader';
-import { presentRows } from '../../src/modality';
+import { modalityRecord, presentRows } from '../../src/modality';
 import { encodeNpy, writeNpy } from '../../src/npy';
 import { rejection } from './helpers';
 
@@ -232,13 +235,13 @@ describe('kg-data/features', () => {
     expect(resolveFeatureOption('my/img.npy', '/d/text.npy')).to.equal('my/img.npy');
   });
 
-  it('registry defaults: text for both datasets, no image default', () => {
+  it('registry defaults: text for both datasets, MobileNetV2 image features for WN9-IMG', () => {
     const wn = getDataset('wn9-img');
     const fb = getDataset('fb-img');
-    expect(wn.defaultFeatures).to.deep.equal({ text: 'text/textembed_6555_100_2_40.txt.gz' });
-    expect(fb.defaultFeatures).to.deep.equal({ text: 'text/names-glove100.npy.gz' });
-    expect(datasetFeatureFile(wn, 'image')).to.equal(undefined);
-    expect(datasetFeatureFile(fb, 'text')).to.equal(datasetFile(fb, 'text/names-glove100.npy.gz'));
+    expect(wn.defaultFeatures).to.deep.equal({ text: 'doc2vec', image: 'mobilenetv2' });
+    expect(fb.defaultFeatures).to.deep.equal({ text: 'namesGlove100' });
+    expect(datasetFeatureEntry(wn, 'image')?.label).to.equal('image: MobileNetV2 on one ImageNet sample image, 399 of 6,555 entities');
+    expect(datasetFeatureEntry(fb, 'image')).to.equal(undefined);
     expect(datasetFeatureFile(null, 'text')).to.equal(undefined);
     for (const d of [wn, fb]) {
       for (const f of Object.values(d.textFeatures)) if (f.kind === 'vectors') expect(f.dim, f.file).to.equal(100);
@@ -261,32 +264,63 @@ describe('kg-data/features', () => {
     expect(await loadDatasetModalities(undefined, { imageFeatures: '', textFeatures: '' }, ENTITIES)).to.deep.equal([]);
   });
 
-  it('loads the shipped WN9-IMG default (Doc2Vec, 6555 x 100, every entity present) and reports no image features', async () => {
+  it('loads the WN9-IMG defaults: Doc2Vec text (6555 x 100, all present) and the labelled MobileNetV2 image features (399 rows)', async function () {
+    needsRealData(this, 'wn9-img');
     const ds = await loadKgDataset('wn9-img');
     const logs: string[] = [];
     const mods = await loadDatasetModalities(ds.descriptor, { imageFeatures: '', textFeatures: '' }, ds.entities, { log: (m) => logs.push(m) });
-    expect(mods).to.have.length(1);
-    const [text] = mods;
+    expect(mods.map((m) => m.modality)).to.deep.equal(['image', 'text']);
+    const [image, text] = mods;
+    expect(image).to.include({ rows: 6555, dim: 1280, label: 'image: MobileNetV2 on one ImageNet sample image, 399 of 6,555 entities' });
+    expect(presentRows(image)).to.equal(399);
+    expect(modalityRecord(image)).to.match(/^image: MobileNetV2 on one ImageNet sample image, 399 of 6,555 entities \(.*mobilenetv2-direct-features\.npy\.gz\)$/);
     expect(text).to.include({ modality: 'text', rows: 6555, dim: 100 });
+    expect(text.label).to.equal(undefined);
     expect(text.source).to.equal(datasetFile(getDataset('wn9-img'), 'text/textembed_6555_100_2_40.txt.gz'));
     expect(presentRows(text)).to.equal(6555);
     // first line: n12513613 <TAB> 0.0264633615 -0.0696908534 ...
     expect(ds.entities[0]).to.equal('n12513613');
     expect(text.data[0]).to.equal(Math.fround(0.0264633615));
     expect(text.data[1]).to.equal(Math.fround(-0.0696908534));
-    expect(logs.join('\n')).to.contain('image features: none (wn9-img ships no image features');
+    const off = await loadDatasetModalities(ds.descriptor, { imageFeatures: 'none', textFeatures: '' }, ds.entities);
+    expect(off.map((m) => m.modality)).to.deep.equal(['text']);
   });
 
-  it('loads the shipped WN9-IMG gloss-glove100 alternative (6555 x 100, all present)', async () => {
+  it('a data-home copy without the image file means no image modality, said in the log', async () => {
+    const saved = process.env.MMKGE_DATA;
+    const home = path.join(dir, 'home');
+    const wn = path.join(home, 'wn9-img');
+    fs.mkdirSync(path.join(wn, 'text'), { recursive: true });
+    for (const f of ['train.txt', 'valid.txt', 'test.txt']) fs.writeFileSync(path.join(wn, f), 'a\tb\t_r\n');
+    fs.writeFileSync(path.join(wn, 'text', 'textembed_6555_100_2_40.txt'), 'a\t1 2\nb\t3 4\n');
+    process.env.MMKGE_DATA = home;
+    try {
+      const logs: string[] = [];
+      const mods = await loadDatasetModalities(getDataset('wn9-img'), { imageFeatures: '', textFeatures: '' }, ['a', 'b'], { log: (m) => logs.push(m) });
+      expect(mods.map((m) => m.modality)).to.deep.equal(['text']);
+      expect(logs.join('\n')).to.contain('image features: none (the data home copy of wn9-img has no image/mobilenetv2-direct-features.npy.gz');
+    } finally {
+      if (saved === undefined) delete process.env.MMKGE_DATA;
+      else process.env.MMKGE_DATA = saved;
+    }
+  });
+
+  it('the derived WN9-IMG gloss-glove100 alternative (6555 x 100, all present)', async function () {
+    needsRealData(this, 'wn9-img');
     const d = getDataset('wn9-img');
+    needsWordVectors(this, featureFilePath(d, d.textFeatures.glossGlove100));
     const ids = await readIdMap(datasetFile(d, d.entityIds as string));
-    const f = await loadModalityFeatures(datasetFile(d, d.textFeatures.glossGlove100.file), { modality: 'text', entityIds: ids.keys });
+    const file = featureFilePath(d, d.textFeatures.glossGlove100);
+    if (!fs.existsSync(file)) await prepareDatasets(['wn9-img']);
+    const f = await loadModalityFeatures(file, { modality: 'text', entityIds: ids.keys });
     expect(f).to.include({ rows: 6555, dim: 100, format: 'npy' });
     expect(presentRows(f)).to.equal(6555);
   });
 
-  it('loads the shipped FB-IMG names default (11757 x 100, > 90% of the entities present)', async () => {
+  it('the derived FB-IMG names default (11757 x 100, > 90% of the entities present)', async function () {
+    needsRealData(this, 'fb-img');
     const d = getDataset('fb-img');
+    needsWordVectors(this, featureFilePath(d, d.textFeatures.namesGlove100));
     const ids = await readIdMap(datasetFile(d, d.entityIds as string));
     const [text] = await loadDatasetModalities(d, { imageFeatures: '', textFeatures: '' }, ids.keys);
     expect(text).to.include({ modality: 'text', rows: 11757, dim: 100 });

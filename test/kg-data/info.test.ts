@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import type { KgDataset } from '../../src/kg';
 import { countDuplicateTriples, formatDatasetInfo, summarizeDataset } from '../../kg-data/info';
 import { loadKgDataset } from '../../kg-data/loader';
+import { needsRealData } from '../real_data';
 import { fixture } from './helpers';
 
 describe('kg-data/info', () => {
@@ -34,7 +35,8 @@ describe('kg-data/info', () => {
     expect(text).to.match(/unseen\s+1\s+0\s+2/); // category table: 1 unseen relation, 2 test triples
   });
 
-  it('prints counts, degree table, categories and top relations for WN9-IMG', async () => {
+  it('prints counts, degree table, categories and top relations for WN9-IMG', async function () {
+    needsRealData(this, 'wn9-img');
     const text = formatDatasetInfo(await loadKgDataset('wn9-img'), { top: 3 });
     expect(text).to.contain('entities: 6,555   relations: 9');
     expect(text).to.match(/train\s+11,741\s+0\s+6,555\s+9/);

@@ -3,10 +3,11 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { loadModalityFeatures } from '../../kg-data/features';
+import { loadDatasetModalities, loadModalityFeatures } from '../../kg-data/features';
 import { datasetFile, getDataset } from '../../kg-data/registry';
 import { readIdMap, readKeyValueFile } from '../../kg-data/triples_reader';
 import { readNpy } from '../../src/npy';
+import { needsRealData } from '../real_data';
 import { fbNameTokens, foldDiacritics, meanWordVectors, prepareDatasets } from '../../src/prepare';
 import { loadWordVectors, readWinkVectors, tokenize, WORD_VECTOR_PACKAGE } from '../../src/word_vectors';
 
@@ -120,6 +121,43 @@ describe('src/word_vectors', () => {
       expect(foldDiacritics(tokenize('İzmir')[0])).to.equal('izmir');
     });
 
+    it('derives into <cache>/derived/<name>/ with the same bytes every time, and on demand when training needs it (tiny fixture)', async () => {
+      const saved = { data: process.env.MMKGE_DATA, cache: process.env.MMKGE_CACHE };
+      const home = path.join(dir, 'home');
+      const fb = path.join(home, 'fb-img');
+      fs.mkdirSync(path.join(fb, 'text'), { recursive: true });
+      fs.writeFileSync(path.join(fb, 'train'), '/m/1\t/r\t/m/2\n/m/2\t/r\t/m/3\n');
+      fs.writeFileSync(path.join(fb, 'valid'), '/m/3\t/r\t/m/1\n');
+      fs.writeFileSync(path.join(fb, 'test'), '/m/1\t/r\t/m/3\n');
+      fs.writeFileSync(path.join(fb, 'ent_id'), '/m/1\t0\n/m/2\t1\n/m/3\t2\n');
+      fs.writeFileSync(path.join(fb, 'rel_id'), '/r\t0\n');
+      fs.writeFileSync(path.join(fb, 'text', 'FB15k_mid2name.txt'), '/m/1\tGary_Rydstrom\n/m/2\tActor-GB\n/m/3\tZ\n/m/9\tnot_in_the_graph\n');
+      process.env.MMKGE_DATA = home;
+      process.env.MMKGE_CACHE = cache; // holds the fake word-vector package
+      try {
+        const derived = path.join(cache, 'derived', 'fb-img', 'names-glove100.npy.gz');
+        fs.rmSync(derived, { force: true });
+        const ids = ['/m/1', '/m/2', '/m/3'];
+        const logs: string[] = [];
+        const [text] = await loadDatasetModalities(getDataset('fb-img'), { imageFeatures: '', textFeatures: '' }, ids, { log: (m) => logs.push(m) });
+        expect(logs.join('\n')).to.contain('deriving it');
+        expect(text.source).to.equal(derived);
+        expect(Array.from(text.data)).to.deep.equal([1, 1, 0, 0.5, -0.5, 0.25, 0, 0, 0]);
+        expect(Array.from(text.mask)).to.deep.equal([1, 1, 0]);
+        const first = fs.readFileSync(derived);
+        fs.rmSync(derived);
+        const [report] = await prepareDatasets(['fb-img'], {});
+        expect(report.file).to.equal(derived);
+        expect(fs.readFileSync(derived).equals(first), 'identical bytes on re-derivation').to.equal(true);
+        expect(fs.readdirSync(path.join(ROOT, 'kg-data')).some((f) => f.endsWith('.npy.gz')), 'nothing written into the package').to.equal(false);
+      } finally {
+        for (const [k, v] of [['MMKGE_DATA', saved.data], ['MMKGE_CACHE', saved.cache]] as const) {
+          if (v === undefined) delete process.env[k];
+          else process.env[k] = v;
+        }
+      }
+    });
+
     it('meanWordVectors averages the known tokens (with repetition) and leaves a zero row otherwise', () => {
       const words = { dim: 3, source: 'test', vectors: new Map(Object.entries(FAKE_VECTORS).map(([w, v]) => [w, Float32Array.from(v)])) };
       const r = meanWordVectors([['gary', 'rydstrom', 'nope'], ['nope'], ['the', 'the', 'actor', 'josé']], words);
@@ -130,7 +168,8 @@ describe('src/word_vectors', () => {
       expect(r).to.include({ withVector: 2, tokens: 8, knownTokens: 6 });
     });
 
-    it('prepareDatasets writes float32 .npy.gz in entity-id order with coverage (fake vectors)', async () => {
+    it('prepareDatasets writes float32 .npy.gz in entity-id order with coverage (fake vectors, real data)', async function () {
+      needsRealData(this, 'fb-img', 'wn9-img');
       const out = path.join(dir, 'out');
       const reports = await prepareDatasets(['fb-img', 'wn9-img'], { cacheDir: cache, outDir: out });
       const fb = getDataset('fb-img');
@@ -159,10 +198,11 @@ describe('src/word_vectors', () => {
       expect(reports[1].knownTokens).to.be.greaterThan(0);
     });
 
-    it('`mmkge prepare` runs the step and rejects an unknown dataset', () => {
+    it('`mmkge prepare` runs the step and rejects an unknown dataset', function () {
+      needsRealData(this, 'fb-img');
       const cli = path.join(ROOT, 'dist', 'src', 'cli.js');
       const out = path.join(dir, 'cli-out');
-      const r = spawnSync(process.execPath, [cli, 'prepare', '--dataset', 'fb-img', '--cache-dir', cache, '--out-dir', out], { encoding: 'utf8', cwd: ROOT });
+      const r = spawnSync(process.execPath, [cli, 'prepare', '--dataset', 'fb-img', '--cache-dir', cache, '--out-dir', out], { encoding: 'utf8', cwd: ROOT, env: { ...process.env } });
       expect(r.status, r.stderr).to.equal(0);
       expect(r.stdout).to.match(/fb-img: wrote .*names-glove100\.npy\.gz \[11757, 3\] float32; entities with a vector \d+\/11757/);
       expect(fs.existsSync(path.join(out, 'names-glove100.npy.gz'))).to.equal(true);
