@@ -113,7 +113,7 @@ describe('kg-data/data_home', () => {
       ['info', 'fb-img'],
       ['prepare', '--dataset', 'fb-img'],
       ['classify', '--dataset', 'mvsa-single'],
-      ['--data-dir', path.join(tmp, 'given'), 'train', '--dataset', 'wn9-img', '--out', path.join(tmp, 'run')],
+      ['--data-dir', path.join(tmp, 'given'), 'train', '--dataset', 'wn9-img', '--model', 'transe', '--out', path.join(tmp, 'run')],
     ];
     for (const args of runs) {
       const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: ROOT, env, timeout: 60000 });

@@ -150,7 +150,7 @@ describe('src/download (local HTTP server on 127.0.0.1)', () => {
     expect(srv.hits.some((h) => h.startsWith('/ksolaiman/TransAE/ff28b0426910ab0c2b67e9eb24a8626106bd7327/WN9-IMG_IKRL/'))).to.equal(true);
     expect(fs.existsSync(path.join(cache, 'wn9-img'))).to.equal(false);
     expect(fs.readdirSync(cache)).to.deep.equal([]);
-    const t = await cli(['--download-missing', 'train', '--dataset', 'wn9-img', '--out', path.join(tmp, 'run')], env);
+    const t = await cli(['--download-missing', 'train', '--dataset', 'wn9-img', '--model', 'transe', '--out', path.join(tmp, 'run')], env);
     expect(t.code).to.equal(1);
     expect(t.err).to.contain("dataset 'wn9-img' not found").and.to.contain('The automatic download failed').and.to.contain('size mismatch');
     const bad = await cli(['download', 'wn18'], env);
