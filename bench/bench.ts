@@ -37,6 +37,8 @@ import type { KgDataset } from '../src/kg';
 import { loadDatasetModalities } from '../kg-data/features';
 import { otkgeEpochSeconds, tailQueries } from './otkge_bench';
 import { runClsBench } from './cls_bench';
+import type { DenseHead } from '../src/dense/head';
+import { selectDenseHead } from '../src/dense/select';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -85,13 +87,13 @@ function trainThroughput(ds: KgDataset, name: string, useKernel: boolean): numbe
 }
 
 /** Seconds per 1-vs-all epoch (reciprocal, batch 1000, N3) extrapolated from a few batches. */
-function oneVsAllEpochSeconds(ds: KgDataset, model: string, dim: number): number {
+function oneVsAllEpochSeconds(ds: KgDataset, model: string, dim: number, head: DenseHead): number {
   const scorer = createScorer(model, { dim, initStd: 1e-3 });
   const nE = ds.entities.length;
   const nR = 2 * ds.relations.length;
   const tables = createTables(scorer, nE, nR, new Rng(1), 1e-3);
   const step = new OneVsAllStep({
-    scorer, tables, mode: '1vsall', loss: 'ce', labelSmoothing: 0,
+    scorer, tables, mode: '1vsall', loss: 'ce', labelSmoothing: 0, head,
     entityOptimizer: createOptimizer('adagrad', nE, scorer.entityWidth, { lr: 0.1 }),
     relationOptimizer: createOptimizer('adagrad', nR, scorer.relationWidth, { lr: 0.1 }),
     regularizer: 'n3', regWeight: 5e-3, complexEntities: scorer.entityWidth === 2 * dim, complexRelations: scorer.relationWidth === 2 * dim,
@@ -122,6 +124,7 @@ async function main(): Promise<void> {
   const models = arg('models', Object.keys(VARIANTS).join(',')).split(',');
   const backend = await selectBackend((arg('backend', 'auto')) as never);
   const machine = machineDescription();
+  const head = selectDenseHead(arg('engine', 'auto'), (m) => console.log(m));
   console.log(`# mmkge bench\nmachine: ${machine}; tfjs backend ${backend}${QUICK ? '; QUICK mode (fewer batches / triples)' : ''}\n`);
   const fb = await loadKgDataset('fb-img');
   const results: Record<string, unknown> = { machine, backend, quick: QUICK, date: new Date().toISOString() };
@@ -146,7 +149,7 @@ async function main(): Promise<void> {
     console.log('| model | dataset | dim | seconds / epoch |\n|---|---|---:|---:|');
     const ova: Record<string, number> = {};
     for (const [model, ds, dim] of [['complex', wn, 200], ['distmult', wn, 200], ['complex', fb, 100]] as [string, KgDataset, number][]) {
-      const s = oneVsAllEpochSeconds(ds, model, dim);
+      const s = oneVsAllEpochSeconds(ds, model, dim, head);
       ova[`${model}/${ds.name}/${dim}`] = s;
       console.log(`| ${model} | ${ds.name} | ${dim} | ${s.toFixed(1)} |`);
     }
@@ -162,8 +165,8 @@ async function main(): Promise<void> {
     for (const [ds, dim] of settings) {
       const features = await loadDatasetModalities(ds.descriptor, { imageFeatures: '', textFeatures: '' }, ds.entities);
       const reps = QUICK ? 1 : 3;
-      const base = otkgeEpochSeconds(ds, features, dim, false, reps);
-      const withImml = otkgeEpochSeconds(ds, features, dim, true, reps);
+      const base = otkgeEpochSeconds(ds, features, dim, false, reps, head);
+      const withImml = otkgeEpochSeconds(ds, features, dim, true, reps, head);
       ot[`${ds.name}/${dim}`] = { base, imml: withImml };
       console.log(`| ${ds.name} | ${dim} | ${base.batch} | ${base.secondsPerEpoch.toFixed(1)} | ${withImml.secondsPerEpoch.toFixed(1)} | ${(withImml.secondsPerEpoch / base.secondsPerEpoch).toFixed(2)}x |`);
     }

@@ -10,6 +10,7 @@ import { CONFIG_KEYS, DEFAULT_CONFIG, kebab, parseValue, readConfigFile, checkPa
 import { readJson, writeFileAtomic } from './atomic';
 import { writeNpy } from './npy';
 import { selectBackend } from './backend';
+import { selectDenseHead } from './dense/select';
 import { FilterIndex } from './filter';
 import { formatRankTable } from './metrics_table';
 import { evaluator, loadSavedModel, resolveConfig, runTraining } from './run';
@@ -51,6 +52,7 @@ const HELP: Partial<Record<keyof TrainConfig, string>> = {
   evalBatchSize: 'queries per ranking chunk',
   workers: 'evaluation worker threads (0 = one per core)',
   backend: 'tfjs backend: auto, tensorflow-gpu, tensorflow, webgpu, wasm, cpu',
+  engine: 'dense engine of 1-vs-all training and matrix-product ranking: auto, ort-cpu, ort-webgpu, ort-cuda, tfjs, js',
   useKernel: 'use fused typed-array kernels when the scorer has them',
   out: 'run directory',
   imageFeatures: "image features per entity (.npy, text vectors, .f32 + .json, optionally .gz); '' = dataset default, none = off",
@@ -145,7 +147,8 @@ async function main(argv: string[]): Promise<void> {
     .option('--unfiltered', 'raw ranks (no filtering of other true triples); labelled UNFILTERED')
     .option('--backend <name>', 'tfjs backend')
     .option('--workers <n>', 'evaluation worker threads')
-    .action(async (opts: { run: string; split: string; unfiltered?: boolean; backend?: string; workers?: string }) => {
+    .option('--engine <name>', 'dense engine of matrix-product ranking: auto, ort-cpu, ort-webgpu, ort-cuda, tfjs, js')
+    .action(async (opts: { run: string; split: string; unfiltered?: boolean; backend?: string; workers?: string; engine?: string }) => {
       if (opts.split !== 'valid' && opts.split !== 'test') throw new Error(`--split must be valid or test, got '${opts.split}'`);
       const configFile = path.join(opts.run, 'config.json');
       const config = resolveConfig(checkPartial(readJson<Record<string, unknown>>(configFile), configFile), {});
@@ -155,7 +158,8 @@ async function main(argv: string[]): Promise<void> {
       const dataset = await loadKgDataset(config.dataset, { columns: (config.columns || undefined) as never });
       const model = await loadSavedModel(opts.run, config, dataset, (m) => console.log(m));
       const filter = opts.unfiltered ? undefined : new FilterIndex(dataset.entities.length, dataset.relations.length, [dataset.train, dataset.valid, dataset.test]);
-      const metrics = await evaluator(config, dataset)(model.scorer, model.entities, model.relations, dataset[opts.split], filter);
+      const engine = selectDenseHead(opts.engine ?? config.engine, (m) => console.log(m));
+      const metrics = await evaluator(config, dataset, undefined, engine)(model.scorer, model.entities, model.relations, dataset[opts.split], filter);
       console.log(formatRankTable(`${opts.split} of ${opts.run}`, metrics));
       console.log(`evaluated ${metrics.count} triples in ${metrics.seconds.toFixed(1)} s`);
     });

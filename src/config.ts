@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import { checkEngineName } from './dense/head';
 
 /**
  * Everything a training run depends on. One flat, typed record: every key has a default in
@@ -55,6 +56,8 @@ export interface TrainConfig {
   workers: number;
   /** tfjs backend: auto, tensorflow-gpu, tensorflow, webgpu, wasm, cpu. */
   backend: string;
+  /** Dense all-entity engine (1-vs-all head, matrix-product ranking): auto, ort-cpu, ort-webgpu, ort-cuda, tfjs, js. */
+  engine: string;
   /** Use the scorer's fused typed-array kernel when it has one (false = tfjs autodiff). */
   useKernel: boolean;
   /** Run directory (config, checkpoints, metrics, loss curve). */
@@ -135,6 +138,7 @@ export const DEFAULT_CONFIG: TrainConfig = {
   evalBatchSize: 512,
   workers: 0,
   backend: 'auto',
+  engine: 'auto',
   useKernel: true,
   out: 'runs/latest',
   imageFeatures: '',
@@ -232,6 +236,7 @@ export function validateConfig(c: TrainConfig): TrainConfig {
   if (!['none', 'l2', 'n3'].includes(c.regularizer)) throw new Error(`config: 'regularizer' must be none, l2 or n3, got '${c.regularizer}'`);
   if (c.training === '1vsall' && c.loss !== 'ce') throw new Error(`config: 1vsall training uses loss 'ce', got '${c.loss}'`);
   if (c.training === 'kvsall' && c.loss !== 'ce' && c.loss !== 'bce') throw new Error(`config: kvsall training uses loss 'bce' or 'ce', got '${c.loss}'`);
+  checkEngineName(c.engine);
   if (!Number.isInteger(c.seed)) throw new Error(`config: 'seed' must be an integer, got ${c.seed}`);
   return c;
 }
