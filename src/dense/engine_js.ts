@@ -1,4 +1,4 @@
-import { checkBlock, fillTargets, type DenseBlock, type DenseHead, type HeadGrads, type HeadLoss, type ScoreTable } from './head';
+import { checkBlock, checkMatMul, fillTargets, type DenseBlock, type DenseHead, type HeadGrads, type HeadLoss, type ScoreTable } from './head';
 
 /**
  * Plain-JS reference engine: the definition every other engine is tested against
@@ -65,6 +65,17 @@ export class JsHead implements DenseHead {
     const { E, N, d } = table as ScoreTable & { E: Float32Array };
     checkBlock({ Q, E, B, N, d });
     for (let i = 0; i < B; i++) for (let j = 0; j < N; j++) out[i * N + j] = dot(Q, i * d, E, j * d, d);
+  }
+
+  matMul(A: Float32Array, B: Float32Array, m: number, k: number, n: number, out: Float32Array, transA = false, transB = false): void {
+    checkMatMul(A, B, m, k, n, out);
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) {
+        let acc = 0;
+        for (let l = 0; l < k; l++) acc += (transA ? A[l * m + i] : A[i * k + l]) * (transB ? B[j * k + l] : B[l * n + j]);
+        out[i * n + j] = acc;
+      }
+    }
   }
 
   dispose(): void {}

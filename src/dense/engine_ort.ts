@@ -1,8 +1,8 @@
 import * as os from 'node:os';
 import type { Binding } from 'onnxruntime-node/dist/binding';
 import type { Tensor as OrtTensor, TensorConstructor } from 'onnxruntime-common';
-import { checkBlock, fillTargets, type DenseBlock, type DenseHead, type HeadGrads, type HeadLoss, type ScoreTable } from './head';
-import { lossGraph, scoreGraph, type GraphLoss } from './onnx_graphs';
+import { checkBlock, checkMatMul, fillTargets, type DenseBlock, type DenseHead, type HeadGrads, type HeadLoss, type ScoreTable } from './head';
+import { gemmGraph, lossGraph, scoreGraph, type GraphLoss } from './onnx_graphs';
 
 /** Execution providers of onnxruntime-node this engine drives. */
 export type OrtDevice = 'cpu' | 'webgpu' | 'cuda';
@@ -79,10 +79,10 @@ export class OrtHead implements DenseHead {
     this.description = `ort-${device} (onnxruntime-node ${ort().version}, ${device === 'cpu' ? `MLAS, ${threads} threads` : `${device} execution provider`})`;
   }
 
-  private session(kind: 'score' | GraphLoss): Session {
+  private session(kind: 'score' | GraphLoss | `gemm-${number}${number}`): Session {
     let s = this.sessions.get(kind);
     if (s) return s;
-    const bytes = kind === 'score' ? scoreGraph() : lossGraph(kind);
+    const bytes = kind === 'score' ? scoreGraph() : kind.startsWith('gemm-') ? gemmGraph(kind[5] === '1', kind[6] === '1') : lossGraph(kind as GraphLoss);
     s = new (ort().binding.InferenceSession)();
     try {
       s.loadModel(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength, {
@@ -131,6 +131,13 @@ export class OrtHead implements DenseHead {
     checkBlock({ Q, E: Q, B, N: 1, d: t.d });
     if (out.length < B * t.N) throw new Error(`dense head: score buffer holds ${out.length} floats, need ${B} x ${t.N}`);
     this.session('score').run({ Q: tensor(this.stageQ.of(Q, B * t.d), [B, t.d]), E: t.E }, { S: tensor(out, [B, t.N]) }, {});
+  }
+
+  matMul(A: Float32Array, B: Float32Array, m: number, k: number, n: number, out: Float32Array, transA = false, transB = false): void {
+    checkMatMul(A, B, m, k, n, out);
+    const a = tensor(this.stageQ.of(A, m * k), transA ? [k, m] : [m, k]);
+    const b = tensor(this.stageE.of(B, k * n), transB ? [n, k] : [k, n]);
+    this.session(`gemm-${+transA}${+transB}`).run({ A: a, B: b }, { C: tensor(out, [m, n]) }, {});
   }
 
   dispose(): void {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { checkBlock, fillTargets, type DenseBlock, type DenseHead, type HeadGrads, type HeadLoss, type ScoreTable } from './head';
+import { checkBlock, checkMatMul, fillTargets, type DenseBlock, type DenseHead, type HeadGrads, type HeadLoss, type ScoreTable } from './head';
 
 /**
  * The dense head on the active tfjs backend (wasm, cpu, tfjs-node, webgpu): the fallback where
@@ -59,6 +59,20 @@ export class TfjsHead implements DenseHead {
       out.set(S.dataSync() as Float32Array);
     } finally {
       S.dispose();
+    }
+  }
+
+  matMul(A: Float32Array, B: Float32Array, m: number, k: number, n: number, out: Float32Array, transA = false, transB = false): void {
+    checkMatMul(A, B, m, k, n, out);
+    const C = tf.tidy(() => {
+      const a = transA ? tf.transpose(tf.tensor2d(A.subarray(0, m * k), [k, m])) : tf.tensor2d(A.subarray(0, m * k), [m, k]);
+      const b = transB ? tf.transpose(tf.tensor2d(B.subarray(0, k * n), [n, k])) : tf.tensor2d(B.subarray(0, k * n), [k, n]);
+      return tf.matMul(a, b);
+    });
+    try {
+      out.set(C.dataSync() as Float32Array);
+    } finally {
+      C.dispose();
     }
   }
 

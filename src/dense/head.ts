@@ -74,6 +74,11 @@ export interface DenseHead {
   prepareScores(E: Float32Array, N: number, d: number): ScoreTable;
   /** S = Q E^T for B query rows into out[0 .. B*N). */
   scores(table: ScoreTable, Q: Float32Array, B: number, out: Float32Array): void;
+  /**
+   * General product C [m, n] = op(A) op(B), op(A) [m, k], op(B) [k, n], op = transpose when the
+   * flag is set (A stored [k, m] / B stored [n, k] then): OTKGE's all-entity fusion and its gradients.
+   */
+  matMul(A: Float32Array, B: Float32Array, m: number, k: number, n: number, out: Float32Array, transA?: boolean, transB?: boolean): void;
   dispose(): void;
 }
 
@@ -111,6 +116,14 @@ export function checkBlock(b: DenseBlock, out?: HeadGrads): void {
   if (b.Q.length < B * d) throw new Error(`dense head: Q holds ${b.Q.length} floats, need ${B} x ${d}`);
   if (b.E.length < N * d) throw new Error(`dense head: E holds ${b.E.length} floats, need ${N} x ${d}`);
   if (out && (out.dQ.length < B * d || out.dE.length < N * d)) throw new Error(`dense head: gradient buffers too small for B=${B}, N=${N}, d=${d}`);
+}
+
+/** Size checks of `matMul`. */
+export function checkMatMul(A: Float32Array, B: Float32Array, m: number, k: number, n: number, out: Float32Array): void {
+  for (const [key, v] of [['m', m], ['k', k], ['n', n]] as const) {
+    if (!(Number.isInteger(v) && v >= 1)) throw new Error(`dense matMul: ${key} must be a positive integer, got ${v}`);
+  }
+  if (A.length < m * k || B.length < k * n || out.length < m * n) throw new Error(`dense matMul: buffers too small for [${m}, ${k}] x [${k}, ${n}]`);
 }
 
 /** Floating-point operations of one forward + backward (three products of 2 B N d each). */

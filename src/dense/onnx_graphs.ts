@@ -82,3 +82,41 @@ export function lossGraph(loss: GraphLoss): Uint8Array {
     [axes],
   );
 }
+
+/**
+ * The same CE step as two graphs (forward to G, then dQ and dE from G), kept to measure what
+ * fusing forward and backward into one session run saves (`npm run bench -- --part dense`).
+ */
+export function splitCeGraphs(): { forward: Uint8Array; backward: Uint8Array } {
+  const axes: onnx.ITensorProto = { name: 'axes1', dataType: INT64, dims: [1], int64Data: [1] };
+  const forward = model(
+    'head-ce-forward',
+    [
+      node('Gemm', ['Q', 'E'], ['S'], { transB: 1 }),
+      node('LogSoftmax', ['S'], ['L'], { axis: 1 }),
+      node('Exp', ['L'], ['P']),
+      node('Mul', ['Y', 'L'], ['YL']),
+      node('ReduceSum', ['YL', 'axes1'], ['negRowLoss'], { keepdims: 0 }),
+      node('Neg', ['negRowLoss'], ['rowLoss']),
+      node('Sub', ['P', 'Y'], ['D']),
+      node('Mul', ['D', 'w'], ['G']),
+    ],
+    [value('Q', ['B', 'd']), value('E', ['N', 'd']), value('Y', ['B', 'N']), value('w', ['B', 1])],
+    [value('rowLoss', ['B']), value('G', ['B', 'N'])],
+    [axes],
+  );
+  const backward = model(
+    'head-ce-backward',
+    [node('MatMul', ['G', 'E'], ['dQ']), node('Gemm', ['G', 'Q'], ['dE'], { transA: 1 })],
+    [value('G', ['B', 'N']), value('Q', ['B', 'd']), value('E', ['N', 'd'])],
+    [value('dQ', ['B', 'd']), value('dE', ['N', 'd'])],
+  );
+  return { forward, backward };
+}
+
+/** C = op(A) op(B) for the engine's general product (OTKGE's fusion); transA / transB as in Gemm. */
+export function gemmGraph(transA: boolean, transB: boolean): Uint8Array {
+  const a = transA ? ['K', 'M'] : ['M', 'K'];
+  const b = transB ? ['N', 'K'] : ['K', 'N'];
+  return model(`gemm-${+transA}${+transB}`, [node('Gemm', ['A', 'B'], ['C'], { transA: +transA, transB: +transB })], [value('A', a), value('B', b)], [value('C', ['M', 'N'])]);
+}

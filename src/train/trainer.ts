@@ -22,6 +22,7 @@ import { DenseOptimizer } from '../params';
 import { MultimodalNegativeSamplingStep, MultimodalOneVsAllStep, representAll } from './multimodal_step';
 import type { DenseHead } from '../dense/head';
 import { selectDenseHead } from '../dense/select';
+import { setTensorEngine } from '../dense/tf_loss';
 
 /** Everything the trainer needs from the outside world (wired by the CLI). */
 export interface TrainerDeps {
@@ -124,13 +125,14 @@ export async function trainModel(config: TrainConfig, deps: TrainerDeps, resume 
     };
   } else {
     const head = deps.denseHead ?? selectDenseHead(config.engine, log);
-    if (!deps.denseHead) {
-      const prev = disposeStep;
-      disposeStep = () => {
-        prev();
-        head.dispose();
-      };
-    }
+    // Models' dense all-entity products (OTKGE's fusion) use the same engine during training.
+    setTensorEngine(head);
+    const prevDispose = disposeStep;
+    disposeStep = () => {
+      prevDispose();
+      setTensorEngine(undefined);
+      if (!deps.denseHead) head.dispose();
+    };
     const queries = buildQueries(train, config.training === 'kvsall', reciprocal);
     const trainAnswers = config.training === 'kvsall' ? new FilterIndex(nE, relationRows, [train]) : undefined;
     const step = mm

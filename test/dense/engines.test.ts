@@ -164,3 +164,31 @@ describe('dense head: WebGPU path', () => {
     cpu.dispose();
   });
 });
+
+describe('dense head: general product (OTKGE fusion)', () => {
+  it('every engine computes op(A) op(B) for all four transpose flags like the reference', async () => {
+    await selectBackend('wasm');
+    const { heads } = availableEngines();
+    const ref = heads.find((h) => h.name === 'js')!;
+    const rng = new Rng(4);
+    const [m, k, n] = [5, 7, 3];
+    const A = random(rng, m * k, 1);
+    const B = random(rng, k * n, 1);
+    for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]]) {
+      const want = new Float32Array(m * n);
+      ref.matMul(A, B, m, k, n, want, ta, tb);
+      for (const h of heads) {
+        const got = new Float32Array(m * n);
+        h.matMul(A, B, m, k, n, got, ta, tb);
+        expect(relErr(got, want), `${h.name} ${ta} ${tb}`).to.be.lessThan(1e-5);
+      }
+    }
+    // Plain definition for one entry (no transposes): C[1][2] = sum_l A[1][l] B[l][2].
+    const c = new Float32Array(m * n);
+    ref.matMul(A, B, m, k, n, c);
+    let s = 0;
+    for (let l = 0; l < k; l++) s += A[1 * k + l] * B[l * n + 2];
+    expect(c[1 * n + 2]).to.be.closeTo(s, 1e-5);
+    heads.forEach((h) => h.dispose());
+  });
+});
