@@ -14,6 +14,7 @@ import { sharedFloat32 } from '../src/train/model';
 import type { QueryBatch } from '../src/train/one_vs_all';
 import type { ModalityFeatures } from '../src/modality';
 import type { KgDataset } from '../src/kg';
+import type { DenseHead } from '../src/dense/head';
 
 /** The first B training triples as tail queries (h, r, ?) for timing 1-vs-all steps. */
 export function tailQueries(train: Int32Array, B: number): QueryBatch {
@@ -37,7 +38,7 @@ export interface OtkgeTiming {
 }
 
 /** Time `reps` batches after one warm-up batch and extrapolate to an epoch (2 x train queries). */
-export function otkgeEpochSeconds(ds: KgDataset, features: ModalityFeatures[], dim: number, imml: boolean, reps: number): OtkgeTiming {
+export function otkgeEpochSeconds(ds: KgDataset, features: ModalityFeatures[], dim: number, imml: boolean, reps: number, head: DenseHead): OtkgeTiming {
   const config: TrainConfig = { ...DEFAULT_CONFIG, ...presetFor('otkge', ds.name), dataset: ds.name, model: 'otkge', dim, imml };
   const { model, imml: plugin } = multimodalFor(config, features);
   const nE = ds.entities.length;
@@ -54,7 +55,7 @@ export function otkgeEpochSeconds(ds: KgDataset, features: ModalityFeatures[], d
     entityOptimizer: createOptimizer('adagrad', nE, model.structuralWidth, { lr: 0.1 }),
     relationOptimizer: createOptimizer('adagrad', nR, model.scorer.relationWidth, { lr: 0.1 }),
     paramOptimizer: new DenseOptimizer(model.params, 'adagrad', 0.1),
-    n3Weight: config.regWeight, auxWeight: 0, complexRows: true,
+    n3Weight: config.regWeight, auxWeight: 0, complexRows: true, head,
   });
   const B = config.batchSize;
   const q = tailQueries(ds.train, B);

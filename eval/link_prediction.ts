@@ -4,7 +4,7 @@
  * (?, r, t), other known true answers filtered out, and summarise into MR / MRR / Hits@k.
  *
  * Strategy by `scorer.rankForm` (memory bounded: the [chunk, n] score block stays <= 64 MB):
- * - `dot`, `l2`:          tfjs matrix product against the pre-transposed entity table (matmul_ranker.ts);
+ * - `dot`, `l2`:          one matrix product per chunk in the dense engine (matmul_ranker.ts, src/dense);
  * - `l1`, `complex-l1`:   JS kernels on worker threads over SharedArrayBuffer tables (kernel_pool.ts);
  * - no rankForm (or no queryTail/queryHead): generic `scorer.score` broadcast (broadcast_ranker.ts).
  * Queries are always computed in the main thread with tfjs (`queryTail` / `queryHead`).
@@ -15,6 +15,8 @@ import type { Scorer } from '../src/scorer';
 import { BroadcastRanker } from './broadcast_ranker';
 import { KernelPool } from './kernel_pool';
 import { MatMulRanker, matmulChunkLimit } from './matmul_ranker';
+import type { DenseHead } from '../src/dense/head';
+import { selectDenseHead } from '../src/dense/select';
 import { summariseRanks, type DirectionRanks, type LinkPredictionMetrics, type LinkPredictionRanks } from './metrics';
 import { computeQueriesInto } from './queries';
 import { RANK_SLOTS } from './ranks';
@@ -23,7 +25,7 @@ import { makeRankBatch, newFloat32, toSharedFloat32, type Direction, type RankBa
 /**
  * How candidate scores are computed:
  * - auto:      by rankForm (see the module comment);
- * - matmul:    tfjs matrix product ('dot' and 'l2' only; l2 in float32, see MatMulRanker);
+ * - matmul:    dense-engine matrix product ('dot' and 'l2' only; l2 in float32, see MatMulRanker);
  * - loop:      JS kernels on worker threads (any rankForm; float64 accumulation, exact ties);
  * - broadcast: generic `scorer.score` fallback (any scorer).
  */
@@ -55,6 +57,8 @@ export interface LinkPredictionOptions {
   directions?: Direction[];
   /** Force a scoring method (default 'auto'). */
   method?: EvalMethod;
+  /** Dense engine of the matmul path (default: onnxruntime on CPU where it loads, else tfjs). */
+  engine?: DenseHead;
 }
 
 /** Default chunk sizes per method (see LinkPredictionOptions.batchSize). */
@@ -135,12 +139,16 @@ export async function rankLinkPrediction(opts: LinkPredictionOptions): Promise<L
   let batchSize: number;
   let shared = false;
   if (method === 'matmul') {
-    const ranker = new MatMulRanker(scorer.rankForm as 'dot' | 'l2', opts.entities, n, W);
+    const head = opts.engine ?? selectDenseHead('auto');
+    const ranker = new MatMulRanker(scorer.rankForm as 'dot' | 'l2', opts.entities, n, W, head);
     rankBatch = async (batch) => {
       ranker.rank(ctx, batch);
       await nextTick();
     };
-    release = async () => ranker.dispose();
+    release = async () => {
+      ranker.dispose();
+      if (!opts.engine) head.dispose();
+    };
     batchSize = Math.min(opts.batchSize ?? DEFAULT_BATCH.matmul, matmulChunkLimit(n));
   } else if (method === 'broadcast') {
     const ranker = new BroadcastRanker(scorer, opts.entities, n);

@@ -13,6 +13,7 @@ import { presetKeys } from './presets';
 import { readJson, writeFileAtomic } from './atomic';
 import { writeNpy } from './npy';
 import { selectBackend } from './backend';
+import { selectDenseHead } from './dense/select';
 import { FilterIndex } from './filter';
 import { formatRankTable } from './metrics_table';
 import { evaluator, loadSavedModel, resolveConfig, runTraining } from './run';
@@ -131,7 +132,8 @@ async function main(argv: string[]): Promise<void> {
     .option('--unfiltered', 'raw ranks (no filtering of other true triples); labelled UNFILTERED')
     .option('--backend <name>', 'tfjs backend')
     .option('--workers <n>', 'evaluation worker threads')
-    .action(async (opts: { run: string; split: string; unfiltered?: boolean; backend?: string; workers?: string }) => {
+    .option('--engine <name>', 'dense engine of matrix-product ranking: auto, ort-cpu, ort-webgpu, ort-cuda, tfjs, js')
+    .action(async (opts: { run: string; split: string; unfiltered?: boolean; backend?: string; workers?: string; engine?: string }) => {
       if (opts.split !== 'valid' && opts.split !== 'test') throw new Error(`--split must be valid or test, got '${opts.split}'`);
       const configFile = path.join(opts.run, 'config.json');
       const config = resolveConfig(checkPartial(readJson<Record<string, unknown>>(configFile), configFile), {});
@@ -142,7 +144,8 @@ async function main(argv: string[]): Promise<void> {
       const dataset = await loadKgDataset(config.dataset, { columns: (config.columns || undefined) as never });
       const model = await loadSavedModel(opts.run, config, dataset, (m) => console.log(m));
       const filter = opts.unfiltered ? undefined : new FilterIndex(dataset.entities.length, dataset.relations.length, [dataset.train, dataset.valid, dataset.test]);
-      const metrics = await evaluator(config, dataset)(model.scorer, model.entities, model.relations, dataset[opts.split], filter);
+      const engine = selectDenseHead(opts.engine ?? config.engine, (m) => console.log(m));
+      const metrics = await evaluator(config, dataset, undefined, engine)(model.scorer, model.entities, model.relations, dataset[opts.split], filter);
       console.log(formatRankTable(`${opts.split} of ${opts.run}`, metrics));
       console.log(`evaluated ${metrics.count} triples in ${metrics.seconds.toFixed(1)} s`);
     });

@@ -1,4 +1,5 @@
 import { parseJsonText, readTextStrict } from './atomic';
+import { ENGINE_NAMES } from './dense/head';
 import { checkOption, checkRecord, defaultsOf, kebab, parseOption, specOf, type Schema } from './options';
 
 /**
@@ -56,6 +57,8 @@ export interface TrainConfig {
   workers: number;
   /** tfjs backend: auto, tensorflow-gpu, tensorflow, webgpu, wasm, cpu. */
   backend: string;
+  /** Dense all-entity engine (1-vs-all head, matrix-product ranking): auto, ort-cpu, ort-webgpu, ort-cuda, tfjs, js. */
+  engine: string;
   /** Use the scorer's fused typed-array kernel when it has one (false = tfjs autodiff). */
   useKernel: boolean;
   /** Run directory (config, checkpoints, metrics, loss curve). */
@@ -147,6 +150,7 @@ export const TRAIN_OPTIONS: Schema<TrainConfig> = {
   evalBatchSize: { type: 'int', default: 512, min: 1, max: 1_000_000, help: 'queries per ranking chunk' },
   workers: { type: 'int', default: 0, min: 0, max: 1024, help: 'evaluation worker threads (0 = one per core)' },
   backend: { type: 'enum', default: 'auto', values: BACKEND_NAMES, help: 'tfjs backend' },
+  engine: { type: 'enum', default: 'auto', values: ['auto', ...ENGINE_NAMES], help: 'dense engine for all-entity scoring (auto = ort-cpu where it loads, else tfjs)' },
   useKernel: { type: 'bool', default: true, help: 'use fused typed-array kernels when the scorer has them' },
   out: { type: 'string', default: 'runs/latest', nonEmpty: true, help: 'run directory' },
   imageFeatures: { type: 'string', default: '', help: "image features per entity (.npy, text vectors, .f32 + .json, optionally .gz); '' = dataset default, none = off" },

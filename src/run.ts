@@ -25,6 +25,8 @@ import type { KgDataset } from './kg';
 import { modalityRecord, type ModalityFeatures } from './modality';
 import type { MultimodalKgModel } from './multimodal';
 import { Rng } from './rng';
+import type { DenseHead } from './dense/head';
+import { selectDenseHead } from './dense/select';
 import { loadDatasetModalities } from '../kg-data/features';
 import { createMultimodalModel, isMultimodalModel, multimodalModelNames } from '../baselines/kg/multimodal_registry';
 import { ImmlPlugin, immlOptionsFrom } from '../imml/plugin';
@@ -144,7 +146,7 @@ export async function loadSavedModel(run: string, config: TrainConfig, dataset: 
 }
 
 /** Filtered link-prediction evaluation with the config's chunking and workers. */
-export function evaluator(config: TrainConfig, dataset: KgDataset, onProgress?: (done: number, total: number) => void) {
+export function evaluator(config: TrainConfig, dataset: KgDataset, onProgress?: (done: number, total: number) => void, engine?: DenseHead) {
   return (scorer: Scorer, entities: Float32Array, relations: Float32Array, triples: Int32Array, filter: FilterIndex | undefined): Promise<LinkPredictionMetrics> =>
     evaluateLinkPrediction({
       scorer, entities, relations, triples, filter,
@@ -153,6 +155,7 @@ export function evaluator(config: TrainConfig, dataset: KgDataset, onProgress?: 
       batchSize: config.evalBatchSize,
       workers: config.workers > 0 ? config.workers : undefined,
       onProgress,
+      engine,
     });
 }
 
@@ -165,6 +168,8 @@ export interface RunMetrics {
   /** Whether the IMML plug-in was on. */
   imml: boolean;
   backend: string;
+  /** Dense engine of the all-entity head and matrix-product ranking (name, library, threads). */
+  engine: string;
   seed: number;
   bestEpoch: number;
   epochsRun: number;
@@ -230,20 +235,23 @@ async function train(config: TrainConfig, resume: boolean, opts: RunOptions, log
   const features = await modalitiesFor(config, dataset, log);
   const modalities = ['structure', ...features.map(modalityRecord)];
   log(`model ${config.model}${config.imml ? ' + IMML' : ''} dim ${config.dim}, ${config.training}, loss ${config.loss}, ${config.optimizer} lr ${config.lr}, batch ${config.batchSize}, seed ${config.seed}; modalities: ${modalities.join(', ')}`);
-  const evaluate = evaluator(config, dataset);
+  const engine = selectDenseHead(config.engine, log);
+  const evaluate = evaluator(config, dataset, undefined, engine);
   const trained: TrainedModel = await trainModel(config, {
     dataset,
     createScorer: scorerFor,
     createMultimodal: features.length > 0 ? (c) => multimodalFor(c, features) : undefined,
     evaluate,
+    denseHead: engine,
     headProbabilities: () => bernoulliHeadProbabilities(relationStats(buildTrainGraph(dataset), dataset.relations.length)),
     log,
     progress: !opts.quiet,
   }, resume);
   const valid = trained.bestValid as LinkPredictionMetrics;
   const test = await evaluate(trained.scorer, trained.entities, trained.relations, dataset.test, trained.filter);
+  engine.dispose();
   const metrics: RunMetrics = {
-    dataset: dataset.name, model: config.model, modalities, imml: config.imml, backend, seed: config.seed,
+    dataset: dataset.name, model: config.model, modalities, imml: config.imml, backend, engine: engine.description, seed: config.seed,
     bestEpoch: trained.bestEpoch, epochsRun: trained.epochsRun, trainSeconds: trained.trainSeconds,
     triplesPerSecond: trained.triplesPerSecond, evalSeconds: { valid: valid.seconds, test: test.seconds },
     peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024), machine: machineDescription(),

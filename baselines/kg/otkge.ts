@@ -4,6 +4,7 @@ import type { MultimodalKgModel, MultimodalOptions } from '../../src/multimodal'
 import type { ModalityFeatures } from '../../src/modality';
 import { ParamStore, glorotUniform, type ParamTensors } from '../../src/params';
 import { matMulFast } from '../../src/tf_ops';
+import { tensorMatMul } from '../../src/dense/tf_loss';
 import { ComplEx } from './complex';
 
 /**
@@ -80,7 +81,8 @@ export class Otkge implements MultimodalKgModel {
       let fused: tf.Tensor = hs[0];
       this.modalities.forEach((m, i) => {
         const T = tf.add(tf.tensor2d(this.plans[i], [m.dim, this.structuralWidth]), p[`otkge.delta.${i}`]) as tf.Tensor2D;
-        fused = tf.add(fused, tf.mul(tf.mul(this.weights[i], masks[i]), matMulFast(hs[i + 1], T)));
+        // The [n, d_m] x [d_m, W] product over all entities runs in the dense engine when the run set one.
+        fused = tf.add(fused, tf.mul(tf.mul(this.weights[i], masks[i]), tensorMatMul(hs[i + 1], T, matMulFast)));
       });
       return fused as tf.Tensor2D;
     });

@@ -7,9 +7,11 @@ import { SparseGradient } from '../optim';
 import type { NegativeSamplingLoss } from '../losses';
 import type { NegativeSampler } from '../sampling';
 import type { Rng } from '../rng';
-import { gatherRows, matMulFast, n3Penalty } from '../tf_ops';
-import type { ImmlPlugin } from '../../imml/plugin';
+import { gatherRows, n3Penalty } from '../tf_ops';
 import { mixedCrossEntropy } from '../../imml/losses';
+import type { DenseHead } from '../dense/head';
+import { denseHeadLoss } from '../dense/tf_loss';
+import type { ImmlPlugin } from '../../imml/plugin';
 import type { KgTables } from './model';
 import type { QueryBatch } from './one_vs_all';
 
@@ -107,6 +109,8 @@ export interface MultimodalStepParts {
   auxWeight: number;
   /** Representation rows are complex [re | im] (N3 on complex moduli). */
   complexRows: boolean;
+  /** Engine of the all-entity head (1-vs-all only). */
+  head?: DenseHead;
 }
 
 /**
@@ -123,12 +127,14 @@ export class MultimodalOneVsAllStep {
   private readonly gradR: SparseGradient;
 
   constructor(private readonly p: MultimodalStepParts) {
+    if (!p.head) throw new Error('1-vs-all training of a multimodal model needs a dense head');
     this.inputs = new ModalityInputs(p.model);
     this.gradR = new SparseGradient(p.tables.numRelationRows, p.model.scorer.relationWidth, p.tables.numRelationRows);
   }
 
   run(q: QueryBatch): number {
     const { model, tables, imml } = this.p;
+    const head = this.p.head!;
     const B = q.count;
     const n = tables.numEntities;
     const Ws = model.structuralWidth;
@@ -151,10 +157,9 @@ export class MultimodalOneVsAllStep {
       };
       const hsAll = encodeWeighted(model, imml, Et as tf.Tensor2D, this.inputs.features, p);
       const F = model.fuse(hsAll, this.inputs.masks, p);
-      const FT = tf.transpose(F);
       const FA = gatherRows(F, anchors);
-      const logits = matMulFast(query(FA, Rt as tf.Tensor2D, side), FT);
-      let total = tf.neg(tf.mean(tf.sum(tf.mul(tf.oneHot(tf.tensor1d(answers, 'int32'), n).toFloat(), tf.logSoftmax(logits)), 1))) as tf.Scalar;
+      // All-entity product, softmax CE and its gradients in the dense engine.
+      let total = denseHeadLoss(head, query(FA, Rt as tf.Tensor2D, side), F, { loss: 'ce', targets: { kind: 'index', answers } });
       if (this.p.n3Weight > 0) {
         const FB = gatherRows(F, answers);
         const reg = tf.add(tf.add(n3Penalty(FA, complexRows), n3Penalty(FB, complexRows)), n3Penalty(Rt as tf.Tensor2D, complexRows));
@@ -169,8 +174,10 @@ export class MultimodalOneVsAllStep {
           const partnerMasks = this.inputs.masksOf(Int32Array.from(mix.partners, (i) => anchors[i]));
           const Z = model.fuse(mix.features, partnerMasks, p);
           const Qz = query(Z, imml.anchorRows(Rt as tf.Tensor2D, draw), imml.anchorRows(side, draw));
-          const zLogits = matMulFast(Qz, FT);
-          return mixedCrossEntropy(zLogits, Int32Array.from(mix.anchors, (i) => answers[i]), Int32Array.from(mix.partners, (i) => answers[i]), mix.lambda);
+          // Soft cross-entropy against lambda onehot(b_i) + (1 - lambda) onehot(b_i'), mean over mixed rows.
+          const a = Int32Array.from(mix.anchors, (i) => answers[i]);
+          const b = Int32Array.from(mix.partners, (i) => answers[i]);
+          return denseHeadLoss(head, Qz, F, { loss: 'ce', targets: { kind: 'mix', a, b, lambda: mix.lambda } });
         }, this.inputs.complete(anchors));
         total = tf.add(total, extra.total) as tf.Scalar;
       }

@@ -4,6 +4,7 @@ import { SparseGradient } from '../optim';
 import type { FilterIndex } from '../filter';
 import type { KgTables } from './model';
 import { regularizeRow, type TableUpdateParts } from './regularizer';
+import type { DenseHead, HeadLoss } from '../dense/head';
 
 /** What one 1-vs-all / KvsAll batch needs besides the queries. */
 export interface OneVsAllParts extends TableUpdateParts {
@@ -17,6 +18,8 @@ export interface OneVsAllParts extends TableUpdateParts {
   labelSmoothing: number;
   /** Training answers per query, for KvsAll targets. */
   trainAnswers?: FilterIndex;
+  /** The engine of the all-entity product, its loss and gradients. */
+  head: DenseHead;
 }
 
 /**
@@ -33,15 +36,17 @@ export interface QueryBatch {
 }
 
 /**
- * One step of 1-vs-all (or KvsAll) training: score each query against every entity with one
- * matrix product (logits = Q E^T, Q from the scorer's differentiable queryTail/queryHead),
- * cross-entropy over the candidates, backward with explicit transposes (tfjs wasm's matMul
- * with transpose flags is ~8x slower), then a dense update of the entity table (every row
- * has a gradient) and sparse updates of the relation rows. Needs rankForm 'dot'.
+ * One step of 1-vs-all (or KvsAll) training: Q from the scorer's differentiable
+ * queryTail/queryHead (tfjs), then the dense head (src/dense) scores Q against every entity,
+ * takes the loss and returns dQ and dE = G^T Q; dQ goes back through the scorer's query to the
+ * anchor and relation rows; then a dense update of the entity table (every row has a gradient)
+ * and sparse updates of the relation rows. Needs rankForm 'dot'.
  */
 export class OneVsAllStep {
   private readonly denseGradE: Float32Array;
   private readonly gradR: SparseGradient;
+  private dQ = new Float32Array(0);
+  private Y = new Float32Array(0);
 
   constructor(private readonly p: OneVsAllParts) {
     const { scorer, tables } = p;
@@ -57,7 +62,7 @@ export class OneVsAllStep {
 
   /** Train on one batch of queries; returns the batch loss (data term + regulariser). */
   run(q: QueryBatch): number {
-    const { scorer, tables } = this.p;
+    const { scorer, tables, head } = this.p;
     const We = scorer.entityWidth;
     const Wr = scorer.relationWidth;
     const n = tables.numEntities;
@@ -71,47 +76,30 @@ export class OneVsAllStep {
       anchorRows.set(E.subarray(q.anchors[i] * We, q.anchors[i] * We + We), i * We);
       relRows.set(R.subarray(q.relations[i] * Wr, q.relations[i] * Wr + Wr), i * Wr);
     }
-    // 1-vs-all without smoothing: one-hot built inside tfjs, no dense [B, n] array in JS.
-    const oneHot = this.p.mode === '1vsall' && this.p.labelSmoothing === 0;
-    const targets = oneHot ? undefined : this.targets(q);
-    const [lossT, dET, dAT, dRT] = tf.tidy(() => {
-      const A = tf.tensor2d(anchorRows, [B, We]);
-      const Rel = tf.tensor2d(relRows, [B, Wr]);
-      const Et = tf.tensor2d(E, [n, We]);
-      const ETt = tf.transpose(Et);
-      const sides = q.tailSide.subarray(0, B);
-      const side = tf.tensor2d(Float32Array.from(sides), [B, 1]);
-      const query = (a: tf.Tensor2D, r: tf.Tensor2D): tf.Tensor2D => {
-        const allTail = sides.every((s) => s === 1);
-        if (allTail) return scorer.queryTail!(a, r);
-        // Head queries use queryHead(r, t) with the anchor as t.
-        return tf.add(tf.mul(side, scorer.queryTail!(a, r)), tf.mul(tf.sub(1, side), scorer.queryHead!(r, a))) as tf.Tensor2D;
-      };
-      const Q = query(A, Rel);
-      const logits = tf.matMul(Q, ETt);
-      const Y = targets ? tf.tensor2d(targets, [B, n]) : tf.oneHot(tf.tensor1d(q.answers.subarray(0, B), 'int32'), n).toFloat();
-      let loss: tf.Scalar;
-      let dLogits: tf.Tensor2D;
-      if (this.p.mode === '1vsall' || this.p.loss === 'ce') {
-        const logp = tf.logSoftmax(logits);
-        loss = tf.div(tf.neg(tf.sum(tf.mul(Y, logp))), B);
-        dLogits = tf.div(tf.sub(tf.exp(logp), Y), B);
-      } else {
-        // BCE with logits, summed over candidates, averaged over queries: softplus(x) - y x.
-        loss = tf.div(tf.sum(tf.sub(tf.softplus(logits), tf.mul(Y, logits))), B);
-        dLogits = tf.div(tf.sub(tf.sigmoid(logits), Y), B);
-      }
-      const dQ = tf.matMul(dLogits, Et);
-      const dE = tf.matMul(tf.transpose(dLogits), Q);
-      const [dA, dR] = tf.grads((a: tf.Tensor, r: tf.Tensor) => tf.sum(tf.mul(query(a as tf.Tensor2D, r as tf.Tensor2D), dQ)))([A, Rel]);
-      return [loss, dE, dA, dR];
-    });
-    const loss = (lossT.dataSync() as Float32Array)[0];
+    const sides = q.tailSide.subarray(0, B);
+    const allTail = sides.every((s) => s === 1);
+    const A = tf.tensor2d(anchorRows, [B, We]);
+    const Rel = tf.tensor2d(relRows, [B, Wr]);
+    const side = tf.tensor2d(Float32Array.from(sides), [B, 1]);
+    const query = (a: tf.Tensor2D, r: tf.Tensor2D): tf.Tensor2D => {
+      if (allTail) return scorer.queryTail!(a, r);
+      // Head queries use queryHead(r, t) with the anchor as t.
+      return tf.add(tf.mul(side, scorer.queryTail!(a, r)), tf.mul(tf.sub(1, side), scorer.queryHead!(r, a))) as tf.Tensor2D;
+    };
+    // The scorer builds Q in tfjs; the all-entity product and its loss run in the dense engine.
+    const QT = tf.tidy(() => query(A, Rel));
+    const Q = QT.dataSync() as Float32Array;
+    QT.dispose();
+    const dQ = this.dQ.length >= B * We ? this.dQ : (this.dQ = new Float32Array(B * We));
     const gE = this.denseGradE;
-    gE.set(dET.dataSync() as Float32Array);
+    const loss = head.lossAndGrads({ Q, E, B, N: n, d: We }, this.headLoss(q), { dQ, dE: gE });
+    const [dAT, dRT] = tf.tidy(() => {
+      const dQt = tf.tensor2d(dQ.subarray(0, B * We), [B, We]);
+      return tf.grads((a: tf.Tensor, r: tf.Tensor) => tf.sum(tf.mul(query(a as tf.Tensor2D, r as tf.Tensor2D), dQt)))([A, Rel]);
+    });
     const dA = dAT.dataSync() as Float32Array;
     const dR = dRT.dataSync() as Float32Array;
-    tf.dispose([lossT, dET, dAT, dRT]);
+    tf.dispose([dAT, dRT, A, Rel, side]);
 
     const gR = this.gradR;
     gR.reset();
@@ -127,15 +115,21 @@ export class OneVsAllStep {
     return loss + penalty;
   }
 
-  /** Dense [B, n] target rows: one-hot (1vsAll) or the training answers (KvsAll), label-smoothed. */
+  /** The head's loss: 1-vs-all CE against the answer, or KvsAll BCE/CE against the training answers. */
+  private headLoss(q: QueryBatch): HeadLoss {
+    if (this.p.mode === '1vsall') return { loss: 'ce', targets: { kind: 'index', answers: q.answers.subarray(0, q.count), smoothing: this.p.labelSmoothing } };
+    return { loss: this.p.loss, targets: { kind: 'rows', rows: this.targets(q) } };
+  }
+
+  /** Dense [B, n] KvsAll target rows: the training answers, label-smoothed (reused buffer). */
   private targets(q: QueryBatch): Float32Array {
     const n = this.p.tables.numEntities;
-    const Y = new Float32Array(q.count * n);
+    if (this.Y.length < q.count * n) this.Y = new Float32Array(q.count * n);
+    const Y = this.Y;
+    Y.fill(0, 0, q.count * n);
     const eps = this.p.labelSmoothing;
     for (let i = 0; i < q.count; i++) {
-      let answers: Int32Array;
-      if (this.p.mode === '1vsall') answers = Int32Array.of(q.answers[i]);
-      else answers = q.tailSide[i] ? this.p.trainAnswers!.tails(q.anchors[i], q.relations[i]) : this.p.trainAnswers!.heads(q.relations[i], q.anchors[i]);
+      const answers = q.tailSide[i] ? this.p.trainAnswers!.tails(q.anchors[i], q.relations[i]) : this.p.trainAnswers!.heads(q.relations[i], q.anchors[i]);
       const value = this.p.loss === 'ce' ? 1 / answers.length : 1;
       for (const a of answers) Y[i * n + a] = value;
       if (eps > 0) for (let j = 0; j < n; j++) Y[i * n + j] = (1 - eps) * Y[i * n + j] + eps / n;

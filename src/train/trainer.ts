@@ -21,6 +21,9 @@ import type { MultimodalKgModel } from '../multimodal';
 import type { ImmlPlugin } from '../../imml/plugin';
 import { DenseOptimizer } from '../params';
 import { MultimodalNegativeSamplingStep, MultimodalOneVsAllStep, representAll } from './multimodal_step';
+import type { DenseHead } from '../dense/head';
+import { selectDenseHead } from '../dense/select';
+import { setTensorEngine } from '../dense/tf_loss';
 
 /** Everything the trainer needs from the outside world (wired by the CLI). */
 export interface TrainerDeps {
@@ -33,6 +36,8 @@ export interface TrainerDeps {
   log: (msg: string) => void;
   /** Show progress bars / lines. */
   progress?: boolean;
+  /** Engine of the all-entity head (1-vs-all / KvsAll); default: `config.engine` selected here. */
+  denseHead?: DenseHead;
   /** For multimodal models: the model (and the IMML plug-in when on), else undefined. */
   createMultimodal?: (cfg: TrainConfig) => { model: MultimodalKgModel; imml?: ImmlPlugin } | undefined;
 }
@@ -121,19 +126,35 @@ export async function trainModel(config: TrainConfig, deps: TrainerDeps, resume 
       return step.run(batch, B);
     };
   } else {
+    const head = deps.denseHead ?? selectDenseHead(config.engine, log);
+    // Models' dense all-entity products (OTKGE's fusion) use the same engine during training.
+    setTensorEngine(head);
+    const prevDispose = disposeStep;
+    disposeStep = () => {
+      prevDispose();
+      setTensorEngine(undefined);
+      if (!deps.denseHead) head.dispose();
+    };
     const queries = buildQueries(train, config.training === 'kvsall', reciprocal);
     const trainAnswers = config.training === 'kvsall' ? new FilterIndex(nE, relationRows, [train]) : undefined;
     const step = mm
       ? new MultimodalOneVsAllStep({
         model: mm.model, tables, imml: mm.imml, entityOptimizer: optE, relationOptimizer: optR, paramOptimizer: paramOpt!,
-        n3Weight, auxWeight: config.auxWeight, complexRows: isComplexLayout(scorer.entityWidth, config.dim),
+        n3Weight, auxWeight: config.auxWeight, complexRows: isComplexLayout(scorer.entityWidth, config.dim), head,
       })
       : new OneVsAllStep({
+        head,
         scorer, tables, mode: config.training as '1vsall' | 'kvsall', loss: config.loss as 'ce' | 'bce', labelSmoothing: config.labelSmoothing,
         trainAnswers, entityOptimizer: optE, relationOptimizer: optR, regularizer: config.regularizer, regWeight: config.regWeight,
         complexEntities, complexRelations,
       });
-    if (step instanceof MultimodalOneVsAllStep) disposeStep = () => step.dispose();
+    if (step instanceof MultimodalOneVsAllStep) {
+      const prev = disposeStep;
+      disposeStep = () => {
+        step.dispose();
+        prev();
+      };
+    }
     units = queries.count;
     const qb: QueryBatch = { anchors: new Int32Array(config.batchSize), relations: new Int32Array(config.batchSize), answers: new Int32Array(config.batchSize), tailSide: new Uint8Array(config.batchSize), count: 0 };
     runBatch = (order, from, to) => {
