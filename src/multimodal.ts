@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { Rng } from './rng';
-import type { Scorer } from './scorer';
+import type { Scorer, TripleKernel } from './scorer';
 import type { ParamStore, ParamTensors } from './params';
 import type { ModalityFeatures } from './modality';
 
@@ -52,6 +52,8 @@ export interface MultimodalKgModel {
    * unit-norm entities, Bordes et al. 2013): receives the table and the touched row ids.
    */
   constrainStructural?(table: Float32Array, rows: Int32Array, count: number): void;
+  /** Optional typed-array description for fused negative-sampling training (see {@link ProjectedBasis}). */
+  readonly projectedBasis?: ProjectedBasis;
   /** Initialise the structural table in place. */
   initStructural(table: Float32Array, rows: number, rng: Rng): void;
   /** Initialise the relation table in place. */
@@ -71,4 +73,25 @@ export interface MultimodalOptions {
   otIterations: number;
   auxWeight: number;
   rng: Rng;
+}
+
+/**
+ * What fused negative-sampling training (src/train/fused_multimodal_ns.ts) needs of a model whose
+ * entity is a structural row s [d] and a linear projection m = sum_m mask_m x_m W_m [d] of its
+ * features (m = s for an entity without any modality), scored on basis rows [s | m]:
+ * the trainer projects, scores, and backpropagates with typed arrays and two dense products per
+ * modality, without the tfjs layout. It must describe the same model as encode/fuse/auxiliaryLoss
+ * (the conformance suite checks the kernel against autodiff of the fused representation).
+ */
+export interface ProjectedBasis {
+  /** Names of the projection blocks W_m [D_m, d] in `params`, in modality order. */
+  readonly projections: readonly string[];
+  /** The model's energy on basis rows [s | m] (entity width 2d) and relation rows (width d). */
+  readonly kernel: TripleKernel;
+  /**
+   * Optional auxiliary loss on the batch's entities, unweighted (as `auxiliaryLoss`): s and m are
+   * [U, d] (m before the fallback), present[u] = 1 when entity u has some modality. Adds
+   * weight * its gradient into gS and gM; returns the unweighted value.
+   */
+  auxiliary?(s: Float32Array, m: Float32Array, present: Uint8Array, U: number, weight: number, gS: Float32Array, gM: Float32Array): number;
 }
