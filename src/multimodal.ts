@@ -52,8 +52,8 @@ export interface MultimodalKgModel {
    * unit-norm entities, Bordes et al. 2013): receives the table and the touched row ids.
    */
   constrainStructural?(table: Float32Array, rows: Int32Array, count: number): void;
-  /** Optional typed-array description for fused negative-sampling training (see {@link ProjectedBasis}). */
-  readonly projectedBasis?: ProjectedBasis;
+  /** Optional typed-array encoder for fused negative-sampling training (see {@link FusedEncoder}). */
+  readonly fusedEncoder?: FusedEncoder;
   /** Initialise the structural table in place. */
   initStructural(table: Float32Array, rows: number, rng: Rng): void;
   /** Initialise the relation table in place. */
@@ -76,22 +76,29 @@ export interface MultimodalOptions {
 }
 
 /**
- * What fused negative-sampling training (src/train/fused_multimodal_ns.ts) needs of a model whose
- * entity is a structural row s [d] and a linear projection m = sum_m mask_m x_m W_m [d] of its
- * features (m = s for an entity without any modality), scored on basis rows [s | m]:
- * the trainer projects, scores, and backpropagates with typed arrays and two dense products per
- * modality, without the tfjs layout. It must describe the same model as encode/fuse/auxiliaryLoss
- * (the conformance suite checks the kernel against autodiff of the fused representation).
+ * What fused negative-sampling training (src/train/fused_multimodal_ns.ts) needs of a model: a
+ * typed-array encoder of a batch's distinct entities into rows that `kernel` scores, with a
+ * hand-derived backward. It must describe the same model as encode/fuse/auxiliaryLoss (the
+ * conformance suite checks the kernel and the encoder's gradients against tfjs autodiff).
  */
-export interface ProjectedBasis {
-  /** Names of the projection blocks W_m [D_m, d] in `params`, in modality order. */
-  readonly projections: readonly string[];
-  /** The model's energy on basis rows [s | m] (entity width 2d) and relation rows (width d). */
+export interface FusedEncoder {
+  /** Floats per encoded row. */
+  readonly rowWidth: number;
+  /** The model's energy on encoded rows (entity width rowWidth) and relation rows. */
   readonly kernel: TripleKernel;
+  /** Encodes entities ids from their structural rows [U, structuralWidth] (U = ids.length). */
+  encode(ids: Int32Array, structural: Float32Array): FusedEncoding;
+}
+
+/** One encoded batch of entities and its backward pass. */
+export interface FusedEncoding {
+  /** Encoded rows [U, rowWidth]. */
+  readonly rows: Float32Array;
+  /** The model's auxiliary loss on these entities, unweighted (0 when it has none). */
+  readonly auxLoss: number;
   /**
-   * Optional auxiliary loss on the batch's entities, unweighted (as `auxiliaryLoss`): s and m are
-   * [U, d] (m before the fallback), present[u] = 1 when entity u has some modality. Adds
-   * weight * its gradient into gS and gM; returns the unweighted value.
+   * Given dRows = d loss / d rows, writes d (loss + auxWeight * auxLoss) / d structural into
+   * dStructural [U, structuralWidth] (overwrites) and returns the dense parameters' gradients by name.
    */
-  auxiliary?(s: Float32Array, m: Float32Array, present: Uint8Array, U: number, weight: number, gS: Float32Array, gM: Float32Array): number;
+  backward(dRows: Float32Array, auxWeight: number, dStructural: Float32Array): Record<string, Float32Array>;
 }

@@ -8,7 +8,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../../src/rng';
 import type { RankForm, Scorer, TripleKernel } from '../../src/scorer';
 import type { ModalityFeatures } from '../../src/modality';
-import type { MultimodalKgModel, MultimodalOptions, ProjectedBasis } from '../../src/multimodal';
+import type { FusedEncoder, FusedEncoding, MultimodalKgModel, MultimodalOptions } from '../../src/multimodal';
+import { flushSubnormals, maskedFeatureRows, matMul } from './fused_dense';
 import { ParamStore, glorotUniform, type ParamTensors } from '../../src/params';
 import { checkTable, fillUniform, normalizeRowsL2 } from './common';
 
@@ -406,8 +407,8 @@ export abstract class ProjectedTranslationModel implements MultimodalKgModel {
   readonly dim: number;
   /** Parameter names of the projection blocks W_m, in modality order. */
   readonly projections: readonly string[];
-  /** Fused negative-sampling path: the energy on basis rows [s | m] (when CrossTranslationKernel covers the spec). */
-  readonly projectedBasis?: ProjectedBasis;
+  /** Fused negative-sampling path: rows [s | m] and the cross-translation kernel (when it covers the spec). */
+  readonly fusedEncoder?: FusedEncoder;
 
   protected constructor(readonly name: string, o: MultimodalOptions, spec: TranslationSumSpec) {
     this.dim = checkMultimodalOptions(name, o);
@@ -416,8 +417,65 @@ export abstract class ProjectedTranslationModel implements MultimodalKgModel {
     this.scorer = new TranslationSumScorer(name, this.dim, spec);
     this.projections = addProjections(this.params, name, this.modalities, this.dim, o.rng.derive(`${name}-projections`));
     const kernel = CrossTranslationKernel.forSpec(this.dim, spec);
-    const auxiliary = this.basisAuxiliary?.bind(this);
-    if (kernel) this.projectedBasis = { projections: this.projections, kernel, ...(auxiliary ? { auxiliary } : {}) };
+    if (kernel) this.fusedEncoder = { rowWidth: 2 * this.dim, kernel, encode: (ids, S) => this.encodeBasis(ids, S) };
+  }
+
+  /**
+   * Typed-array twin of encode + fuse for the fused step: rows [s | m], m = sum_m mask_m x_m W_m
+   * (one dense product per modality; m = s without any modality). Backward: dW_m = (mask_m x_m)^T dm
+   * (one more product per modality), ds = d[s] (+ d[m] on fallback rows), plus the auxiliary loss.
+   */
+  private encodeBasis(ids: Int32Array, S: Float32Array): FusedEncoding {
+    const U = ids.length;
+    const d = this.dim;
+    const inputs = this.modalities.map((f) => maskedFeatureRows(f, ids));
+    const present = new Uint8Array(U);
+    for (const inp of inputs) for (let u = 0; u < U; u++) present[u] |= inp.mask[u];
+    const M = new Float32Array(U * d);
+    inputs.forEach((inp, m) => {
+      const part = matMul(inp.x, this.params.get(this.projections[m]).data, U, this.modalities[m].dim, d);
+      for (let i = 0; i < part.length; i++) M[i] += part[i];
+    });
+    const W2 = 2 * d;
+    const rows = new Float32Array(U * W2);
+    for (let u = 0; u < U; u++) {
+      rows.set(S.subarray(u * d, u * d + d), u * W2);
+      rows.set((present[u] ? M : S).subarray(u * d, u * d + d), u * W2 + d);
+    }
+    // the auxiliary loss and its unit-weight gradients, scaled by auxWeight in backward
+    let auxLoss = 0;
+    let auxS: Float32Array | undefined;
+    let auxM: Float32Array | undefined;
+    if (this.basisAuxiliary) {
+      auxS = new Float32Array(U * d);
+      auxM = new Float32Array(U * d);
+      auxLoss = this.basisAuxiliary(S, M, present, U, 1, auxS, auxM);
+    }
+    return {
+      rows,
+      auxLoss,
+      backward: (dRows, auxWeight, gS) => {
+        const gM = new Float32Array(U * d);
+        for (let u = 0; u < U; u++) {
+          const o = u * W2;
+          for (let c = 0; c < d; c++) {
+            gS[u * d + c] = dRows[o + c];
+            if (present[u]) gM[u * d + c] = dRows[o + d + c];
+            else gS[u * d + c] += dRows[o + d + c]; // the fallback block is s itself
+          }
+        }
+        if (auxS && auxM && auxWeight > 0) {
+          for (let i = 0; i < U * d; i++) {
+            gS[i] += auxWeight * auxS[i];
+            gM[i] += auxWeight * auxM[i];
+          }
+        }
+        flushSubnormals(gM);
+        const grads: Record<string, Float32Array> = {};
+        inputs.forEach((inp, m) => (grads[this.projections[m]] = matMul(inp.xT, gM, this.modalities[m].dim, U, d)));
+        return grads;
+      },
+    };
   }
 
   /** Typed-array twin of `auxiliaryLoss` for the fused path (see ProjectedBasis.auxiliary); none by default. */

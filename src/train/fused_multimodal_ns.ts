@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { MultimodalKgModel, ProjectedBasis } from '../multimodal';
+import type { FusedEncoder, MultimodalKgModel } from '../multimodal';
 import { lossAndGrads } from '../params';
 import { SparseGradient } from '../optim';
 import type { MultimodalStepParts } from './multimodal_step';
@@ -21,7 +21,7 @@ export interface FusedMultimodalParts extends MultimodalStepParts {
  * autodiff step of multimodal_step.ts trains it, so a new model file needs no kernel to work.
  */
 export function fusedMultimodalApplies(model: MultimodalKgModel, imml: unknown, n3Weight: number): boolean {
-  return (model.projectedBasis !== undefined || model.scorer.kernel !== undefined) && imml === undefined && n3Weight === 0;
+  return (model.fusedEncoder !== undefined || model.scorer.kernel !== undefined) && imml === undefined && n3Weight === 0;
 }
 
 /**
@@ -49,7 +49,7 @@ export class FusedMultimodalNegativeSamplingStep {
   private gNeg = new Float32Array(0);
 
   constructor(private readonly p: FusedMultimodalParts) {
-    if (!p.model.scorer.kernel && !p.model.projectedBasis) throw new Error(`${p.model.name}: no fused kernel; train it with MultimodalNegativeSamplingStep`);
+    if (!p.model.scorer.kernel && !p.model.fusedEncoder) throw new Error(`${p.model.name}: no fused kernel; train it with MultimodalNegativeSamplingStep`);
     this.gradE = new SparseGradient(p.tables.numEntities, p.model.structuralWidth, p.tables.numEntities);
     this.gradR = new SparseGradient(p.tables.numRelationRows, p.model.scorer.relationWidth, p.tables.numRelationRows);
   }
@@ -78,78 +78,24 @@ export class FusedMultimodalNegativeSamplingStep {
     }
     const U = gE.count;
     const ids = gE.rows.slice(0, U);
-    const basis = model.projectedBasis;
-    const loss = basis ? this.projectedStep(basis, ids, batch, neg, B, k) : this.autodiffRepresentationStep(ids, batch, neg, B, k);
+    const enc = model.fusedEncoder;
+    const loss = enc ? this.encoderStep(enc, ids, batch, neg, B, k) : this.autodiffRepresentationStep(ids, batch, neg, B, k);
     this.p.entityOptimizer.step(tables.entities, Ws, gE.rows, U, gE.grads);
     model.constrainStructural?.(tables.entities, gE.rows, U);
     this.p.relationOptimizer.step(tables.relations, model.scorer.relationWidth, gR.rows, gR.count, gR.grads);
     return loss;
   }
 
-  /**
-   * Steps 1-3 for a projected basis: m = sum_m mask_m X_m W_m (fallback m = s), rows [s | m], the
-   * basis kernel, then dW_m = (mask_m X_m)^T dm and ds. Writes ds into gradE, steps the dense params.
-   */
-  private projectedStep(basis: ProjectedBasis, ids: Int32Array, batch: Int32Array, neg: Int32Array, B: number, k: number): number {
-    const { model, tables } = this.p;
+  /** Steps 1-3 with the model's typed-array encoder: encode, kernel, encoder backward. */
+  private encoderStep(enc: FusedEncoder, ids: Int32Array, batch: Int32Array, neg: Int32Array, B: number, k: number): number {
     const U = ids.length;
-    const d = model.structuralWidth;
-    const S = tableRows(tables.entities, d, ids);
-    const present = new Uint8Array(U);
-    const inputs = model.modalities.map((f) => {
-      const x = new Float32Array(U * f.dim);
-      const xT = new Float32Array(U * f.dim); // [D_m, U]: the explicit transpose (transposeA products are slow in tfjs-wasm)
-      for (let u = 0; u < U; u++) {
-        const e = ids[u];
-        if (!f.mask[e]) continue;
-        present[u] = 1;
-        const src = e * f.dim;
-        for (let c = 0; c < f.dim; c++) {
-          const v = f.data[src + c];
-          x[u * f.dim + c] = v;
-          xT[c * U + u] = v;
-        }
-      }
-      return { x, xT, dim: f.dim };
-    });
-    // (tidy must not return the typed array: it would walk its elements looking for tensors)
-    const Mt = tf.tidy(() => {
-      const parts = inputs.map((inp, m) => tf.matMul(tf.tensor2d(inp.x, [U, inp.dim]), tf.tensor2d(model.params.get(basis.projections[m]).data, [inp.dim, d])));
-      return parts.length === 1 ? parts[0] : tf.addN(parts);
-    });
-    const M = Mt.dataSync() as Float32Array;
-    Mt.dispose();
-    // rows [s | m], with the structural fallback m = s for entities without any modality
-    const W2 = 2 * d;
-    const rows = new Float32Array(U * W2);
-    for (let u = 0; u < U; u++) {
-      rows.set(S.subarray(u * d, u * d + d), u * W2);
-      rows.set((present[u] ? M : S).subarray(u * d, u * d + d), u * W2 + d);
-    }
-    const dRows = new Float32Array(U * W2);
-    const dataLoss = this.scoreAndBackward(basis.kernel, W2, rows, batch, neg, B, k, dRows);
-    const gS = this.gradE.grads;
-    const gM = new Float32Array(U * d);
-    for (let u = 0; u < U; u++) {
-      const o = u * W2;
-      for (let c = 0; c < d; c++) {
-        gS[u * d + c] = dRows[o + c];
-        if (present[u]) gM[u * d + c] = dRows[o + d + c];
-        else gS[u * d + c] += dRows[o + d + c]; // the fallback block is s itself
-      }
-    }
-    let aux = 0;
-    if (basis.auxiliary && this.p.auxWeight > 0) aux = basis.auxiliary(S, M, present, U, this.p.auxWeight, gS, gM);
-    // Flush subnormal gradients to zero: self-adversarial weights of far negatives underflow to
-    // subnormals, which slow the dense product down ~3x on x86; their contribution is below 1e-38.
-    flushSubnormals(gM);
-    const paramGrads: Record<string, Float32Array> = {};
-    tf.tidy(() => {
-      const dm = tf.tensor2d(gM, [U, d]);
-      inputs.forEach((inp, m) => (paramGrads[basis.projections[m]] = tf.matMul(tf.tensor2d(inp.xT, [inp.dim, U]), dm).dataSync() as Float32Array));
-    });
+    const S = tableRows(this.p.tables.entities, this.p.model.structuralWidth, ids);
+    const encoding = enc.encode(ids, S);
+    const dRows = new Float32Array(U * enc.rowWidth);
+    const dataLoss = this.scoreAndBackward(enc.kernel, enc.rowWidth, encoding.rows, batch, neg, B, k, dRows);
+    const paramGrads = encoding.backward(dRows, this.p.auxWeight, this.gradE.grads);
     this.p.paramOptimizer.step(paramGrads);
-    return dataLoss + this.p.auxWeight * aux;
+    return dataLoss + this.p.auxWeight * encoding.auxLoss;
   }
 
   /** Steps 1-3 through tfjs encode/fuse for a model whose scorer has a kernel on representation rows. */
@@ -232,10 +178,3 @@ export class FusedMultimodalNegativeSamplingStep {
   }
 }
 
-/** Sets the float32 subnormals of `x` (|v| < 2^-126) to zero, in place. */
-export function flushSubnormals(x: Float32Array): void {
-  for (let i = 0; i < x.length; i++) {
-    const v = x[i];
-    if (v !== 0 && v < 1.1754943508222875e-38 && v > -1.1754943508222875e-38) x[i] = 0;
-  }
-}
