@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: speed of the hot paths on this machine (never timed in tests).
  *
- *   node dist/bench/bench.js [--part train|eval|1vsall|otkge|cls|all] [--quick] [--models transe,distmult,...]
+ *   node dist/bench/bench.js [--part train|cli|eval|1vsall|otkge|cls|all] [--quick] [--models transe,distmult,...]
  *
  * - train:  negative-sampling training throughput (positive triples/s, 1 uniform negative each,
  *           margin loss, sparse Adagrad) on the real FB-IMG training triples, dim 200, batch 1024,
@@ -14,6 +14,9 @@
  *           L_mdke setting (64 samples, 64-d heads).
  * - otkge: seconds per epoch of OTKGE with and without IMML on WN9-IMG and FB-IMG (text features,
  *           dim 200 and the paper's rank 500 on WN9-IMG), extrapolated from timed batches.
+ * - cli:    `mmkge train` throughput as a user sees it (metrics.json): TransE-L1 on FB-IMG against the
+ *           PyTorch CPU reference (bench/reference/transe_torch.py, 1 and 2 threads), and IKRL,
+ *           TBKGE, TransAE, MMKRL on WN9-IMG against TransE with the same negatives and batch.
  * Results are printed as a Markdown table with the machine's description and written to
  * bench/results.json.
  */
@@ -37,6 +40,7 @@ import type { KgDataset } from '../src/kg';
 import { loadDatasetModalities } from '../kg-data/features';
 import { otkgeEpochSeconds, tailQueries } from './otkge_bench';
 import { runClsBench } from './cls_bench';
+import { runTrainCliBench } from './train_cli_bench';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -140,6 +144,7 @@ async function main(): Promise<void> {
     console.log(`| transe-l1 | tfjs autodiff (batch rows only) | ${Math.round(auto).toLocaleString('en')} |\n`);
     results.train = train;
   }
+  if (part === 'all' || part === 'cli') results.cli = await runTrainCliBench(QUICK);
   if (part === 'all' || part === '1vsall') {
     const wn = await loadKgDataset('wn9-img');
     console.log('## 1-vs-all epoch time (reciprocal, batch 1000, N3, Adagrad)\n');
