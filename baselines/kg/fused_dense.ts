@@ -46,9 +46,14 @@ export function maskedFeatureRows(f: ModalityFeatures, ids: Int32Array): { x: Fl
  * far negatives underflow to subnormals, which slow a dense product down several times on x86;
  * what they would contribute is below 1e-38.
  */
-export function flushSubnormals(x: Float32Array): void {
-  for (let i = 0; i < x.length; i++) {
-    const v = x[i];
-    if (v !== 0 && v < 1.1754943508222875e-38 && v > -1.1754943508222875e-38) x[i] = 0;
+export function flushSubnormals(x: Float32Array, rowsToScan?: Uint8Array, width = 1): void {
+  // rows whose flag is 0 are known to be all zeros (e.g. entities without any modality)
+  const n = rowsToScan ? rowsToScan.length : x.length / width;
+  for (let u = 0; u < n; u++) {
+    if (rowsToScan && !rowsToScan[u]) continue;
+    for (let i = u * width; i < u * width + width; i++) {
+      const v = x[i];
+      if (v !== 0 && v < 1.1754943508222875e-38 && v > -1.1754943508222875e-38) x[i] = 0;
+    }
   }
 }

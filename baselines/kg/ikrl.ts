@@ -470,7 +470,7 @@ export abstract class ProjectedTranslationModel implements MultimodalKgModel {
             gM[i] += auxWeight * auxM[i];
           }
         }
-        flushSubnormals(gM);
+        flushSubnormals(gM, present, d);
         const grads: Record<string, Float32Array> = {};
         inputs.forEach((inp, m) => (grads[this.projections[m]] = matMul(inp.xT, gM, this.modalities[m].dim, U, d)));
         return grads;

@@ -150,7 +150,7 @@ export class TransAE implements MultimodalKgModel {
             db[j] += v;
           }
         }
-        flushSubnormals(dc);
+        flushSubnormals(dc, present, d);
         inputs.forEach((inp, m) => (grads[`transae.enc.W.${m}`] = matMul(inp.xT, dc, this.modalities[m].dim, U, d)));
         grads['transae.enc.b'] = db;
         return grads;
