@@ -119,8 +119,8 @@ describe('multimodal training (OTKGE, IKRL, ... with and without IMML)', () => {
     expect(JSON.stringify(c.valid) === JSON.stringify(a.valid) && JSON.stringify(c.test) === JSON.stringify(a.test)).to.equal(false);
   });
 
-  for (const [model, extra] of [['otkge', { imml: true }], ['ikrl', { negatives: 3, imml: true }]] as [string, Partial<TrainConfig>][]) {
-    it(`resume of a stopped ${model}+IMML run reproduces the uninterrupted run bit for bit (tables, dense parameters, buffers)`, async () => {
+  for (const [model, extra] of [['otkge', { imml: true }], ['ikrl', { negatives: 3, imml: true }], ['ikrl', { negatives: 3 }], ['transae', { negatives: 3 }]] as [string, Partial<TrainConfig>][]) {
+    it(`resume of a stopped ${model}${extra.imml ? '+IMML' : ' (fused step)'} run reproduces the uninterrupted run bit for bit (tables, dense parameters, buffers)`, async () => {
       const full = config({ model, textFeatures: text, epochs: 4, seed: 3, ...extra });
       await runTraining(full, quiet);
       const part = config({ model, textFeatures: text, epochs: 2, seed: 3, ...extra });
