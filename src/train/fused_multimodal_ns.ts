@@ -16,8 +16,9 @@ export interface FusedMultimodalParts extends MultimodalStepParts {
 }
 
 /**
- * Whether a model trains through {@link FusedMultimodalNegativeSamplingStep}: its scorer has a
- * fused kernel, and neither IMML nor N3 (which need the per-triple tensors) is on. Otherwise the
+ * Whether a model trains through {@link FusedMultimodalNegativeSamplingStep}: it has a
+ * `fusedEncoder` or its scorer a fused kernel, and neither IMML nor N3 (which need the per-triple
+ * tensors) is on. Otherwise the
  * autodiff step of multimodal_step.ts trains it, so a new model file needs no kernel to work.
  */
 export function fusedMultimodalApplies(model: MultimodalKgModel, imml: unknown, n3Weight: number): boolean {
@@ -27,15 +28,16 @@ export function fusedMultimodalApplies(model: MultimodalKgModel, imml: unknown, 
 /**
  * Negative-sampling step of a multimodal model without per-triple autodiff (same loss and
  * gradients as MultimodalNegativeSamplingStep without IMML/N3):
- * 1. the modality features of the batch's distinct entities are projected once: with a
- *    `projectedBasis` (IKRL, TBKGE, MMKRL) one dense product per modality gives m, and the rows
- *    [s | m] are assembled in typed arrays; otherwise (TransAE, or any model whose scorer has a
- *    kernel) tfjs runs encode + fuse (+ auxiliaryLoss) on those entities;
+ * 1. the modality features of the batch's distinct entities are projected once: by the model's
+ *    `fusedEncoder` (IKRL, TBKGE, MMKRL: rows [s | m], TransAE: e = s + code; typed arrays and one
+ *    dense product per modality), or else, for a model whose scorer has a kernel (e.g. OTKGE),
+ *    by tfjs encode + fuse (+ auxiliaryLoss) on those entities;
  * 2. every triple is scored on those rows by the fused typed-array kernel, the loss gives the
  *    score gradients and the kernel's hand-derived backward turns them into row and relation
  *    gradients (relations never enter tfjs);
  * 3. the row gradient goes back into the projection weights with one more dense product per
- *    modality (X^T dm; or tfjs backpropagation through fuse/encode) and into the structural rows.
+ *    modality (the encoder's hand-derived backward; or tfjs backpropagation through fuse/encode)
+ *    and into the structural rows.
  * Structural and relation rows get sparse updates, dense parameters a dense one.
  */
 export class FusedMultimodalNegativeSamplingStep {
