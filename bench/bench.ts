@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: speed of the hot paths on this machine (never timed in tests).
  *
- *   node dist/bench/bench.js [--part train|eval|dense|default|fb|otkge|cls|all] [--quick] [--models transe,distmult,...] [--engine NAME]
+ *   node dist/bench/bench.js [--part train|cli|eval|dense|default|fb|otkge|cls|all] [--quick] [--models transe,distmult,...] [--engine NAME]
  *     [--fb-models distmult,complex,otkge,otkge+imml] [--otkge-fb-only]
  *
  * - train:  negative-sampling training throughput (positive triples/s, 1 uniform negative each,
@@ -17,6 +17,9 @@
  *           L_mdke setting (64 samples, 64-d heads).
  * - otkge: seconds per epoch of OTKGE with and without IMML on WN9-IMG and FB-IMG (text features,
  *           dim 200 and the paper's rank 500 on WN9-IMG), extrapolated from timed batches.
+ * - cli:    `mmkge train` throughput as a user sees it (metrics.json): TransE-L1 on FB-IMG against the
+ *           PyTorch CPU reference (bench/reference/transe_torch.py, 1 and 2 threads), and IKRL,
+ *           TBKGE, TransAE, MMKRL on WN9-IMG against TransE with the same negatives and batch.
  * Results are printed as a Markdown table with the machine's description and written to
  * bench/results.json.
  */
@@ -47,6 +50,7 @@ import { complexEpochRace, headRates, mmkgeTrain } from './dense_bench';
 function dataHome(): string {
   return process.env.MMKGE_DATA ?? path.join(__dirname, '..', '..', '..', 'shared', 'data');
 }
+import { runTrainCliBench } from './train_cli_bench';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -155,6 +159,7 @@ async function main(): Promise<void> {
     console.log(`| ${m.trainSeconds.toFixed(1)} | ${m.epochsRun} | ${m.test.both.mrr.toFixed(4)} | ${m.test.both['hits@1'].toFixed(4)} | ${m.test.both['hits@10'].toFixed(4)} | ${m.peakRssMB} |\n`);
     results.defaultComplex = { trainSeconds: m.trainSeconds, epochs: m.epochsRun, testMrr: m.test.both.mrr, epochSeconds: run.epochSeconds, engine: m.engine, peakRssMB: m.peakRssMB };
   }
+  if (part === 'all' || part === 'cli') results.cli = await runTrainCliBench(QUICK);
   if (part === 'all' || part === 'fb') {
     console.log('## FB-IMG, one 1-vs-all epoch each at dim 200 (`mmkge train --dataset fb-img --model M --dim 200 --epochs 1`), with the run\'s filtered evaluation\n');
     console.log('| model | epoch s | valid eval s | test eval s (34,863 triples, both sides) | peak RSS (MB) | test MRR after 1 epoch |\n|---|---:|---:|---:|---:|---:|');

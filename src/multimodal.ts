@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { Rng } from './rng';
-import type { Scorer } from './scorer';
+import type { Scorer, TripleKernel } from './scorer';
 import type { ParamStore, ParamTensors } from './params';
 import type { ModalityFeatures } from './modality';
 
@@ -52,6 +52,8 @@ export interface MultimodalKgModel {
    * unit-norm entities, Bordes et al. 2013): receives the table and the touched row ids.
    */
   constrainStructural?(table: Float32Array, rows: Int32Array, count: number): void;
+  /** Optional typed-array encoder for fused negative-sampling training (see {@link FusedEncoder}). */
+  readonly fusedEncoder?: FusedEncoder;
   /** Initialise the structural table in place. */
   initStructural(table: Float32Array, rows: number, rng: Rng): void;
   /** Initialise the relation table in place. */
@@ -71,4 +73,32 @@ export interface MultimodalOptions {
   otIterations: number;
   auxWeight: number;
   rng: Rng;
+}
+
+/**
+ * What fused negative-sampling training (src/train/fused_multimodal_ns.ts) needs of a model: a
+ * typed-array encoder of a batch's distinct entities into rows that `kernel` scores, with a
+ * hand-derived backward. It must describe the same model as encode/fuse/auxiliaryLoss (the
+ * conformance suite checks the kernel and the encoder's gradients against tfjs autodiff).
+ */
+export interface FusedEncoder {
+  /** Floats per encoded row. */
+  readonly rowWidth: number;
+  /** The model's energy on encoded rows (entity width rowWidth) and relation rows. */
+  readonly kernel: TripleKernel;
+  /** Encodes entities ids from their structural rows [U, structuralWidth] (U = ids.length). */
+  encode(ids: Int32Array, structural: Float32Array): FusedEncoding;
+}
+
+/** One encoded batch of entities and its backward pass. */
+export interface FusedEncoding {
+  /** Encoded rows [U, rowWidth]. */
+  readonly rows: Float32Array;
+  /** The model's auxiliary loss on these entities, unweighted (0 when it has none). */
+  readonly auxLoss: number;
+  /**
+   * Given dRows = d loss / d rows, writes d (loss + auxWeight * auxLoss) / d structural into
+   * dStructural [U, structuralWidth] (overwrites) and returns the dense parameters' gradients by name.
+   */
+  backward(dRows: Float32Array, auxWeight: number, dStructural: Float32Array): Record<string, Float32Array>;
 }

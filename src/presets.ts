@@ -30,7 +30,7 @@ const MODEL_PRESETS: Record<string, Partial<TrainConfig>> = {
   otkge: { training: '1vsall', loss: 'ce', reciprocal: true, regularizer: 'n3', regWeight: 5e-3, optimizer: 'adagrad', lr: 0.1, dim: 200, batchSize: 1000, imageWeight: 0.1, textWeight: 0.8, otScale: 100, otEpsilon: 10, immlGamma2: 0.1 },
   // The TransE-family multimodal models (IKRL, TBKGE, TransAE, MMKRL): TransE's self-adversarial
   // recipe with the margin scaled to the number of L1 terms in the energy (IKRL 4, TBKGE 5; MMKRL
-  // averages its 4 terms, TransAE has 1), 16 negatives (their tfjs autodiff path is ~20x slower per
+  // averages its 4 terms, TransAE has 1), 16 negatives (their fused step is ~6x slower per
   // triple than TransE's fused kernel), and a 50x smaller rate for the shared dense projections.
   ikrl: { ...NS_MULTIMODAL, margin: 24 },
   tbkge: { ...NS_MULTIMODAL, margin: 30 },

@@ -6,9 +6,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../../src/rng';
-import type { RankForm, Scorer } from '../../src/scorer';
+import type { RankForm, Scorer, TripleKernel } from '../../src/scorer';
 import type { ModalityFeatures } from '../../src/modality';
-import type { MultimodalKgModel, MultimodalOptions } from '../../src/multimodal';
+import type { FusedEncoder, FusedEncoding, MultimodalKgModel, MultimodalOptions } from '../../src/multimodal';
+import { flushSubnormals, maskedFeatureRows, matMul } from './fused_dense';
 import { ParamStore, glorotUniform, type ParamTensors } from '../../src/params';
 import { checkTable, fillUniform, normalizeRowsL2 } from './common';
 
@@ -50,7 +51,8 @@ function lastAxisSlice(x: tf.Tensor, start: number, size: number): tf.Tensor {
  *   distinct block k = pi(j) with b_k = a_j and q_k = w (C_{b_j}(t) - r):
  *   score(e, r, t) = -||q - rep(e)||_1 exactly.
  * C_a(h) is read back from rep(h) as block k with b_k = a (divided by w; the queries use w r instead).
- * rankForm 'l1' (no additive constant). No fused kernel: training goes through autodiff.
+ * rankForm 'l1' (no additive constant). Fused kernel: {@link TranslationSumKernel} on representation rows
+ * (negative-sampling training scores triples with it; see src/train/fused_multimodal_ns.ts).
  *
  * Shapes: h, t [..., J*d], r [..., d] -> [...] (leading dims broadcast); relationWidth = d.
  */
@@ -58,6 +60,8 @@ export class TranslationSumScorer implements Scorer {
   readonly entityWidth: number;
   readonly relationWidth: number;
   readonly rankForm: RankForm = 'l1';
+  /** Fused typed-array score/backward on representation rows (same energy as `score`). */
+  readonly kernel: TripleKernel;
   /** Tail-side component of each representation block, e.g. `['s', 'i', 's', 'i']`. */
   readonly blocks: readonly string[];
   /** Basis indices summed by each block. */
@@ -95,6 +99,7 @@ export class TranslationSumScorer implements Scorer {
     });
     this.entityWidth = this.blocks.length * dim;
     this.relationWidth = dim;
+    this.kernel = new TranslationSumKernel(dim, this.tailSrc, spec.weight);
   }
 
   /**
@@ -165,6 +170,142 @@ export class TranslationSumScorer implements Scorer {
   initRelations(table: Float32Array, rows: number, rng: Rng): void {
     checkTable(table, rows, this.relationWidth, `${this.name}.initRelations`);
     initTransE(table, rows, this.dim, rng);
+  }
+}
+
+/**
+ * Fused kernel of a {@link TranslationSumScorer} on representation rows (the layout's blocks):
+ * score = -sum_k sum_c |h[src_k d + c] + w r_c - t[k d + c]| (src_k = the tail query's source block),
+ * i.e. -||queryTail(h, r) - t||_1. Hand-derived gradient with D = h_block + w r - t_block:
+ * d score / d h = -sign(D), d/d t = +sign(D), d/d r = -w sign(D) summed over blocks; sign(0) = 0
+ * (tf.abs's gradient uses -1 there; both are subgradients, a measure-zero difference).
+ */
+export class TranslationSumKernel implements TripleKernel {
+  private readonly src: Int32Array;
+
+  constructor(private readonly dim: number, tailSrc: readonly number[], private readonly weight: number) {
+    this.src = Int32Array.from(tailSrc, (k) => k * dim);
+  }
+
+  score(E: Float32Array, hOff: number, R: Float32Array, rOff: number, tOff: number): number {
+    const d = this.dim;
+    const w = this.weight;
+    const src = this.src;
+    let s = 0;
+    for (let k = 0; k < src.length; k++) {
+      const hb = hOff + src[k];
+      const tb = tOff + k * d;
+      for (let c = 0; c < d; c++) s += Math.abs(E[hb + c] + Math.fround(w * R[rOff + c]) - E[tb + c]);
+    }
+    return -s;
+  }
+
+  backward(
+    E: Float32Array, hOff: number, R: Float32Array, rOff: number, tOff: number, g: number,
+    gE: Float32Array, gHOff: number, gTOff: number, gR: Float32Array, gROff: number,
+  ): void {
+    const d = this.dim;
+    const w = this.weight;
+    const src = this.src;
+    const ng = -g;
+    for (let k = 0; k < src.length; k++) {
+      const hb = hOff + src[k];
+      const gh = gHOff + src[k];
+      const tb = tOff + k * d;
+      const gt = gTOff + k * d;
+      for (let c = 0; c < d; c++) {
+        const D = E[hb + c] + Math.fround(w * R[rOff + c]) - E[tb + c];
+        // branch-free sign (as TransE's L1 kernel: random signs mispredict)
+        const gd = ng * (+(D > 0) - +(D < 0));
+        gE[gh + c] += gd;
+        gR[gROff + c] += w * gd;
+        gE[gt + c] -= gd;
+      }
+    }
+  }
+}
+
+/**
+ * Fused kernel of the cross-translation energies of IKRL, MMKRL (all four pairs of two basis
+ * vectors) and TBKGE (the same plus the summed term) on *basis* rows [s | m] (width 2d), without
+ * materialising the layout:
+ * score = -w sum_c (|a - t_s| + |a - t_m| + |b - t_s| + |b - t_m| [+ |a + h_m - t_s - t_m|]),
+ * a = h_s + r, b = h_m + r (per coordinate c). One pass loads 5 values per coordinate for all terms.
+ * Hand-derived gradient, g_j = -w g sign(D_j) for the terms D_1..D_5 above (sign(0) = 0):
+ * d/dh_s = g_1 + g_2 [+ g_5], d/dh_m = g_3 + g_4 [+ g_5], d/dt_s = -(g_1 + g_3 [+ g_5]),
+ * d/dt_m = -(g_2 + g_4 [+ g_5]), d/dr = sum_j g_j. Equals `TranslationSumScorer.score` on
+ * `layout([s, m])` up to float rounding (w applied once); checked against autodiff in the
+ * conformance suite. `forSpec` returns undefined for any other energy (those train through the
+ * layout kernel).
+ */
+export class CrossTranslationKernel implements TripleKernel {
+  private constructor(private readonly dim: number, private readonly weight: number, private readonly sumTerm: boolean) {}
+
+  /** The kernel of `spec` if its terms are {ss, sm, ms, mm} (+ (s+m, s+m)) over a 2-vector basis. */
+  static forSpec(dim: number, spec: TranslationSumSpec): CrossTranslationKernel | undefined {
+    if (spec.basis.length !== 2) return undefined;
+    const [x, y] = spec.basis;
+    const key = (t: readonly [string, string]): string => t.map((c) => c.split('+').map((b) => b.trim()).sort().join('+')).join('|');
+    const pairs = [[x, x], [x, y], [y, x], [y, y]].map(([a, b]) => `${a}|${b}`);
+    const sum = [x, y].sort().join('+');
+    const got = spec.terms.map(key).sort();
+    const four = [...pairs].sort();
+    const five = [...pairs, `${sum}|${sum}`].sort();
+    if (got.join(',') === four.join(',')) return new CrossTranslationKernel(dim, spec.weight, false);
+    if (got.join(',') === five.join(',')) return new CrossTranslationKernel(dim, spec.weight, true);
+    return undefined;
+  }
+
+  score(E: Float32Array, hOff: number, R: Float32Array, rOff: number, tOff: number): number {
+    const d = this.dim;
+    let s = 0;
+    for (let c = 0; c < d; c++) {
+      const hm = E[hOff + d + c];
+      const ts = E[tOff + c];
+      const tm = E[tOff + d + c];
+      const r = R[rOff + c];
+      const a = E[hOff + c] + r;
+      const b = hm + r;
+      s += Math.abs(a - ts) + Math.abs(a - tm) + Math.abs(b - ts) + Math.abs(b - tm);
+      if (this.sumTerm) s += Math.abs(a + hm - ts - tm);
+    }
+    return -this.weight * s;
+  }
+
+  backward(
+    E: Float32Array, hOff: number, R: Float32Array, rOff: number, tOff: number, g: number,
+    gE: Float32Array, gHOff: number, gTOff: number, gR: Float32Array, gROff: number,
+  ): void {
+    const d = this.dim;
+    const ng = -g * this.weight;
+    const sumTerm = this.sumTerm;
+    for (let c = 0; c < d; c++) {
+      const hm = E[hOff + d + c];
+      const ts = E[tOff + c];
+      const tm = E[tOff + d + c];
+      const r = R[rOff + c];
+      const a = E[hOff + c] + r;
+      const b = hm + r;
+      // branch-free signs (as TransE's L1 kernel: random signs mispredict)
+      const D1 = a - ts;
+      const D2 = a - tm;
+      const D3 = b - ts;
+      const D4 = b - tm;
+      const g1 = ng * (+(D1 > 0) - +(D1 < 0));
+      const g2 = ng * (+(D2 > 0) - +(D2 < 0));
+      const g3 = ng * (+(D3 > 0) - +(D3 < 0));
+      const g4 = ng * (+(D4 > 0) - +(D4 < 0));
+      let g5 = 0;
+      if (sumTerm) {
+        const D5 = a + hm - ts - tm;
+        g5 = ng * (+(D5 > 0) - +(D5 < 0));
+      }
+      gE[gHOff + c] += g1 + g2 + g5;
+      gE[gHOff + d + c] += g3 + g4 + g5;
+      gE[gTOff + c] -= g1 + g3 + g5;
+      gE[gTOff + d + c] -= g2 + g4 + g5;
+      gR[gROff + c] += g1 + g2 + g3 + g4 + g5;
+    }
   }
 }
 
@@ -266,6 +407,8 @@ export abstract class ProjectedTranslationModel implements MultimodalKgModel {
   readonly dim: number;
   /** Parameter names of the projection blocks W_m, in modality order. */
   readonly projections: readonly string[];
+  /** Fused negative-sampling path: rows [s | m] and the cross-translation kernel (when it covers the spec). */
+  readonly fusedEncoder?: FusedEncoder;
 
   protected constructor(readonly name: string, o: MultimodalOptions, spec: TranslationSumSpec) {
     this.dim = checkMultimodalOptions(name, o);
@@ -273,7 +416,70 @@ export abstract class ProjectedTranslationModel implements MultimodalKgModel {
     this.structuralWidth = this.dim;
     this.scorer = new TranslationSumScorer(name, this.dim, spec);
     this.projections = addProjections(this.params, name, this.modalities, this.dim, o.rng.derive(`${name}-projections`));
+    const kernel = CrossTranslationKernel.forSpec(this.dim, spec);
+    if (kernel) this.fusedEncoder = { rowWidth: 2 * this.dim, kernel, encode: (ids, S) => this.encodeBasis(ids, S) };
   }
+
+  /**
+   * Typed-array twin of encode + fuse for the fused step: rows [s | m], m = sum_m mask_m x_m W_m
+   * (one dense product per modality; m = s without any modality). Backward: dW_m = (mask_m x_m)^T dm
+   * (one more product per modality), ds = d[s] (+ d[m] on fallback rows), plus the auxiliary loss.
+   */
+  private encodeBasis(ids: Int32Array, S: Float32Array): FusedEncoding {
+    const U = ids.length;
+    const d = this.dim;
+    const inputs = this.modalities.map((f) => maskedFeatureRows(f, ids));
+    const present = new Uint8Array(U);
+    for (const inp of inputs) for (let u = 0; u < U; u++) present[u] |= inp.mask[u];
+    const M = new Float32Array(U * d);
+    inputs.forEach((inp, m) => {
+      const part = matMul(inp.x, this.params.get(this.projections[m]).data, U, this.modalities[m].dim, d);
+      for (let i = 0; i < part.length; i++) M[i] += part[i];
+    });
+    const W2 = 2 * d;
+    const rows = new Float32Array(U * W2);
+    for (let u = 0; u < U; u++) {
+      rows.set(S.subarray(u * d, u * d + d), u * W2);
+      rows.set((present[u] ? M : S).subarray(u * d, u * d + d), u * W2 + d);
+    }
+    // the auxiliary loss and its unit-weight gradients, scaled by auxWeight in backward
+    let auxLoss = 0;
+    let auxS: Float32Array | undefined;
+    let auxM: Float32Array | undefined;
+    if (this.basisAuxiliary) {
+      auxS = new Float32Array(U * d);
+      auxM = new Float32Array(U * d);
+      auxLoss = this.basisAuxiliary(S, M, present, U, 1, auxS, auxM);
+    }
+    return {
+      rows,
+      auxLoss,
+      backward: (dRows, auxWeight, gS) => {
+        const gM = new Float32Array(U * d);
+        for (let u = 0; u < U; u++) {
+          const o = u * W2;
+          for (let c = 0; c < d; c++) {
+            gS[u * d + c] = dRows[o + c];
+            if (present[u]) gM[u * d + c] = dRows[o + d + c];
+            else gS[u * d + c] += dRows[o + d + c]; // the fallback block is s itself
+          }
+        }
+        if (auxS && auxM && auxWeight > 0) {
+          for (let i = 0; i < U * d; i++) {
+            gS[i] += auxWeight * auxS[i];
+            gM[i] += auxWeight * auxM[i];
+          }
+        }
+        flushSubnormals(gM, present, d);
+        const grads: Record<string, Float32Array> = {};
+        inputs.forEach((inp, m) => (grads[this.projections[m]] = matMul(inp.xT, gM, this.modalities[m].dim, U, d)));
+        return grads;
+      },
+    };
+  }
+
+  /** Typed-array twin of `auxiliaryLoss` for the fused path (see ProjectedBasis.auxiliary); none by default. */
+  protected basisAuxiliary?(s: Float32Array, m: Float32Array, present: Uint8Array, U: number, weight: number, gS: Float32Array, gM: Float32Array): number;
 
   /** [s, x_1 W_1, ..., x_M W_M]: structural [k, d] (returned as is), features [k, D_m] -> [k, d] each. */
   encode(structural: tf.Tensor2D, features: tf.Tensor2D[], p: ParamTensors): tf.Tensor2D[] {

@@ -48,6 +48,29 @@ export class MMKRL extends ProjectedTranslationModel {
    * (before the fallback; entities without any modality are excluded). Unweighted (the trainer applies
    * auxWeight). hs [s, h^1..h^M] -> scalar.
    */
+  /**
+   * The same alignment MSE on typed arrays (fused training): L = sum_u present_u ||s_u - m_u||^2 / C,
+   * C = max(1, d * sum_u present_u); dL/ds_u = 2 present_u (s_u - m_u) / C = -dL/dm_u (times weight).
+   */
+  protected override basisAuxiliary(s: Float32Array, m: Float32Array, present: Uint8Array, U: number, weight: number, gS: Float32Array, gM: Float32Array): number {
+    const d = this.dim;
+    let count = 0;
+    for (let u = 0; u < U; u++) count += present[u];
+    const C = Math.max(1, d * count);
+    const scale = (2 * weight) / C;
+    let sq = 0;
+    for (let u = 0; u < U; u++) {
+      if (!present[u]) continue;
+      for (let c = u * d; c < u * d + d; c++) {
+        const diff = s[c] - m[c];
+        sq += diff * diff;
+        gS[c] += scale * diff;
+        gM[c] -= scale * diff;
+      }
+    }
+    return sq / C;
+  }
+
   auxiliaryLoss(hs: tf.Tensor2D[], masks: tf.Tensor2D[], _p: ParamTensors): tf.Scalar {
     checkFuseInputs(this.name, hs, masks, this.modalities.length);
     return tf.tidy(() => {

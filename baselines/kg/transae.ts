@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../../src/rng';
 import type { ModalityFeatures } from '../../src/modality';
-import type { MultimodalKgModel, MultimodalOptions } from '../../src/multimodal';
+import type { FusedEncoder, FusedEncoding, MultimodalKgModel, MultimodalOptions } from '../../src/multimodal';
+import { flushSubnormals, maskedFeatureRows, matMul, transpose } from './fused_dense';
 import { ParamStore, glorotUniform, type ParamTensors } from '../../src/params';
 import { checkTable } from './common';
 import { normalizeRowsL2 } from './common';
@@ -51,6 +52,8 @@ export class TransAE implements MultimodalKgModel {
   readonly params = new ParamStore();
   readonly modalities: readonly ModalityFeatures[];
   readonly dim: number;
+  /** Fused negative-sampling path: rows e = s + present c, scored by the layout's (TransE-L1) kernel. */
+  readonly fusedEncoder: FusedEncoder;
 
   constructor(o: MultimodalOptions) {
     this.dim = checkMultimodalOptions(this.name, o);
@@ -66,6 +69,93 @@ export class TransAE implements MultimodalKgModel {
       this.params.add(`transae.dec.W.${m}`, [d, f.dim], glorotUniform(rng.derive(`dec.W.${m}`), d, total));
       this.params.add(`transae.dec.b.${m}`, [f.dim]);
     });
+    this.fusedEncoder = { rowWidth: d, kernel: this.scorer.kernel, encode: (ids, S) => this.encodeRows(ids, S) };
+  }
+
+  /**
+   * Typed-array twin of encode + fuse + auxiliaryLoss: c = sigmoid(sum_m (mask_m x_m) W_m + b),
+   * e = s + present c, reconstruction x^_m = c U_m + u_m. Hand-derived backward, with
+   * dx^_m = 2 aw mask_m (x^_m - x_m) / C: dU_m = c^T dx^_m, du_m = sum_u dx^_m, dc = present de +
+   * sum_m dx^_m U_m^T, dpre = dc c (1 - c), dW_m = (mask_m x_m)^T dpre, db = sum_u dpre, ds = de.
+   */
+  private encodeRows(ids: Int32Array, S: Float32Array): FusedEncoding {
+    const U = ids.length;
+    const d = this.dim;
+    const inputs = this.modalities.map((f) => maskedFeatureRows(f, ids));
+    const present = new Uint8Array(U);
+    for (const inp of inputs) for (let u = 0; u < U; u++) present[u] |= inp.mask[u];
+    const c = new Float32Array(U * d);
+    inputs.forEach((inp, m) => {
+      const part = matMul(inp.x, this.params.get(`transae.enc.W.${m}`).data, U, this.modalities[m].dim, d);
+      for (let i = 0; i < part.length; i++) c[i] += part[i];
+    });
+    const b = this.params.get('transae.enc.b').data;
+    for (let u = 0; u < U; u++) for (let j = 0; j < d; j++) c[u * d + j] = 1 / (1 + Math.exp(-(c[u * d + j] + b[j])));
+    const rows = new Float32Array(U * d);
+    for (let i = 0; i < rows.length; i++) rows[i] = S[i] + (present[Math.floor(i / d)] ? c[i] : 0);
+    // reconstruction residuals mask_m (x^_m - x_m) and the loss
+    let count = 0;
+    let sq = 0;
+    const residuals = inputs.map((inp, m) => {
+      const D = this.modalities[m].dim;
+      const rec = matMul(c, this.params.get(`transae.dec.W.${m}`).data, U, d, D);
+      const ub = this.params.get(`transae.dec.b.${m}`).data;
+      for (let u = 0; u < U; u++) {
+        if (!inp.mask[u]) {
+          rec.fill(0, u * D, u * D + D);
+          continue;
+        }
+        count += D;
+        for (let j = 0; j < D; j++) {
+          const v = rec[u * D + j] + ub[j] - inp.x[u * D + j];
+          rec[u * D + j] = v;
+          sq += v * v;
+        }
+      }
+      return rec;
+    });
+    const C = Math.max(1, count);
+    return {
+      rows,
+      auxLoss: sq / C,
+      backward: (dRows, auxWeight, gS) => {
+        gS.set(dRows.subarray(0, U * d));
+        const grads: Record<string, Float32Array> = {};
+        const dc = new Float32Array(U * d);
+        for (let i = 0; i < U * d; i++) dc[i] = present[Math.floor(i / d)] ? dRows[i] : 0;
+        const cT = transpose(c, U, d);
+        residuals.forEach((res, m) => {
+          const D = this.modalities[m].dim;
+          const scale = auxWeight > 0 ? (2 * auxWeight) / C : 0;
+          const dRec = new Float32Array(U * D);
+          const du = new Float32Array(D);
+          for (let u = 0; u < U; u++) {
+            for (let j = 0; j < D; j++) {
+              const v = scale * res[u * D + j];
+              dRec[u * D + j] = v;
+              du[j] += v;
+            }
+          }
+          grads[`transae.dec.W.${m}`] = matMul(cT, dRec, d, U, D);
+          grads[`transae.dec.b.${m}`] = du;
+          const back = matMul(dRec, transpose(this.params.get(`transae.dec.W.${m}`).data, d, D), U, D, d);
+          for (let i = 0; i < U * d; i++) dc[i] += back[i];
+        });
+        const db = new Float32Array(d);
+        for (let u = 0; u < U; u++) {
+          for (let j = 0; j < d; j++) {
+            const i = u * d + j;
+            const v = dc[i] * c[i] * (1 - c[i]);
+            dc[i] = v;
+            db[j] += v;
+          }
+        }
+        flushSubnormals(dc, present, d);
+        inputs.forEach((inp, m) => (grads[`transae.enc.W.${m}`] = matMul(inp.xT, dc, this.modalities[m].dim, U, d)));
+        grads['transae.enc.b'] = db;
+        return grads;
+      },
+    };
   }
 
   /** [s, x_1, ..., x_M]: the structural rows and the raw features, returned as they are. */

@@ -24,6 +24,7 @@ import { MultimodalNegativeSamplingStep, MultimodalOneVsAllStep, representAll } 
 import type { DenseHead } from '../dense/head';
 import { selectDenseHead } from '../dense/select';
 import { setTensorEngine } from '../dense/tf_loss';
+import { FusedMultimodalNegativeSamplingStep, fusedMultimodalApplies } from './fused_multimodal_ns';
 
 /** Everything the trainer needs from the outside world (wired by the CLI). */
 export interface TrainerDeps {
@@ -107,7 +108,13 @@ export async function trainModel(config: TrainConfig, deps: TrainerDeps, resume 
   if (!oneVsAll) {
     const sampler = new NegativeSampler(nE, config.negatives, config.sampler, config.sampler === 'bernoulli' ? deps.headProbabilities() : undefined, samplerRng);
     const loss = createLoss(config.loss, { margin: config.margin, gamma: config.margin, adversarialTemperature: config.adversarialTemperature, labelSmoothing: config.labelSmoothing });
-    const step = mm
+    const fused = mm !== undefined && config.useKernel && fusedMultimodalApplies(mm.model, mm.imml, n3Weight);
+    const step = mm && fused
+      ? new FusedMultimodalNegativeSamplingStep({
+        model: mm.model, tables, entityOptimizer: optE, relationOptimizer: optR, paramOptimizer: paramOpt!,
+        n3Weight, auxWeight: config.auxWeight, loss, sampler, negatives: config.negatives, complexRows: false,
+      })
+      : mm
       ? new MultimodalNegativeSamplingStep({
         model: mm.model, tables, imml: mm.imml, entityOptimizer: optE, relationOptimizer: optR, paramOptimizer: paramOpt!,
         n3Weight, auxWeight: config.auxWeight, loss, sampler, negatives: config.negatives, rng: samplerRng, complexRows: isComplexLayout(scorer.entityWidth, config.dim),
@@ -117,7 +124,7 @@ export async function trainModel(config: TrainConfig, deps: TrainerDeps, resume 
         sampler, negatives: config.negatives, entityOptimizer: optE, relationOptimizer: optR,
         regularizer: config.regularizer, regWeight: config.regWeight, complexEntities, complexRelations, useKernel: config.useKernel,
       });
-    if (step instanceof MultimodalNegativeSamplingStep) disposeStep = () => step.dispose();
+    if (step instanceof MultimodalNegativeSamplingStep || step instanceof FusedMultimodalNegativeSamplingStep) disposeStep = () => step.dispose();
     const batch = new Int32Array(3 * config.batchSize);
     units = train.length / 3;
     runBatch = (order, from, to) => {

@@ -452,6 +452,118 @@ function multimodalSuite(name: string, config: string[], seed: number): void {
       }
     });
 
+    it('fused encoder + kernel (negative-sampling fast path): loss and gradients equal tfjs autodiff and central differences', function () {
+      this.timeout(300000);
+      const m = st.model;
+      const enc = m.fusedEncoder;
+      if (!enc) this.skip(); // a model without one trains through autodiff
+      const B = HEADS.length;
+      const g = uniform(new Rng(seed + 21), B);
+      // the entities in a permuted order (slots), so that slot != id is exercised
+      const ids = Int32Array.from([3, 0, 6, 4, 1, 2, 5]);
+      const slotOf = new Int32Array(K);
+      ids.forEach((e, u) => (slotOf[e] = u));
+      const S = st.S.slice();
+      const R = st.R.slice();
+      const fused = (withGrads: boolean) => {
+        const Su = new Float32Array(K * st.sw);
+        ids.forEach((e, u) => Su.set(S.subarray(e * st.sw, (e + 1) * st.sw), u * st.sw));
+        const e = enc!.encode(ids, Su);
+        const W = enc!.rowWidth;
+        let loss = AUX_WEIGHT * e.auxLoss;
+        const dRows = new Float32Array(K * W);
+        const dR = new Float32Array(R.length);
+        for (let i = 0; i < B; i++) {
+          const h = slotOf[HEADS[i]] * W;
+          const t = slotOf[TAILS[i]] * W;
+          loss += g[i] * enc!.kernel.score(e.rows, h, R, RELS[i] * st.Wr, t);
+          if (withGrads) enc!.kernel.backward(e.rows, h, R, RELS[i] * st.Wr, t, g[i], dRows, h, t, dR, RELS[i] * st.Wr);
+        }
+        if (!withGrads) return { loss };
+        const dSu = new Float32Array(K * st.sw);
+        const paramGrads = e.backward(dRows, AUX_WEIGHT, dSu);
+        const dS = new Float32Array(K * st.sw);
+        ids.forEach((ent, u) => dS.set(dSu.subarray(u * st.sw, (u + 1) * st.sw), ent * st.sw));
+        return { loss, dS, dR, paramGrads };
+      };
+      // tfjs autodiff of the same objective through encode / fuse / score / auxiliaryLoss
+      const feats = featureTensors(st.feats);
+      const masks = maskTensors(st.feats);
+      const gT = tf.tensor1d(g);
+      const lossFn = (ins: tf.Tensor[], p: ParamTensors): tf.Scalar => {
+        const hs = m.encode(ins[0] as tf.Tensor2D, feats, p);
+        const rep = m.fuse(hs, masks, p);
+        const sc = m.scorer.score(tf.gather(rep, tf.tensor1d(HEADS, 'int32')), tf.gather(ins[1], tf.tensor1d(RELS, 'int32')), tf.gather(rep, tf.tensor1d(TAILS, 'int32')));
+        let loss = tf.sum(tf.mul(sc, gT)) as tf.Scalar;
+        if (m.auxiliaryLoss) loss = tf.add(loss, tf.mul(AUX_WEIGHT, m.auxiliaryLoss(hs, masks, p))) as tf.Scalar;
+        return loss;
+      };
+      const ins = [tf.tensor2d(S, [K, st.sw]), tf.tensor2d(R, [NR, st.Wr])];
+      const ad = lossAndGrads(m.params, ins, lossFn);
+      tf.dispose([...ins, ...feats, ...masks, gT]);
+      const f = fused(true);
+      expectClose(f.loss, ad.loss, 1e-4, 1e-4, 'loss');
+      expectAllClose(f.dS!, ad.inputGrads[0], 1e-4, 1e-3, 'd/dS');
+      expectAllClose(f.dR!, ad.inputGrads[1], 1e-4, 1e-3, 'd/dR');
+      for (const name of m.params.names()) {
+        expect(f.paramGrads![name], `fused gradient of ${name}`).to.not.equal(undefined);
+        expectAllClose(f.paramGrads![name], ad.paramGrads[name], 1e-4, 1e-3, `d/d${name}`);
+      }
+      // central differences of the fused objective itself (kinks of L1 skipped and counted)
+      const f0 = fused(false).loss;
+      const eps = 2e-3;
+      let checked = 0;
+      let skipped = 0;
+      const check = (arr: Float32Array, k: number, grad: number, what: string) => {
+        const x0 = arr[k];
+        arr[k] = x0 + eps;
+        const up = fused(false).loss;
+        arr[k] = x0 - eps;
+        const down = fused(false).loss;
+        arr[k] = x0;
+        if (Math.abs((up - f0) / eps - (f0 - down) / eps) > 4e-2) {
+          skipped++;
+          return;
+        }
+        checked++;
+        expectClose(grad, (up - down) / (2 * eps), 2e-2, 2e-2, what);
+      };
+      for (let k = 0; k < S.length; k++) check(S, k, f.dS![k], `fused d/dS[${k}]`);
+      for (let k = 0; k < R.length; k++) check(R, k, f.dR![k], `fused d/dR[${k}]`);
+      const pr = new Rng(seed + 23);
+      for (const name of m.params.names()) {
+        const data = m.params.get(name).data;
+        const idx = data.length <= 30 ? Array.from({ length: data.length }, (_, i) => i) : pr.shuffle(Array.from({ length: data.length }, (_, i) => i)).slice(0, 30);
+        for (const k of idx) check(data, k, f.paramGrads![name][k], `fused d/d${name}[${k}]`);
+      }
+      expect(skipped, `skipped ${skipped} of ${checked + skipped} coordinates at kinks`).to.be.at.most(0.3 * (checked + skipped));
+    });
+
+    it('the scorer\'s fused kernel on representation rows equals score and tf.grads (or is absent)', function () {
+      const kernel = st.model.scorer.kernel;
+      if (!kernel) this.skip();
+      const We = st.We;
+      const Wr = st.Wr;
+      const E = uniform(new Rng(seed + 31), K * We);
+      const R = st.R.slice();
+      const B = HEADS.length;
+      const g = uniform(new Rng(seed + 32), B);
+      const [tfScore, dE, dR] = tf.tidy(() => {
+        const f = (e: tf.Tensor, r: tf.Tensor) => tf.sum(tf.mul(st.model.scorer.score(tf.gather(e, tf.tensor1d(HEADS, 'int32')), tf.gather(r, tf.tensor1d(RELS, 'int32')), tf.gather(e, tf.tensor1d(TAILS, 'int32'))), tf.tensor1d(g)));
+        const sc = st.model.scorer.score(tf.gather(tf.tensor2d(E, [K, We]), tf.tensor1d(HEADS, 'int32')), tf.gather(tf.tensor2d(R, [NR, Wr]), tf.tensor1d(RELS, 'int32')), tf.gather(tf.tensor2d(E, [K, We]), tf.tensor1d(TAILS, 'int32')));
+        const [a, b] = tf.grads(f)([tf.tensor2d(E, [K, We]), tf.tensor2d(R, [NR, Wr])]);
+        return [sc.dataSync().slice(), a.dataSync().slice(), b.dataSync().slice()];
+      });
+      const gE = new Float32Array(K * We);
+      const gR = new Float32Array(NR * Wr);
+      for (let i = 0; i < B; i++) {
+        expectClose(kernel!.score(E, HEADS[i] * We, R, RELS[i] * Wr, TAILS[i] * We), tfScore[i], 1e-5, 1e-5, `kernel.score ${i}`);
+        kernel!.backward(E, HEADS[i] * We, R, RELS[i] * Wr, TAILS[i] * We, g[i], gE, HEADS[i] * We, TAILS[i] * We, gR, RELS[i] * Wr);
+      }
+      expectAllClose(gE, dE, 1e-5, 1e-5, 'kernel d/dE');
+      expectAllClose(gR, dR, 1e-5, 1e-5, 'kernel d/dR');
+    });
+
     it('leaks no tensors (encode, fuse, score, queries, auxiliaryLoss)', () => {
       const p = st.model.params.tensors();
       const S = tf.tensor2d(st.S, [K, st.sw]);

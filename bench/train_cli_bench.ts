@@ -1,0 +1,95 @@
+/**
+ * Training throughput where a user sees it: `mmkge train` subprocesses, metrics.json
+ * `triplesPerSecond`, side by side in one run (never a timed test).
+ * - TransE-L1 on FB-IMG (dim 200, batch 1024, 1 uniform negative, margin loss, sparse Adagrad) against
+ *   bench/reference/transe_torch.py (PyTorch CPU, sparse embeddings) on 1 and 2 threads.
+ * - IKRL, TBKGE, TransAE, MMKRL on WN9-IMG with their presets against TransE with the same
+ *   negatives (16) and batch (512).
+ * The final evaluation of `mmkge train` is not what is timed; to keep it short each run trains on
+ * the full train split of a temporary copy of the dataset whose valid/test splits hold 20 triples.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as zlib from 'node:zlib';
+import { spawnSync } from 'node:child_process';
+import { loadKgDataset } from '../kg-data/loader';
+import { datasetFile } from '../kg-data/registry';
+
+const ROOT = path.join(__dirname, '..', '..');
+const CLI = path.join(ROOT, 'dist', 'src', 'cli.js');
+
+/** A copy of a registry dataset with its train split and id files, and 20-triple valid/test splits. */
+async function trainOnlyCopy(name: string): Promise<{ dir: string; train: string; textFeatures?: string }> {
+  const ds = await loadKgDataset(name);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `mmkge-bench-${name}-`));
+  const copy = (file: string | undefined): void => {
+    if (file) fs.copyFileSync(file, path.join(dir, path.basename(file)));
+  };
+  [ds.files.train, ds.files.entityIds, ds.files.relationIds].forEach(copy);
+  for (const split of ['valid', 'test'] as const) {
+    const file = ds.files[split];
+    const raw = file.endsWith('.gz') ? zlib.gunzipSync(fs.readFileSync(file)) : fs.readFileSync(file);
+    const head = raw.toString('utf8').split(/\r?\n/).slice(0, 20).join('\n') + '\n';
+    fs.writeFileSync(path.join(dir, `${split}.txt`), head);
+  }
+  const layout = { columns: ds.columns };
+  fs.writeFileSync(path.join(dir, 'dataset.json'), JSON.stringify(layout));
+  const text = ds.descriptor?.defaultFeatures?.text;
+  return { dir, train: path.join(dir, path.basename(ds.files.train)), textFeatures: text && ds.descriptor ? datasetFile(ds.descriptor, text) : undefined };
+}
+
+/** metrics.json triplesPerSecond of one `mmkge train` run. */
+function mmkgeTrain(args: string[]): number {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'mmkge-bench-run-'));
+  const r = spawnSync(process.execPath, [CLI, 'train', ...args, '--eval-every', '0', '--out', out, '--quiet'], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`mmkge train ${args.join(' ')} failed:\n${r.stderr}`);
+  const metrics = JSON.parse(fs.readFileSync(path.join(out, 'metrics.json'), 'utf8')) as { triplesPerSecond: number };
+  fs.rmSync(out, { recursive: true, force: true });
+  return metrics.triplesPerSecond;
+}
+
+/** PyTorch reference triples/s, or undefined when /usr/bin/python3 has no torch. */
+function torchTrain(train: string, threads: number, epochs: number): number | undefined {
+  const script = path.join(ROOT, 'bench', 'reference', 'transe_torch.py');
+  const python = process.env.MMKGE_TORCH_PYTHON ?? '/usr/bin/python3';
+  const r = spawnSync(python, [script, train, '--threads', String(threads), '--epochs', String(epochs), '--lr', '0.05', '--margin', '1'], { encoding: 'utf8' });
+  if (r.status !== 0) return undefined;
+  return (JSON.parse(r.stdout.trim().split('\n').pop()!) as { triplesPerSecond: number }).triplesPerSecond;
+}
+
+const fmt = (x: number | undefined): string => (x === undefined ? 'n/a' : Math.round(x).toLocaleString('en'));
+
+/** Runs both comparisons, prints Markdown tables, returns the figures. */
+export async function runTrainCliBench(quick: boolean): Promise<Record<string, unknown>> {
+  const epochs = quick ? 2 : 3;
+  const fb = await trainOnlyCopy('fb-img');
+  console.log(`## TransE-L1 through \`mmkge train\` vs PyTorch CPU, FB-IMG (dim 200, batch 1024, 1 uniform negative, margin 1, sparse Adagrad lr 0.05, ${epochs} epochs)\n`);
+  const transe = mmkgeTrain(['--dataset', fb.dir, '--model', 'transe', '--norm', '1', '--dim', '200', '--batch-size', '1024', '--negatives', '1',
+    '--sampler', 'uniform', '--loss', 'margin', '--margin', '1', '--optimizer', 'adagrad', '--lr', '0.05', '--epochs', String(epochs)]);
+  const torch1 = torchTrain(fb.train, 1, epochs);
+  const torch2 = torchTrain(fb.train, 2, epochs);
+  const torchBest = torch1 === undefined && torch2 === undefined ? undefined : Math.max(torch1 ?? 0, torch2 ?? 0);
+  console.log('| run | positive triples/s |\n|---|---:|');
+  console.log(`| mmkge train (metrics.json) | ${fmt(transe)} |`);
+  console.log(`| PyTorch, 1 thread | ${fmt(torch1)} |`);
+  console.log(`| PyTorch, 2 threads | ${fmt(torch2)} |`);
+  console.log(`| ratio mmkge / best PyTorch | ${torchBest ? (transe / torchBest).toFixed(2) + 'x' : 'n/a'} |\n`);
+
+  const wn = await trainOnlyCopy('wn9-img');
+  const mmEpochs = quick ? 1 : 2;
+  console.log(`## Multimodal negative-sampling training through \`mmkge train\`, WN9-IMG (presets: 16 negatives, batch 512, NSSA; text features; ${mmEpochs} epochs)\n`);
+  const common = ['--dataset', wn.dir, '--epochs', String(mmEpochs), ...(wn.textFeatures ? ['--text-features', wn.textFeatures] : [])];
+  const base = mmkgeTrain([...common, '--model', 'transe', '--negatives', '16', '--batch-size', '512']);
+  console.log('| model | positive triples/s | / TransE (same negatives and batch) |\n|---|---:|---:|');
+  console.log(`| transe | ${fmt(base)} | 1.00 |`);
+  const mm: Record<string, number> = { transe: base };
+  for (const model of ['ikrl', 'tbkge', 'transae', 'mmkrl']) {
+    mm[model] = mmkgeTrain([...common, '--model', model]);
+    console.log(`| ${model} | ${fmt(mm[model])} | ${(mm[model] / base).toFixed(2)} |`);
+  }
+  console.log('');
+  fs.rmSync(fb.dir, { recursive: true, force: true });
+  fs.rmSync(wn.dir, { recursive: true, force: true });
+  return { transe: { mmkge: transe, torch1, torch2, ratio: torchBest ? transe / torchBest : null }, multimodal: mm };
+}
