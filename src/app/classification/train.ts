@@ -8,20 +8,20 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { ensureBowVocabulary } from '../../cls-data/bow';
-import { isClsDatasetName, loadClsDataset, loadClsDirectory } from '../../cls-data/registry';
-import type { ClsDataset } from '../../cls-data/sample';
-import { clsModelSpec, createPlugins, type ClsModelSpec } from '../../baselines/classification/registry';
-import { UniModal } from '../../baselines/classification/unimodal';
-import { writeFileAtomic, writeJsonAtomic } from '../atomic';
-import { activeBackend } from '../backend';
-import { DenseOptimizer, ParamStore, lossAndGrads, type ParamTensors } from '../params';
-import { Progress } from '../progress';
-import { Rng } from '../rng';
+import { ensureBowVocabulary } from '../../../cls-data/bow';
+import { isClsDatasetName, loadClsDataset, loadClsDirectory } from '../../../cls-data/registry';
+import type { ClsDataset } from '../../../cls-data/sample';
+import { clsModelSpec, createPlugins, type ClsModelSpec } from '../../../baselines/classification/registry';
+import { UniModal } from '../../../baselines/classification/unimodal';
+import { writeFileAtomic, writeJsonAtomic } from '../../atomic';
+import { activeBackend } from '../../backend';
+import { DenseOptimizer, ParamStore, lossAndGrads, type ParamTensors } from '../../params';
+import { Progress } from '../../progress';
+import { Rng } from '../../rng';
 import { clsConfig, defaultVariant, type ClsConfig } from './config';
-import { noisySamples, orderModalities, splitInputs, WordIndex } from './data';
-import { CnnImageEncoder, EmbeddingBagEncoder, FeatureEncoder } from './encoders';
-import type { ClsModel, ClsPlugin, EncodedBatch, ModalityEncoder, SplitInputs, StepContext, TrainerHost } from './types';
+import { noisySamples, orderModalities, splitInputs, WordIndex } from '../../../cls-data/split_inputs';
+import { CnnImageEncoder, EmbeddingBagEncoder, FeatureEncoder } from '../../classification/encoders';
+import type { ClsModel, ClsPlugin, EncodedBatch, ModalityEncoder, SplitInputs, StepContext, TrainerHost } from '../../classification/types';
 
 /** Thrown when the training loss becomes NaN or infinite. */
 export class ClsTrainingDivergedError extends Error {
