@@ -3,37 +3,10 @@
  * have a modality and the dense products, computed by the run's dense engine (src/dense; ORT's
  * MLAS on CPU by default) when the trainer set one, else by tfjs.
  */
-import * as tf from '@tensorflow/tfjs';
 import type { ModalityFeatures } from '../../src/modality';
-import { currentTensorEngine } from '../../src/dense/tf_loss';
 
-/**
- * op(a) @ op(b) -> [m, n] as a new Float32Array, op(a) [m, k], op(b) [k, n]; transA: a is stored
- * [k, m], transB: b is stored [n, k]. The engine takes the flags as Gemm attributes; the tfjs
- * fallback transposes explicitly (its transposed products are several times slower on wasm).
- */
-export function matMul(a: Float32Array, b: Float32Array, m: number, k: number, n: number, transA = false, transB = false): Float32Array {
-  const out = new Float32Array(m * n);
-  if (m === 0 || n === 0) return out;
-  const engine = currentTensorEngine();
-  if (engine) {
-    engine.matMul(a, b, m, k, n, out, transA, transB);
-    return out;
-  }
-  const A = transA ? transpose(a, k, m) : a;
-  const B = transB ? transpose(b, n, k) : b;
-  const c = tf.tidy(() => tf.matMul(tf.tensor2d(A, [m, k]), tf.tensor2d(B, [k, n])));
-  out.set(c.dataSync() as Float32Array);
-  c.dispose();
-  return out;
-}
-
-/** The transpose of x [rows, cols] as a new [cols, rows] array. */
-export function transpose(x: Float32Array, rows: number, cols: number): Float32Array {
-  const out = new Float32Array(x.length);
-  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[j * rows + i] = x[i * cols + j];
-  return out;
-}
+/** Dense products of the fused encoders: the run's dense engine, else tfjs (see src/dense/products.ts). */
+export { denseProduct as matMul, transposeRows as transpose } from '../../src/dense/products';
 
 /**
  * The feature rows of one modality for entities ids, compacted to the P entities that have it:
