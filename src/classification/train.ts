@@ -8,6 +8,8 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { selectDenseHead } from '../dense/select';
+import { currentTensorEngine, setTensorEngine } from '../dense/tf_loss';
 import { ensureBowVocabulary } from '../../cls-data/bow';
 import { isClsDatasetName, loadClsDataset, loadClsDirectory } from '../../cls-data/registry';
 import type { ClsDataset } from '../../cls-data/sample';
@@ -401,6 +403,21 @@ export class ClsTrainer {
 
   /** Train with early stopping on dev accuracy; the best model is restored at the end. */
   async fit(): Promise<{ epochsRun: number; bestEpoch: number; devAccuracy: number; history: ClsResult['history']; secondsPerEpoch: number }> {
+    const c = this.config;
+    // IMML's fused L_mdke runs its dense products on the dense engine (ORT CPU where it loads)
+    // (a nested fit, e.g. a teacher's, keeps the engine it finds)
+    if (currentTensorEngine()) return this.fitWithEngine();
+    const engine = selectDenseHead('auto', this.log);
+    setTensorEngine(engine);
+    try {
+      return await this.fitWithEngine();
+    } finally {
+      setTensorEngine(undefined);
+      engine.dispose();
+    }
+  }
+
+  private async fitWithEngine(): Promise<{ epochsRun: number; bestEpoch: number; devAccuracy: number; history: ClsResult['history']; secondsPerEpoch: number }> {
     const c = this.config;
     const opt = new DenseOptimizer(this.store, 'adam', c.lr);
     const host = this.host();
