@@ -8,7 +8,8 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { selectDenseHead } from '../dense/select';
+import { createEngine } from '../dense/select';
+import type { DenseHead } from '../dense/head';
 import { currentTensorEngine, setTensorEngine } from '../dense/tf_loss';
 import { ensureBowVocabulary } from '../../cls-data/bow';
 import { isClsDatasetName, loadClsDataset, loadClsDirectory } from '../../cls-data/registry';
@@ -404,10 +405,17 @@ export class ClsTrainer {
   /** Train with early stopping on dev accuracy; the best model is restored at the end. */
   async fit(): Promise<{ epochsRun: number; bestEpoch: number; devAccuracy: number; history: ClsResult['history']; secondsPerEpoch: number }> {
     const c = this.config;
-    // IMML's fused L_mdke runs its dense products on the dense engine (ORT CPU where it loads)
-    // (a nested fit, e.g. a teacher's, keeps the engine it finds)
+    // IMML's fused L_mdke runs its dense products on ORT CPU where it loads (else tfjs), on one
+    // thread: at batch 128 they take microseconds, and a second pool thread that waits for a busy
+    // core cost 2-7x in our measurements. A nested fit (e.g. a teacher's) keeps the engine it finds.
     if (currentTensorEngine()) return this.fitWithEngine();
-    const engine = selectDenseHead('auto', this.log);
+    let engine: DenseHead;
+    try {
+      engine = createEngine('ort-cpu', 1);
+    } catch (err) {
+      this.log(`dense engine: onnxruntime-node unavailable (${(err as Error).message.split('\n')[0]}); IMML's products use tfjs`);
+      return this.fitWithEngine();
+    }
     setTensorEngine(engine);
     try {
       return await this.fitWithEngine();
