@@ -65,35 +65,7 @@ export function fusedMdkeLoss(hs: tf.Tensor2D[], heads: ProjectionHead[], tau: n
       const self = selfSim[m];
       const dCross = new Float32Array(n * n);
       const dSelf = new Float32Array(n * n);
-      for (let i = 0; i < n; i++) {
-        let max = -Infinity;
-        for (let j = 0; j < n; j++) {
-          max = Math.max(max, cross[i * n + j] / tau);
-          if (j !== i) max = Math.max(max, self[i * n + j] / tau);
-        }
-        let sum = 0;
-        for (let j = 0; j < n; j++) {
-          const ec = Math.exp(cross[i * n + j] / tau - max);
-          dCross[i * n + j] = ec;
-          sum += ec;
-          if (j !== i) {
-            const es = Math.exp(self[i * n + j] / tau - max);
-            dSelf[i * n + j] = es;
-            sum += es;
-          }
-        }
-        loss -= (cross[i * n + i] / tau - max - Math.log(sum)) / n;
-        for (let j = 0; j < n; j++) {
-          dCross[i * n + j] = (dCross[i * n + j] / sum - (i === j ? 1 : 0)) / (n * tau);
-          dSelf[i * n + j] = dSelf[i * n + j] / sum / (n * tau);
-        }
-      }
-      // dself is used symmetrically (self = z z^T)
-      for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) {
-        const s = dSelf[i * n + j] + dSelf[j * n + i];
-        dSelf[i * n + j] = s;
-        dSelf[j * n + i] = s;
-      }
+      loss += ntXentRows(cross, self, n, tau, dCross, dSelf);
       addInto(dZ[m], denseProduct(dCross, Z[next], n, n, D));
       addInto(dZ[m], denseProduct(dSelf, Z[m], n, n, D));
       addInto(dZ[next], denseProduct(dCross, Z[m], n, n, D, true));
@@ -131,6 +103,50 @@ export function fusedMdkeLoss(hs: tf.Tensor2D[], heads: ProjectionHead[], tau: n
     };
   }) as never) as unknown as (...xs: tf.Tensor[]) => tf.Scalar;
   return op(...inputs);
+}
+
+/**
+ * NT-Xent of one pair from its similarity products: -mean_i log softmax([cross_i, self_i] / tau)
+ * at the positive cross_ii, the anchor self_ii left out. Writes the gradients with respect to
+ * cross and self (dself symmetrised, as self = z z^T) and returns the loss.
+ */
+function ntXentRows(cross: Float32Array, self: Float32Array, n: number, tau: number, dCross: Float32Array, dSelf: Float32Array): number {
+  const inv = 1 / tau;
+  let loss = 0;
+  for (let i = 0; i < n; i++) {
+    const o = i * n;
+    let max = -Infinity;
+    for (let j = 0; j < n; j++) {
+      const c = cross[o + j] * inv;
+      if (c > max) max = c;
+      const sv = self[o + j] * inv;
+      if (j !== i && sv > max) max = sv;
+    }
+    let sum = 0;
+    for (let j = 0; j < n; j++) {
+      const ec = Math.exp(cross[o + j] * inv - max);
+      dCross[o + j] = ec;
+      sum += ec;
+      const es = j === i ? 0 : Math.exp(self[o + j] * inv - max);
+      dSelf[o + j] = es;
+      sum += es;
+    }
+    loss -= (cross[o + i] * inv - max - Math.log(sum)) / n;
+    const scale = 1 / (sum * n * tau);
+    for (let j = 0; j < n; j++) {
+      dCross[o + j] *= scale;
+      dSelf[o + j] *= scale;
+    }
+    dCross[o + i] -= 1 / (n * tau);
+  }
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 1; j < n; j++) {
+      const v = dSelf[i * n + j] + dSelf[j * n + i];
+      dSelf[i * n + j] = v;
+      dSelf[j * n + i] = v;
+    }
+  }
+  return loss;
 }
 
 function addBias(x: Float32Array, b: Float32Array, rows: number, cols: number): void {
