@@ -32,7 +32,7 @@ import { createOptimizer } from '../src/optim';
 import { NegativeSampler } from '../src/sampling';
 import { createTables } from '../src/train/model';
 import { NegativeSamplingStep } from '../src/train/negative_sampling';
-import { machineDescription } from '../src/run';
+import { machineDescription } from '../src/app/run';
 import { writeJsonAtomic } from '../src/atomic';
 import { loadKgDataset } from '../kg-data/loader';
 import { createScorer } from '../baselines/kg/registry';

@@ -5,9 +5,9 @@
  * `runClsBench()` returns and prints the numbers; `node dist/bench/cls_bench.js` runs it alone.
  */
 import { selectBackend } from '../src/backend';
-import { clsConfig } from '../src/classification/config';
+import { clsConfig } from '../src/app/classification/config';
 import type { ImmlOptions } from '../imml/options';
-import { ClsTrainer, prepareClsData } from '../src/classification/train';
+import { ClsTrainer, prepareClsData } from '../src/app/classification/train';
 
 export interface ClsBenchResult {
   dataset: string;

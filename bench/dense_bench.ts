@@ -21,10 +21,10 @@ import { headFlops } from '../src/dense/head';
 import { createEngine } from '../src/dense/select';
 import { splitCeGraphs } from '../src/dense/onnx_graphs';
 import { Rng } from '../src/rng';
-import type { RunMetrics } from '../src/run';
+import type { RunMetrics } from '../src/app/run';
 
 const ROOT = path.join(__dirname, '..', '..');
-const CLI = path.join(ROOT, 'dist', 'src', 'cli.js');
+const CLI = path.join(ROOT, 'dist', 'src', 'app', 'cli.js');
 const PYTHON = '/usr/bin/python3';
 
 function median(xs: number[]): number {

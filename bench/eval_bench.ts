@@ -16,7 +16,7 @@ import { selectBackend, type BackendName } from '../src/backend';
 import { FilterIndex } from '../src/filter';
 import { Rng } from '../src/rng';
 import type { RankForm } from '../src/scorer';
-import { allTestScorers } from '../test/eval/test_scorers';
+import { allTestScorers } from '../eval/reference_scorers';
 
 const FB_IMG = { entities: 11757, relations: 1231, test: 34863, known: 285850 + 29580 };
 const WIDTH = 200;

@@ -12,7 +12,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { std, mean } from 'mathjs';
-import { resolveConfig, runTraining, type RunMetrics } from '../src/run';
+import { resolveConfig, runTraining, type RunMetrics } from '../src/app/run';
 import { readJson, writeFileAtomic } from '../src/atomic';
 import { PAPER_TABLE2 } from '../eval/paper_table2';
 import type { TrainConfig } from '../src/config';

@@ -17,7 +17,7 @@ import { loadKgDataset } from '../kg-data/loader';
 import { featureFilePath } from '../kg-data/registry';
 
 const ROOT = path.join(__dirname, '..', '..');
-const CLI = path.join(ROOT, 'dist', 'src', 'cli.js');
+const CLI = path.join(ROOT, 'dist', 'src', 'app', 'cli.js');
 
 /** A copy of a registry dataset with its train split and id files, and 20-triple valid/test splits. */
 async function trainOnlyCopy(name: string): Promise<{ dir: string; train: string; textFeatures?: string }> {

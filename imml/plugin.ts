@@ -5,33 +5,12 @@ import { rollRows } from './losses';
 import { fusedMdkeLoss } from './mdke_fused';
 import { gatherRows, matMulFast } from '../src/tf_ops';
 import { validateImml, type ImmlOptions } from './options';
+import type { BetaDraw, BetaMix, PluginLosses, RepresentationPlugin } from '../src/plugin';
 
-/** The mixed samples z(h^p_i, h^a_{i'}) of one L_beta evaluation (Eq. 6). */
-export interface BetaMix {
-  /** Mixed per-modality inputs for the host's fusion F: [lambda h^p_i, (1-lambda)/(M-1) h^a_{i'}, ...], each [rows, D_m]. */
-  features: tf.Tensor2D[];
-  /** Batch row i of each mixed sample (its predominant modality and its own label/context). */
-  anchors: Int32Array;
-  /** Batch row i' of each mixed sample (its auxiliary modalities and the second label). */
-  partners: Int32Array;
-  /** lambda ~ Beta(alpha, beta) per mixed sample: target = lambda y_i + (1 - lambda) y_{i'}. */
-  lambda: Float32Array;
-}
-
-/** Which (i, i') pairs and lambdas a step uses; drawn before the differentiable pass. */
-export interface BetaDraw {
-  /** One block per shift n: anchors 0..rows-1, partners (i + n) mod B. */
-  blocks: { shift: number; rows: number; lambda: Float32Array }[];
-  batchSize: number;
-}
-
+// The hook types live in the core (src/plugin.ts); IMML implements them.
+export type { BetaDraw, BetaMix } from '../src/plugin';
 /** The three terms of Eq. 7 besides the base loss. */
-export interface ImmlLosses {
-  /** gamma1 L_mdke + gamma2 L_beta (add the base loss to get L_imml). */
-  total: tf.Scalar;
-  mdke: tf.Scalar;
-  beta: tf.Scalar;
-}
+export type ImmlLosses = PluginLosses;
 
 /**
  * IMML as a plug-in (Section IV, Algorithm 1 of "Interventional Imbalanced Multi-Modal
@@ -47,7 +26,7 @@ export interface ImmlLosses {
  * One implementation serves link prediction and classification; the host supplies only the
  * loss of a mix (its fusion, target mapping and downstream loss with soft targets).
  */
-export class ImmlPlugin {
+export class ImmlPlugin implements RepresentationPlugin {
   readonly options: ImmlOptions;
 
   constructor(readonly dims: readonly number[], options: ImmlOptions, readonly store: ParamStore, readonly rng: Rng, readonly prefix = 'imml') {

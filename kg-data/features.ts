@@ -27,7 +27,7 @@ import * as zlib from 'node:zlib';
 import type { ModalityFeatures } from '../src/modality';
 import { readNpy } from '../src/npy';
 import { decodeUtf8, forEachLine as forEachTextLine } from '../src/text_lines';
-import { prepareDatasets } from '../src/prepare';
+import { prepareDatasets } from './prepare';
 import { pickledVectors } from './pickle';
 import { featureFilePath, type DatasetDescriptor, type DatasetName, type TextFeatureFile } from './registry';
 import { assertReadableFile, KgDataError } from './triples_reader';
@@ -144,7 +144,7 @@ export function datasetFeatureFile(descriptor: DatasetDescriptor | null | undefi
  * The modalities a training run uses, in the order [image?, text?] (only the present ones): each
  * from its config value (see {@link resolveFeatureOption}; defaults from the registry entry, none
  * for a directory dataset). A default that is derived (word-vector slices) and not yet in the
- * cache is derived now (src/prepare.ts); a default file that the data home lacks (WN9-IMG's image
+ * cache is derived now (kg-data/prepare.ts); a default file that the data home lacks (WN9-IMG's image
  * features in a download) means none. `log` says, per modality, which file is used or why none is.
  */
 export async function loadDatasetModalities(

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { locateDataset } from '../kg-data/data_home';
 import { defaultCacheDir } from '../src/paths';
 import { WORD_VECTOR_PACKAGE } from '../src/word_vectors';
-import { homeDatasets } from '../src/dataset_home';
+import { homeDatasets } from '../src/app/dataset_home';
 
 /** Skip the running test (printing why) unless the data home holds every dataset of `names`. */
 export function needsRealData(ctx: Mocha.Context, ...names: string[]): void {

@@ -21,4 +21,13 @@ describe('repository contents', () => {
     const copies = files.filter((f) => /(^|\/)(train|valid|test)(\.txt|\.jsonl?|)(\.gz)?$/.test(f) && !f.startsWith('test/fixtures/'));
     expect(copies, 'split files outside the test fixtures').to.deep.equal([]);
   });
+
+  it('publishes the built main, types and bin, and neither dist/test nor dist/bench (npm pack --dry-run)', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { main: string; types: string; bin: Record<string, string> };
+    const r = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8' });
+    expect(r.status, r.stderr).to.equal(0);
+    const files = new Set((JSON.parse(r.stdout) as { files: { path: string }[] }[])[0].files.map((f) => f.path));
+    for (const entry of [pkg.main, pkg.types, ...Object.values(pkg.bin)]) expect(files.has(entry), `${entry} in the package`).to.equal(true);
+    expect([...files].filter((f) => /^dist\/(test|bench)\//.test(f)), 'test and bench files in the package').to.deep.equal([]);
+  });
 });

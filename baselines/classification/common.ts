@@ -4,22 +4,12 @@
  * digamma / log-gamma (the wasm and cpu backends have no kernels for them), Euclidean distances.
  */
 import * as tf from '@tensorflow/tfjs';
-import { glorotUniform, type ParamStore, type ParamTensors } from '../../src/params';
-import type { Rng } from '../../src/rng';
 import { matMulFast } from '../../src/tf_ops';
-import { softCrossEntropy } from '../../imml/losses';
+import { softCrossEntropy } from '../../src/soft_cross_entropy';
 import type { FusionOutput, StepContext } from '../../src/classification/types';
 
-/** Register W [in, out] (Glorot uniform) and b [out] (zeros) under `name.W`, `name.b`. */
-export function addLinear(store: ParamStore, rng: Rng, name: string, fanIn: number, fanOut: number): void {
-  store.add(`${name}.W`, [fanIn, fanOut], glorotUniform(rng.derive(`${name}.W`), fanIn, fanOut));
-  store.add(`${name}.b`, [fanOut]);
-}
-
-/** x W + b for a layer registered by {@link addLinear}; x [B, in] -> [B, out]. */
-export function linear(x: tf.Tensor2D, p: ParamTensors, name: string): tf.Tensor2D {
-  return tf.add(matMulFast(x, p[`${name}.W`] as tf.Tensor2D), p[`${name}.b`]) as tf.Tensor2D;
-}
+// Linear layers are a core primitive (src/linear.ts); re-exported for the baselines.
+export { addLinear, linear } from '../../src/linear';
 
 /** Identity in the forward pass, zero gradient (torch's `.detach()`). */
 export const stopGradient: <T extends tf.Tensor>(x: T) => T = tf.customGrad(((x: tf.Tensor) => ({

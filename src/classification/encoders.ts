@@ -13,7 +13,7 @@
  * pass as inputs; their gradient comes back to the host and is scattered into the table.
  */
 import * as tf from '@tensorflow/tfjs';
-import { addLinear, linear } from '../../baselines/classification/common';
+import { addLinear, linear } from '../linear';
 import { SparseAdam, SparseGradient } from '../optim';
 import { glorotUniform, type ParamStore, type ParamTensors } from '../params';
 import type { Rng } from '../rng';

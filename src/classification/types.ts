@@ -4,7 +4,7 @@
  * of all modalities to class scores and own the base loss, and plug-ins (PMR, UMT, IMML) that
  * add terms to any model's loss through these contracts only.
  *
- * Data flow of one training step (src/classification/train.ts):
+ * Data flow of one training step (src/app/classification/train.ts):
  *   encoders --batch()--> EncodedBatch --features()--> h^m [B, D_m] (predominant modality first)
  *   -> IMML weighs h^m (when enabled) -> model.fuse(h) -> model.loss(out) + plug-in terms
  *   -> gradients of the dense parameters (ParamStore) and of the encoders' host inputs

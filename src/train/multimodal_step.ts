@@ -8,10 +8,10 @@ import type { NegativeSamplingLoss } from '../losses';
 import type { NegativeSampler } from '../sampling';
 import type { Rng } from '../rng';
 import { gatherRows, n3Penalty } from '../tf_ops';
-import { mixedCrossEntropy } from '../../imml/losses';
+import { mixedCrossEntropy } from '../soft_cross_entropy';
 import type { DenseHead } from '../dense/head';
 import { denseHeadLoss } from '../dense/tf_loss';
-import type { ImmlPlugin } from '../../imml/plugin';
+import type { RepresentationPlugin } from '../plugin';
 import type { KgTables } from './model';
 import type { QueryBatch } from './one_vs_all';
 
@@ -60,7 +60,7 @@ export function tableRows(table: Float32Array, width: number, ids: Int32Array): 
 }
 
 /** h^m of a model, IMML-weighted when the plug-in is on (Algorithm 1, line 2). */
-function encodeWeighted(model: MultimodalKgModel, imml: ImmlPlugin | undefined, structural: tf.Tensor2D, features: tf.Tensor2D[], p: ParamTensors): tf.Tensor2D[] {
+function encodeWeighted(model: MultimodalKgModel, imml: RepresentationPlugin | undefined, structural: tf.Tensor2D, features: tf.Tensor2D[], p: ParamTensors): tf.Tensor2D[] {
   const hs = model.encode(structural, features, p);
   return imml ? imml.weigh(hs, p) : hs;
 }
@@ -69,7 +69,7 @@ function encodeWeighted(model: MultimodalKgModel, imml: ImmlPlugin | undefined, 
  * The ranking representation of every entity ([n, scorer.entityWidth]), computed in chunks with
  * the current parameters; what evaluation ranks against and what `export` writes.
  */
-export function representAll(model: MultimodalKgModel, structural: Float32Array, numEntities: number, imml?: ImmlPlugin, chunk = 2048): Float32Array {
+export function representAll(model: MultimodalKgModel, structural: Float32Array, numEntities: number, imml?: RepresentationPlugin, chunk = 2048): Float32Array {
   const W = model.scorer.entityWidth;
   const Ws = model.structuralWidth;
   const out = new Float32Array(numEntities * W);
@@ -99,7 +99,7 @@ export interface MultimodalStepParts {
   model: MultimodalKgModel;
   /** Structural entity table (width model.structuralWidth) and relation table. */
   tables: KgTables;
-  imml?: ImmlPlugin;
+  imml?: RepresentationPlugin;
   entityOptimizer: SparseOptimizer;
   relationOptimizer: SparseOptimizer;
   paramOptimizer: DenseOptimizer;

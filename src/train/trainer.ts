@@ -18,7 +18,7 @@ import { OneVsAllStep, type QueryBatch } from './one_vs_all';
 import { reciprocalView, reciprocalRelationTable } from './reciprocal';
 import { writeLossCurve, type EpochRecord } from './loss_curve';
 import type { MultimodalKgModel } from '../multimodal';
-import type { ImmlPlugin } from '../../imml/plugin';
+import type { RepresentationPlugin } from '../plugin';
 import { DenseOptimizer } from '../params';
 import { MultimodalNegativeSamplingStep, MultimodalOneVsAllStep, representAll } from './multimodal_step';
 import type { DenseHead } from '../dense/head';
@@ -40,7 +40,7 @@ export interface TrainerDeps {
   /** Engine of the all-entity head (1-vs-all / KvsAll); default: `config.engine` selected here. */
   denseHead?: DenseHead;
   /** For multimodal models: the model (and the IMML plug-in when on), else undefined. */
-  createMultimodal?: (cfg: TrainConfig) => { model: MultimodalKgModel; imml?: ImmlPlugin } | undefined;
+  createMultimodal?: (cfg: TrainConfig) => { model: MultimodalKgModel; imml?: RepresentationPlugin } | undefined;
 }
 
 /** Minimal shape of the evaluator's result used by the trainer. */

@@ -2,9 +2,9 @@ import { BowVocabulary } from '../../cls-data/bow';
 import type { ClsDataset, ModalityValue, Sample } from '../../cls-data/sample';
 import { Rng } from '../../src/rng';
 import { selectBackend } from '../../src/backend';
-import { clsConfig, type ClsConfig } from '../../src/classification/config';
-import { WordIndex } from '../../src/classification/data';
-import { ClsData } from '../../src/classification/train';
+import { clsConfig, type ClsConfig } from '../../src/app/classification/config';
+import { WordIndex } from '../../cls-data/split_inputs';
+import { ClsData } from '../../src/app/classification/train';
 
 export async function useWasm(): Promise<void> {
   await selectBackend('wasm');

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import * as tf from '@tensorflow/tfjs';
-import { ClsTrainer } from '../../src/classification/train';
+import { ClsTrainer } from '../../src/app/classification/train';
 import type { StepContext } from '../../src/classification/types';
 import { tinyConfig, tinyData, useWasm } from './helpers';
 

@@ -5,7 +5,7 @@ import { UmtPlugin } from '../../baselines/classification/umt';
 import { ImmlClsPlugin } from '../../baselines/classification/imml_plugin';
 import { Rng } from '../../src/rng';
 import { lossAndGrads } from '../../src/params';
-import { ClsTrainer } from '../../src/classification/train';
+import { ClsTrainer } from '../../src/app/classification/train';
 import type { StepContext } from '../../src/classification/types';
 import { tinyConfig, tinyData, useWasm } from './helpers';
 

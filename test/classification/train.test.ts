@@ -1,10 +1,10 @@
 import { expect } from 'chai';
 import * as tf from '@tensorflow/tfjs';
-import { ClsTrainer, ClsTrainingDivergedError, classificationMetrics, runClassification } from '../../src/classification/train';
+import { ClsTrainer, ClsTrainingDivergedError, classificationMetrics, runClassification } from '../../src/app/classification/train';
 import { CnnImageEncoder } from '../../src/classification/encoders';
 import { tinyConfig, tinyData, tinyDataset, useWasm } from './helpers';
-import { ClsData } from '../../src/classification/train';
-import { WordIndex } from '../../src/classification/data';
+import { ClsData } from '../../src/app/classification/train';
+import { WordIndex } from '../../cls-data/split_inputs';
 import { tinyVocabulary } from './helpers';
 
 describe('classification training', function () {

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { selectBackend } from '../../src/backend';
-import { resolveConfig, runTraining, type RunMetrics } from '../../src/run';
+import { resolveConfig, runTraining, type RunMetrics } from '../../src/app/run';
 import { FilterIndex } from '../../src/filter';
 import { Rng } from '../../src/rng';
 import { createTables } from '../../src/train/model';

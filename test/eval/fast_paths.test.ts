@@ -6,7 +6,7 @@ import { selectBackend } from '../../src/backend';
 import { FilterIndex } from '../../src/filter';
 import { Rng } from '../../src/rng';
 import type { RankForm } from '../../src/scorer';
-import { allTestScorers, referenceRanks, withoutRankForm, type TestScorer } from './test_scorers';
+import { allTestScorers, referenceRanks, withoutRankForm, type TestScorer } from '../../eval/reference_scorers';
 
 // n not a multiple of the kernel block (8) nor of the claim size, to exercise remainders.
 const N = 37;

@@ -4,7 +4,7 @@ import { evaluateLinkPrediction, rankLinkPrediction, resolveMethod, type EvalMet
 import type { LinkPredictionMetrics, RankMetrics } from '../../eval/metrics';
 import { selectBackend } from '../../src/backend';
 import { FilterIndex } from '../../src/filter';
-import { dotScorer, transScorer, withoutRankForm } from './test_scorers';
+import { dotScorer, transScorer, withoutRankForm } from '../../eval/reference_scorers';
 
 /**
  * 4 entities with scalar embeddings E = [3, 1, 2, 2], one relation r = [1], DistMult score

@@ -12,7 +12,7 @@ import { defaultCacheDir } from '../../src/paths';
 import { rejection } from './helpers';
 
 const ROOT = path.join(__dirname, '..', '..', '..');
-const CLI = path.join(ROOT, 'dist', 'src', 'cli.js');
+const CLI = path.join(ROOT, 'dist', 'src', 'app', 'cli.js');
 
 /** A 4-entity WN9-IMG look-alike (h,t,r columns, CRLF like the IKRL files) in `dir`; `gz` gzips every file. */
 export function writeTinyWn9(dir: string, gz = false): void {

@@ -13,7 +13,7 @@ import {
 } from '../../kg-data/features';
 import { loadKgDataset } from '../../kg-data/loader';
 import { datasetFile, featureFilePath, getDataset } from '../../kg-data/registry';
-import { prepareDatasets } from '../../src/prepare';
+import { prepareDatasets } from '../../kg-data/prepare';
 import { needsRealData, needsWordVectors } from '../real_data';
 import { KgDataError, readIdMap } from '../../kg-data/triples_reader';
 import { modalityRecord, presentRows } from '../../src/modality';

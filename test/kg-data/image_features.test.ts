@@ -12,7 +12,7 @@ import { datasetDirectory, datasetFile, getDataset } from '../../kg-data/registr
 import { needsRealData } from '../real_data';
 
 const ROOT = path.join(__dirname, '..', '..', '..');
-const CLI = path.join(ROOT, 'dist', 'src', 'cli.js');
+const CLI = path.join(ROOT, 'dist', 'src', 'app', 'cli.js');
 const MEAN = [0.485, 0.456, 0.406];
 const STD = [0.229, 0.224, 0.225];
 

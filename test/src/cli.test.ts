@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 const ROOT = path.join(__dirname, '..', '..', '..');
-const CLI = path.join(ROOT, 'dist', 'src', 'cli.js');
+const CLI = path.join(ROOT, 'dist', 'src', 'app', 'cli.js');
 const TINY = path.join(ROOT, 'test', 'fixtures', 'kg', 'tiny');
 
 function mmkge(...args: string[]): { code: number | null; out: string; err: string } {

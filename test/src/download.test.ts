@@ -14,7 +14,7 @@ import { needsRealData } from '../real_data';
 import { DownloadError, downloadFiles, effectiveUrl, RAW_BASE, type DataFileDescription } from '../../src/download';
 
 const ROOT = path.join(__dirname, '..', '..', '..');
-const CLI = path.join(ROOT, 'dist', 'src', 'cli.js');
+const CLI = path.join(ROOT, 'dist', 'src', 'app', 'cli.js');
 const GOOD = Buffer.from('h\tr\tt\n'.repeat(5000));
 const OTHER = Buffer.from('x\ty\tz\n'.repeat(5000));
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');

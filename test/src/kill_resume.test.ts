@@ -7,7 +7,7 @@ import { readBundleWithMeta } from '../../src/tensor_file';
 import { Rng } from '../../src/rng';
 
 const ROOT = path.join(__dirname, '..', '..', '..');
-const CLI = path.join(ROOT, 'dist', 'src', 'cli.js');
+const CLI = path.join(ROOT, 'dist', 'src', 'app', 'cli.js');
 const TINY = path.join(ROOT, 'test', 'fixtures', 'kg', 'tiny');
 /** A tiny run with many epochs and batches, so kills land in every phase (startup, steps, validation, checkpoint writes). */
 const RUN = ['--dataset', TINY, '--model', 'transe', '--dim', '8', '--epochs', '150', '--eval-every', '10', '--patience', '0', '--batch-size', '2', '--quiet', '--backend', 'wasm'];

@@ -3,12 +3,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { selectBackend } from '../../src/backend';
-import { loadSavedModel, resolveConfig, runTraining, evaluator } from '../../src/run';
+import { loadSavedModel, resolveConfig, runTraining, evaluator } from '../../src/app/run';
 import type { TrainConfig } from '../../src/config';
 import { readBundle } from '../../src/tensor_file';
 import { Rng } from '../../src/rng';
 import { FilterIndex } from '../../src/filter';
-import { runGrid } from '../../src/grid';
+import { runGrid } from '../../src/app/grid';
 import { loadKgDataset } from '../../kg-data/loader';
 
 const TINY = path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'kg', 'tiny');

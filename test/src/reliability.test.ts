@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { selectBackend } from '../../src/backend';
 import { checkPartial, parseValue, resumeConflicts, DEFAULT_CONFIG, TRAIN_OPTIONS, CONFIG_KEYS, type TrainConfig } from '../../src/config';
 import { closest, describeOption } from '../../src/options';
-import { resolveConfig, runTraining } from '../../src/run';
+import { resolveConfig, runTraining } from '../../src/app/run';
 import { claimRunDirectory, ensureWritableDirectory, LOCK_FILE } from '../../src/run_dir';
 import { readBundle } from '../../src/tensor_file';
 import { DivergenceGuard, firstNonFinite } from '../../src/train/divergence';
@@ -127,7 +127,7 @@ describe('reliability', () => {
 
     it('Ctrl-C (SIGINT) ends a training with exit 130 and removes its lock; --resume then continues', async () => {
       const out = path.join(tmp(), 'run');
-      const cli = path.join(ROOT, 'dist', 'src', 'cli.js');
+      const cli = path.join(ROOT, 'dist', 'src', 'app', 'cli.js');
       const args = ['train', '--dataset', TINY, '--model', 'transe', '--dim', '4', '--epochs', '100000', '--eval-every', '0', '--out', out, '--quiet', '--backend', 'wasm'];
       const { spawn } = await import('node:child_process');
       const child = spawn(process.execPath, [cli, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });

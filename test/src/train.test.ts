@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { selectBackend } from '../../src/backend';
-import { resolveConfig, runTraining } from '../../src/run';
+import { resolveConfig, runTraining } from '../../src/app/run';
 import type { TrainConfig } from '../../src/config';
 import { readBundle } from '../../src/tensor_file';
 

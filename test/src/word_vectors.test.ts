@@ -8,7 +8,7 @@ import { datasetFile, getDataset } from '../../kg-data/registry';
 import { readIdMap, readKeyValueFile } from '../../kg-data/triples_reader';
 import { readNpy } from '../../src/npy';
 import { needsRealData } from '../real_data';
-import { fbNameTokens, foldDiacritics, meanWordVectors, prepareDatasets } from '../../src/prepare';
+import { fbNameTokens, foldDiacritics, meanWordVectors, prepareDatasets } from '../../kg-data/prepare';
 import { loadWordVectors, readWinkVectors, tokenize, WORD_VECTOR_PACKAGE } from '../../src/word_vectors';
 
 const ROOT = path.join(__dirname, '..', '..', '..');
@@ -200,7 +200,7 @@ describe('src/word_vectors', () => {
 
     it('`mmkge prepare` runs the step and rejects an unknown dataset', function () {
       needsRealData(this, 'fb-img');
-      const cli = path.join(ROOT, 'dist', 'src', 'cli.js');
+      const cli = path.join(ROOT, 'dist', 'src', 'app', 'cli.js');
       const out = path.join(dir, 'cli-out');
       const r = spawnSync(process.execPath, [cli, 'prepare', '--dataset', 'fb-img', '--cache-dir', cache, '--out-dir', out], { encoding: 'utf8', cwd: ROOT, env: { ...process.env } });
       expect(r.status, r.stderr).to.equal(0);

@@ -16,11 +16,11 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { writeNpy } from './npy';
-import { loadWordVectors, tokenize, type WordVectors } from './word_vectors';
-import { datasetFile, featureFilePath, getDataset, type DatasetDescriptor, type DatasetName } from '../kg-data/registry';
-import { pickledTexts } from '../kg-data/pickle';
-import { readIdMap, readKeyValueFile } from '../kg-data/triples_reader';
+import { writeNpy } from '../src/npy';
+import { loadWordVectors, tokenize, type WordVectors } from '../src/word_vectors';
+import { datasetFile, featureFilePath, getDataset, type DatasetDescriptor, type DatasetName } from './registry';
+import { pickledTexts } from './pickle';
+import { readIdMap, readKeyValueFile } from './triples_reader';
 
 /** Datasets `mmkge prepare` knows, and the text-feature entry of the registry each one writes. */
 export const PREPARE_TARGETS: Readonly<Record<DatasetName, string>> = {

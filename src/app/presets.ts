@@ -1,4 +1,4 @@
-import type { TrainConfig } from './config';
+import type { TrainConfig } from '../config';
 
 /**
  * Tuned defaults per model (and shipped dataset), applied over DEFAULT_CONFIG and under any

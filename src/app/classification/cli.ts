@@ -1,14 +1,14 @@
 /**
- * The `mmkge classify` and `mmkge table1` subcommands (wired into src/cli.ts by
+ * The `mmkge classify` and `mmkge table1` subcommands (wired into src/app/cli.ts by
  * {@link addClassificationCommands}).
  */
 import type { Command } from 'commander';
-import { clsModelNames, clsPluginNames } from '../../baselines/classification/registry';
-import { selectBackend } from '../backend';
+import { clsModelNames, clsPluginNames } from '../../../baselines/classification/registry';
+import { selectBackend } from '../../backend';
 import { checkDatasetAvailable } from '../dataset_home';
 import { clsConfig, DEFAULT_CLS_CONFIG, type ClsConfig } from './config';
 import { runClassification } from './train';
-import { kebab, parseOption, type OptionSpec } from '../options';
+import { kebab, parseOption, type OptionSpec } from '../../options';
 
 /**
  * Type and range of every numeric `classify` flag (src/options.ts), so that `--epochs 2.5`,
@@ -165,7 +165,7 @@ export function addClassificationCommands(program: Command): void {
     .helpOption(false)
     .action(async (_o: unknown, cmd: Command) => {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { table1Main } = require('../../bench/table1') as typeof import('../../bench/table1');
+      const { table1Main } = require('./table1') as typeof import('./table1');
       await table1Main(['node', 'table1', ...cmd.args]);
     });
 }

@@ -1,8 +1,8 @@
 /**
  * Configuration of one classification run (`mmkge classify`, bench/table1.ts).
  */
-import { DEFAULT_IMML, type ImmlOptions } from '../../imml/options';
-import type { PmrOptions } from '../../baselines/classification/pmr';
+import { DEFAULT_IMML, type ImmlOptions } from '../../../imml/options';
+import type { PmrOptions } from '../../../baselines/classification/pmr';
 
 export interface ClsConfig {
   /** Shipped dataset (hfm, mvsa-single, mvsa-multiple, food101) or a directory. */

@@ -3,13 +3,13 @@
  * encoders: word ids over the dataset's shipped GloVe vocabulary (cls-data/bow.ts), precomputed
  * feature vectors, or pixels; and the noisy test sets of QMF's protocol (cls-data/noise.ts).
  */
-import { BLANK_WORD, addFeatureNoise, addImageNoise, addTextNoise } from '../../cls-data/noise';
-import type { BowVocabulary } from '../../cls-data/bow';
-import { readImageFile, resizeBilinear } from '../../cls-data/images';
-import type { ClsDataset, ModalityValue, RgbImage, Sample } from '../../cls-data/sample';
-import { Rng } from '../rng';
-import { tokenize } from '../word_vectors';
-import type { ModalityColumn, SplitInputs } from './types';
+import { BLANK_WORD, addFeatureNoise, addImageNoise, addTextNoise } from './noise';
+import type { BowVocabulary } from './bow';
+import { readImageFile, resizeBilinear } from './images';
+import type { ClsDataset, ModalityValue, RgbImage, Sample } from './sample';
+import { Rng } from '../src/rng';
+import { tokenize } from '../src/word_vectors';
+import type { ModalityColumn, SplitInputs } from '../src/classification/types';
 
 /**
  * Word ids of the run: 0 = the unknown word (QMF's `_` blank, and the whole text when no word of

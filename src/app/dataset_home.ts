@@ -6,11 +6,11 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { downloadFiles, type DataFileDescription, type DownloadOptions } from './download';
-import { defaultCacheDir } from './paths';
-import { DatasetNotFoundError, locateDataset, missingDatasetMessage, requireDataset, type DataHomeEntry } from '../kg-data/data_home';
-import { DATASETS } from '../kg-data/registry';
-import { CLS_DATASETS } from '../cls-data/registry';
+import { downloadFiles, type DataFileDescription, type DownloadOptions } from '../download';
+import { defaultCacheDir } from '../paths';
+import { DatasetNotFoundError, locateDataset, missingDatasetMessage, requireDataset, type DataHomeEntry } from '../../kg-data/data_home';
+import { DATASETS } from '../../kg-data/registry';
+import { CLS_DATASETS } from '../../cls-data/registry';
 
 /** A dataset of either registry, as the data home and the downloader see it. */
 export interface HomeDataset extends DataHomeEntry {

@@ -3,9 +3,9 @@
  * with a float64 JS reference score used by the brute-force ranking reference.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { FilterIndex } from '../../src/filter';
-import type { RankForm, Scorer } from '../../src/scorer';
-import type { Rng } from '../../src/rng';
+import type { FilterIndex } from '../src/filter';
+import type { RankForm, Scorer } from '../src/scorer';
+import type { Rng } from '../src/rng';
 
 /** A test scorer plus its float64 reference score. */
 export interface TestScorer extends Scorer {
