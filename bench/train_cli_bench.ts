@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { spawnSync } from 'node:child_process';
 import { loadKgDataset } from '../kg-data/loader';
-import { datasetFile } from '../kg-data/registry';
+import { featureFilePath } from '../kg-data/registry';
 
 const ROOT = path.join(__dirname, '..', '..');
 const CLI = path.join(ROOT, 'dist', 'src', 'app', 'cli.js');
@@ -36,7 +36,7 @@ async function trainOnlyCopy(name: string): Promise<{ dir: string; train: string
   const layout = { columns: ds.columns };
   fs.writeFileSync(path.join(dir, 'dataset.json'), JSON.stringify(layout));
   const text = ds.descriptor?.defaultFeatures?.text;
-  return { dir, train: path.join(dir, path.basename(ds.files.train)), textFeatures: text && ds.descriptor ? datasetFile(ds.descriptor, text) : undefined };
+  return { dir, train: path.join(dir, path.basename(ds.files.train)), textFeatures: text && ds.descriptor?.textFeatures[text] ? featureFilePath(ds.descriptor, ds.descriptor.textFeatures[text]) : undefined };
 }
 
 /** metrics.json triplesPerSecond of one `mmkge train` run. */

@@ -9,7 +9,7 @@ import type { Rng } from '../../src/rng';
 import type { RankForm, Scorer, TripleKernel } from '../../src/scorer';
 import type { ModalityFeatures } from '../../src/modality';
 import type { FusedEncoder, FusedEncoding, MultimodalKgModel, MultimodalOptions } from '../../src/multimodal';
-import { flushSubnormals, maskedFeatureRows, matMul } from './fused_dense';
+import { flushSubnormals, gatherRows, maskedFeatureRows, matMul, scatterAddRows } from './fused_dense';
 import { ParamStore, glorotUniform, type ParamTensors } from '../../src/params';
 import { checkTable, fillUniform, normalizeRowsL2 } from './common';
 
@@ -432,10 +432,7 @@ export abstract class ProjectedTranslationModel implements MultimodalKgModel {
     const present = new Uint8Array(U);
     for (const inp of inputs) for (let u = 0; u < U; u++) present[u] |= inp.mask[u];
     const M = new Float32Array(U * d);
-    inputs.forEach((inp, m) => {
-      const part = matMul(inp.x, this.params.get(this.projections[m]).data, U, this.modalities[m].dim, d);
-      for (let i = 0; i < part.length; i++) M[i] += part[i];
-    });
+    inputs.forEach((inp, m) => scatterAddRows(M, d, inp.at, matMul(inp.x, this.params.get(this.projections[m]).data, inp.P, this.modalities[m].dim, d)));
     const W2 = 2 * d;
     const rows = new Float32Array(U * W2);
     for (let u = 0; u < U; u++) {
@@ -472,7 +469,8 @@ export abstract class ProjectedTranslationModel implements MultimodalKgModel {
         }
         flushSubnormals(gM, present, d);
         const grads: Record<string, Float32Array> = {};
-        inputs.forEach((inp, m) => (grads[this.projections[m]] = matMul(inp.xT, gM, this.modalities[m].dim, U, d)));
+        // dW_m = x_m^T dm over the rows that have modality m (x_m stored [P, D_m]: transA)
+        inputs.forEach((inp, m) => (grads[this.projections[m]] = matMul(inp.x, gatherRows(gM, d, inp.at), this.modalities[m].dim, inp.P, d, true)));
         return grads;
       },
     };

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../../src/rng';
 import type { ModalityFeatures } from '../../src/modality';
 import type { FusedEncoder, FusedEncoding, MultimodalKgModel, MultimodalOptions } from '../../src/multimodal';
-import { flushSubnormals, maskedFeatureRows, matMul, transpose } from './fused_dense';
+import { flushSubnormals, gatherRows, maskedFeatureRows, matMul, scatterAddRows } from './fused_dense';
 import { ParamStore, glorotUniform, type ParamTensors } from '../../src/params';
 import { checkTable } from './common';
 import { normalizeRowsL2 } from './common';
@@ -85,30 +85,24 @@ export class TransAE implements MultimodalKgModel {
     const present = new Uint8Array(U);
     for (const inp of inputs) for (let u = 0; u < U; u++) present[u] |= inp.mask[u];
     const c = new Float32Array(U * d);
-    inputs.forEach((inp, m) => {
-      const part = matMul(inp.x, this.params.get(`transae.enc.W.${m}`).data, U, this.modalities[m].dim, d);
-      for (let i = 0; i < part.length; i++) c[i] += part[i];
-    });
+    inputs.forEach((inp, m) => scatterAddRows(c, d, inp.at, matMul(inp.x, this.params.get(`transae.enc.W.${m}`).data, inp.P, this.modalities[m].dim, d)));
     const b = this.params.get('transae.enc.b').data;
     for (let u = 0; u < U; u++) for (let j = 0; j < d; j++) c[u * d + j] = 1 / (1 + Math.exp(-(c[u * d + j] + b[j])));
     const rows = new Float32Array(U * d);
     for (let i = 0; i < rows.length; i++) rows[i] = S[i] + (present[Math.floor(i / d)] ? c[i] : 0);
-    // reconstruction residuals mask_m (x^_m - x_m) and the loss
+    // reconstruction residuals x^_m - x_m on the P_m rows that have modality m, and the loss
     let count = 0;
     let sq = 0;
+    const codes = inputs.map((inp) => gatherRows(c, d, inp.at));
     const residuals = inputs.map((inp, m) => {
       const D = this.modalities[m].dim;
-      const rec = matMul(c, this.params.get(`transae.dec.W.${m}`).data, U, d, D);
+      const rec = matMul(codes[m], this.params.get(`transae.dec.W.${m}`).data, inp.P, d, D);
       const ub = this.params.get(`transae.dec.b.${m}`).data;
-      for (let u = 0; u < U; u++) {
-        if (!inp.mask[u]) {
-          rec.fill(0, u * D, u * D + D);
-          continue;
-        }
-        count += D;
+      count += inp.P * D;
+      for (let p = 0; p < inp.P; p++) {
         for (let j = 0; j < D; j++) {
-          const v = rec[u * D + j] + ub[j] - inp.x[u * D + j];
-          rec[u * D + j] = v;
+          const v = rec[p * D + j] + ub[j] - inp.x[p * D + j];
+          rec[p * D + j] = v;
           sq += v * v;
         }
       }
@@ -123,23 +117,23 @@ export class TransAE implements MultimodalKgModel {
         const grads: Record<string, Float32Array> = {};
         const dc = new Float32Array(U * d);
         for (let i = 0; i < U * d; i++) dc[i] = present[Math.floor(i / d)] ? dRows[i] : 0;
-        const cT = transpose(c, U, d);
         residuals.forEach((res, m) => {
           const D = this.modalities[m].dim;
+          const P = inputs[m].P;
           const scale = auxWeight > 0 ? (2 * auxWeight) / C : 0;
-          const dRec = new Float32Array(U * D);
+          const dRec = new Float32Array(P * D);
           const du = new Float32Array(D);
-          for (let u = 0; u < U; u++) {
+          for (let p = 0; p < P; p++) {
             for (let j = 0; j < D; j++) {
-              const v = scale * res[u * D + j];
-              dRec[u * D + j] = v;
+              const v = scale * res[p * D + j];
+              dRec[p * D + j] = v;
               du[j] += v;
             }
           }
-          grads[`transae.dec.W.${m}`] = matMul(cT, dRec, d, U, D);
+          // dU_m = c_P^T dx^_m (codes stored [P, d]: transA); dc_P += dx^_m U_m^T (U_m stored [d, D]: transB)
+          grads[`transae.dec.W.${m}`] = matMul(codes[m], dRec, d, P, D, true);
           grads[`transae.dec.b.${m}`] = du;
-          const back = matMul(dRec, transpose(this.params.get(`transae.dec.W.${m}`).data, d, D), U, D, d);
-          for (let i = 0; i < U * d; i++) dc[i] += back[i];
+          scatterAddRows(dc, d, inputs[m].at, matMul(dRec, this.params.get(`transae.dec.W.${m}`).data, P, D, d, false, true));
         });
         const db = new Float32Array(d);
         for (let u = 0; u < U; u++) {
@@ -151,7 +145,7 @@ export class TransAE implements MultimodalKgModel {
           }
         }
         flushSubnormals(dc, present, d);
-        inputs.forEach((inp, m) => (grads[`transae.enc.W.${m}`] = matMul(inp.xT, dc, this.modalities[m].dim, U, d)));
+        inputs.forEach((inp, m) => (grads[`transae.enc.W.${m}`] = matMul(inp.x, gatherRows(dc, d, inp.at), this.modalities[m].dim, inp.P, d, true)));
         grads['transae.enc.b'] = db;
         return grads;
       },

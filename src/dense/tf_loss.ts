@@ -62,6 +62,11 @@ export function setTensorEngine(head: DenseHead | undefined): void {
   current = head;
 }
 
+/** The engine set by {@link setTensorEngine}, if any (typed-array products of fused encoders use it too). */
+export function currentTensorEngine(): DenseHead | undefined {
+  return current;
+}
+
 /** a @ b through the run's engine when one is set, else `fallback` (a tfjs product). */
 export function tensorMatMul(a: tf.Tensor2D, b: tf.Tensor2D, fallback: (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D): tf.Tensor2D {
   return current ? denseMatMul(current, a, b) : fallback(a, b);

@@ -125,6 +125,16 @@ export async function trainModel(config: TrainConfig, deps: TrainerDeps, resume 
         regularizer: config.regularizer, regWeight: config.regWeight, complexEntities, complexRelations, useKernel: config.useKernel,
       });
     if (step instanceof MultimodalNegativeSamplingStep || step instanceof FusedMultimodalNegativeSamplingStep) disposeStep = () => step.dispose();
+    if (step instanceof FusedMultimodalNegativeSamplingStep && mm?.model.fusedEncoder) {
+      // the fused encoders' dense products run on the dense engine too
+      const head = deps.denseHead ?? selectDenseHead(config.engine, log);
+      setTensorEngine(head);
+      disposeStep = () => {
+        step.dispose();
+        setTensorEngine(undefined);
+        if (!deps.denseHead) head.dispose();
+      };
+    }
     const batch = new Int32Array(3 * config.batchSize);
     units = train.length / 3;
     runBatch = (order, from, to) => {

@@ -8,6 +8,9 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { createEngine } from '../../dense/select';
+import type { DenseHead } from '../../dense/head';
+import { currentTensorEngine, setTensorEngine } from '../../dense/tf_loss';
 import { ensureBowVocabulary } from '../../../cls-data/bow';
 import { isClsDatasetName, loadClsDataset, loadClsDirectory } from '../../../cls-data/registry';
 import type { ClsDataset } from '../../../cls-data/sample';
@@ -401,6 +404,28 @@ export class ClsTrainer {
 
   /** Train with early stopping on dev accuracy; the best model is restored at the end. */
   async fit(): Promise<{ epochsRun: number; bestEpoch: number; devAccuracy: number; history: ClsResult['history']; secondsPerEpoch: number }> {
+    const c = this.config;
+    // IMML's fused L_mdke runs its dense products on ORT CPU where it loads (else tfjs), on one
+    // thread: at batch 128 they take microseconds, and a second pool thread that waits for a busy
+    // core cost 2-7x in our measurements. A nested fit (e.g. a teacher's) keeps the engine it finds.
+    if (currentTensorEngine()) return this.fitWithEngine();
+    let engine: DenseHead;
+    try {
+      engine = createEngine('ort-cpu', 1);
+    } catch (err) {
+      this.log(`dense engine: onnxruntime-node unavailable (${(err as Error).message.split('\n')[0]}); IMML's products use tfjs`);
+      return this.fitWithEngine();
+    }
+    setTensorEngine(engine);
+    try {
+      return await this.fitWithEngine();
+    } finally {
+      setTensorEngine(undefined);
+      engine.dispose();
+    }
+  }
+
+  private async fitWithEngine(): Promise<{ epochsRun: number; bestEpoch: number; devAccuracy: number; history: ClsResult['history']; secondsPerEpoch: number }> {
     const c = this.config;
     const opt = new DenseOptimizer(this.store, 'adam', c.lr);
     const host = this.host();

@@ -18,6 +18,9 @@ import { lossAndGrads, type ParamTensors } from '../../../src/params';
 import { MULTIMODAL_MODELS, createMultimodalModel, isMultimodalModel, multimodalModelNames } from '../../../baselines/kg/multimodal_registry';
 import { TranslationSumScorer } from '../../../baselines/kg/ikrl';
 import { rankFormRef } from './rank_form_ref';
+import { createEngine } from '../../../src/dense/select';
+import { setTensorEngine } from '../../../src/dense/tf_loss';
+import type { DenseHead } from '../../../src/dense/head';
 
 type Vec = ArrayLike<number>;
 
@@ -537,6 +540,41 @@ function multimodalSuite(name: string, config: string[], seed: number): void {
         for (const k of idx) check(data, k, f.paramGrads![name][k], `fused d/d${name}[${k}]`);
       }
       expect(skipped, `skipped ${skipped} of ${checked + skipped} coordinates at kinks`).to.be.at.most(0.3 * (checked + skipped));
+    });
+
+    it('fused encoder on the dense engine (ort-cpu) gives the rows, loss and gradients of its tfjs products', function () {
+      const enc = st.model.fusedEncoder;
+      if (!enc) this.skip();
+      let ortHead: DenseHead;
+      try {
+        ortHead = createEngine('ort-cpu', 1);
+      } catch (err) {
+        console.log(`      (skipped: ${(err as Error).message.split('\n')[0]})`);
+        this.skip();
+      }
+      const ids = Int32Array.from([3, 0, 6, 4, 1, 2, 5]);
+      const Su = new Float32Array(K * st.sw);
+      ids.forEach((e, u) => Su.set(st.S.subarray(e * st.sw, (e + 1) * st.sw), u * st.sw));
+      const dRows = uniform(new Rng(seed + 31), K * enc.rowWidth);
+      const run = () => {
+        const e = enc.encode(ids, Su);
+        const dS = new Float32Array(K * st.sw);
+        const grads = e.backward(dRows, AUX_WEIGHT, dS);
+        return { rows: e.rows, aux: e.auxLoss, dS, grads };
+      };
+      const viaTfjs = run();
+      setTensorEngine(ortHead!);
+      let viaOrt: ReturnType<typeof run>;
+      try {
+        viaOrt = run();
+      } finally {
+        setTensorEngine(undefined);
+        ortHead!.dispose();
+      }
+      expectAllClose(viaOrt.rows, viaTfjs.rows, 1e-5, 1e-4, 'rows');
+      expectClose(viaOrt.aux, viaTfjs.aux, 1e-5, 1e-4, 'auxLoss');
+      expectAllClose(viaOrt.dS, viaTfjs.dS, 1e-5, 1e-4, 'dS');
+      for (const name of st.model.params.names()) expectAllClose(viaOrt.grads[name], viaTfjs.grads[name], 1e-5, 1e-4, `d/d${name}`);
     });
 
     it('the scorer\'s fused kernel on representation rows equals score and tf.grads (or is absent)', function () {

@@ -1,0 +1,122 @@
+import * as tf from '@tensorflow/tfjs';
+import { expect } from 'chai';
+import { Rng } from '../../src/rng';
+import { mdkeLoss } from '../../imml/losses';
+import { fusedMdkeLoss, type ProjectionHead } from '../../imml/mdke_fused';
+import { createEngine } from '../../src/dense/select';
+import { setTensorEngine } from '../../src/dense/tf_loss';
+import type { DenseHead } from '../../src/dense/head';
+
+/*
+ * The fused L_mdke op (imml/mdke_fused.ts) against tfjs autodiff of the unfused definition
+ * mdkeLoss(P^m(h^m)) (value and every gradient), with tfjs products and with the ORT engine, and
+ * against central differences of its own value.
+ */
+
+function randn(rng: Rng, n: number, scale = 1): Float32Array {
+  return Float32Array.from({ length: n }, () => rng.normal() * scale);
+}
+
+interface Problem { hs: Float32Array[]; dims: number[]; heads: Float32Array[][]; n: number; D: number }
+
+function problem(seed: number, n: number, dims: number[], D: number): Problem {
+  const rng = new Rng(seed);
+  return {
+    n, D, dims,
+    hs: dims.map((d) => randn(rng, n * d)),
+    // b1 shifted so that some ReLU units are off
+    heads: dims.map((d) => [randn(rng, d * D, 1 / Math.sqrt(d)), randn(rng, D, 0.3), randn(rng, D * D, 1 / Math.sqrt(D)), randn(rng, D, 0.1)]),
+  };
+}
+
+/** loss and gradients (inputs then W1, b1, W2, b2 per head) of fused or unfused L_mdke. */
+function lossAndGradsOf(pb: Problem, tau: number, fused: boolean): { loss: number; grads: Float32Array[] } {
+  return tf.tidy(() => {
+    const xs = [...pb.hs.map((h, m) => tf.tensor2d(h, [pb.n, pb.dims[m]])), ...pb.heads.flatMap((hd, m) => [
+      tf.tensor2d(hd[0], [pb.dims[m], pb.D]), tf.tensor1d(hd[1]), tf.tensor2d(hd[2], [pb.D, pb.D]), tf.tensor1d(hd[3]),
+    ])];
+    const M = pb.dims.length;
+    const f = (...a: tf.Tensor[]): tf.Scalar => {
+      const heads: ProjectionHead[] = Array.from({ length: M }, (_, m) => ({
+        W1: a[M + 4 * m] as tf.Tensor2D, b1: a[M + 4 * m + 1] as tf.Tensor1D, W2: a[M + 4 * m + 2] as tf.Tensor2D, b2: a[M + 4 * m + 3] as tf.Tensor1D,
+      }));
+      const hs = a.slice(0, M) as tf.Tensor2D[];
+      if (fused) return fusedMdkeLoss(hs, heads, tau);
+      const xi = hs.map((h, m) => tf.add(tf.matMul(tf.relu(tf.add(tf.matMul(h, heads[m].W1), heads[m].b1)), heads[m].W2), heads[m].b2) as tf.Tensor2D);
+      return mdkeLoss(xi, tau);
+    };
+    const { value, grads } = tf.valueAndGrads(f)(xs);
+    return { loss: (value.dataSync() as Float32Array)[0], grads: grads.map((g) => g.dataSync() as Float32Array) };
+  });
+}
+
+function expectAllClose(a: Float32Array, b: Float32Array, atol: number, rtol: number, what: string): void {
+  expect(a.length, what).to.equal(b.length);
+  for (let i = 0; i < a.length; i++) {
+    if (Math.abs(a[i] - b[i]) > atol + rtol * Math.abs(b[i])) expect.fail(`${what}[${i}]: ${a[i]} vs ${b[i]}`);
+  }
+}
+
+describe('imml/mdke_fused: fused L_mdke op', () => {
+  for (const dims of [[6, 5], [4, 7, 3]]) {
+    it(`equals tfjs autodiff of mdkeLoss(P^m(h^m)), M = ${dims.length} (value and all gradients)`, () => {
+      const pb = problem(11 + dims.length, 9, dims, 8);
+      const ref = lossAndGradsOf(pb, 0.5, false);
+      const got = lossAndGradsOf(pb, 0.5, true);
+      expect(got.loss).to.be.closeTo(ref.loss, 1e-4 * Math.abs(ref.loss) + 1e-5);
+      ref.grads.forEach((g, i) => expectAllClose(got.grads[i], g, 1e-5, 1e-3, `grad ${i}`));
+    });
+  }
+
+  it('gives the same value and gradients with its products on the ORT engine', function () {
+    let head: DenseHead;
+    try {
+      head = createEngine('ort-cpu', 1);
+    } catch (err) {
+      console.log(`      (skipped: ${(err as Error).message.split('\n')[0]})`);
+      this.skip();
+    }
+    const pb = problem(5, 12, [6, 5], 8);
+    const viaTfjs = lossAndGradsOf(pb, 0.3, true);
+    setTensorEngine(head!);
+    let viaOrt: typeof viaTfjs;
+    try {
+      viaOrt = lossAndGradsOf(pb, 0.3, true);
+    } finally {
+      setTensorEngine(undefined);
+      head!.dispose();
+    }
+    expect(viaOrt.loss).to.be.closeTo(viaTfjs.loss, 1e-5);
+    viaTfjs.grads.forEach((g, i) => expectAllClose(viaOrt.grads[i], g, 1e-5, 1e-4, `grad ${i}`));
+  });
+
+  it('its gradients match central differences of its value', () => {
+    const pb = problem(3, 7, [5, 4], 6);
+    const tau = 0.5;
+    const base = lossAndGradsOf(pb, tau, true);
+    const arrays = [...pb.hs, ...pb.heads.flat()];
+    const rng = new Rng(9);
+    const eps = 1e-2;
+    let checked = 0;
+    arrays.forEach((arr, a) => {
+      for (let t = 0; t < 4; t++) {
+        const k = Math.floor(rng.next() * arr.length);
+        const x0 = arr[k];
+        arr[k] = x0 + eps;
+        const up = lossAndGradsOf(pb, tau, true).loss;
+        arr[k] = x0 - eps;
+        const down = lossAndGradsOf(pb, tau, true).loss;
+        arr[k] = x0;
+        const fd = (up - down) / (2 * eps);
+        expect(base.grads[a][k], `array ${a}[${k}]`).to.be.closeTo(fd, 5e-3 + 2e-2 * Math.abs(fd));
+        checked++;
+      }
+    });
+    expect(checked).to.equal(4 * arrays.length);
+  });
+
+  it('is 0 with one modality and refuses a head count that differs from the modalities', () => {
+    expect((fusedMdkeLoss([tf.zeros([3, 2]) as tf.Tensor2D], [{ W1: tf.zeros([2, 2]), b1: tf.zeros([2]), W2: tf.zeros([2, 2]), b2: tf.zeros([2]) }], 0.5).dataSync() as Float32Array)[0]).to.equal(0);
+    expect(() => fusedMdkeLoss([tf.zeros([3, 2]) as tf.Tensor2D, tf.zeros([3, 2]) as tf.Tensor2D], [], 0.5)).to.throw(/2 modalities but 0 projection heads/);
+  });
+});
