@@ -7,20 +7,12 @@ import { selectBackend } from '../src/backend';
 import { createEngine } from '../src/dense/select';
 import type { EngineName, HeadLoss } from '../src/dense/head';
 import { Rng } from '../src/rng';
+import { maxRelativeError } from '../src/dense/engine_js';
 import { FilterIndex } from '../src/filter';
 import { createTables } from '../src/train/model';
 import { createScorer } from '../baselines/kg/registry';
 import { rankLinkPrediction } from '../eval/link_prediction';
 
-function maxRel(a: Float32Array, b: Float32Array): number {
-  let num = 0;
-  let den = 1e-12;
-  for (let i = 0; i < b.length; i++) {
-    num = Math.max(num, Math.abs(a[i] - b[i]));
-    den = Math.max(den, Math.abs(b[i]));
-  }
-  return num / den;
-}
 
 async function main(): Promise<void> {
   const i = process.argv.indexOf('--engine');
@@ -44,7 +36,7 @@ async function main(): Promise<void> {
   const b = { dQ: new Float32Array(B * d), dE: new Float32Array(N * d) };
   const la = cpu.lossAndGrads({ Q, E, B, N, d }, spec, a);
   const lb = gpu.lossAndGrads({ Q, E, B, N, d }, spec, b);
-  const errs = { loss: Math.abs(la - lb) / la, dQ: maxRel(b.dQ, a.dQ), dE: maxRel(b.dE, a.dE) };
+  const errs = { loss: Math.abs(la - lb) / la, dQ: maxRelativeError(b.dQ, a.dQ), dE: maxRelativeError(b.dE, a.dE) };
   console.log(`loss cpu ${la.toFixed(6)} gpu ${lb.toFixed(6)}; relative errors ${JSON.stringify(errs)}`);
   let ok = errs.loss < 1e-4 && errs.dQ < 1e-3 && errs.dE < 1e-3;
 

@@ -86,3 +86,14 @@ function dot(a: Float32Array, ao: number, b: Float32Array, bo: number, d: number
   for (let k = 0; k < d; k++) s += a[ao + k] * b[bo + k];
   return s;
 }
+
+/** max |a - b| / (max |b| + tiny): how far an engine's float32 output is from the reference `b`. */
+export function maxRelativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let num = 0;
+  let den = 1e-12;
+  for (let i = 0; i < b.length; i++) {
+    num = Math.max(num, Math.abs(a[i] - b[i]));
+    den = Math.max(den, Math.abs(b[i]));
+  }
+  return num / den;
+}

@@ -105,6 +105,18 @@ export async function trainModel(config: TrainConfig, deps: TrainerDeps, resume 
   let runBatch: (order: Int32Array, from: number, to: number) => number;
   let units: number; // items shuffled per epoch: triples, or KvsAll queries
   let disposeStep = (): void => {};
+  /** The run's dense engine, set for the models' dense products until the step is disposed. */
+  const useRunEngine = (): DenseHead => {
+    const head = deps.denseHead ?? selectDenseHead(config.engine, log);
+    setTensorEngine(head);
+    const prev = disposeStep;
+    disposeStep = () => {
+      prev();
+      setTensorEngine(undefined);
+      if (!deps.denseHead) head.dispose();
+    };
+    return head;
+  };
   if (!oneVsAll) {
     const sampler = new NegativeSampler(nE, config.negatives, config.sampler, config.sampler === 'bernoulli' ? deps.headProbabilities() : undefined, samplerRng);
     const loss = createLoss(config.loss, { margin: config.margin, gamma: config.margin, adversarialTemperature: config.adversarialTemperature, labelSmoothing: config.labelSmoothing });
@@ -125,16 +137,8 @@ export async function trainModel(config: TrainConfig, deps: TrainerDeps, resume 
         regularizer: config.regularizer, regWeight: config.regWeight, complexEntities, complexRelations, useKernel: config.useKernel,
       });
     if (step instanceof MultimodalNegativeSamplingStep || step instanceof FusedMultimodalNegativeSamplingStep) disposeStep = () => step.dispose();
-    if (step instanceof FusedMultimodalNegativeSamplingStep && mm?.model.fusedEncoder) {
-      // the fused encoders' dense products run on the dense engine too
-      const head = deps.denseHead ?? selectDenseHead(config.engine, log);
-      setTensorEngine(head);
-      disposeStep = () => {
-        step.dispose();
-        setTensorEngine(undefined);
-        if (!deps.denseHead) head.dispose();
-      };
-    }
+    // the fused encoders' dense products run on the dense engine too
+    if (step instanceof FusedMultimodalNegativeSamplingStep && mm?.model.fusedEncoder) useRunEngine();
     const batch = new Int32Array(3 * config.batchSize);
     units = train.length / 3;
     runBatch = (order, from, to) => {
@@ -143,15 +147,8 @@ export async function trainModel(config: TrainConfig, deps: TrainerDeps, resume 
       return step.run(batch, B);
     };
   } else {
-    const head = deps.denseHead ?? selectDenseHead(config.engine, log);
     // Models' dense all-entity products (OTKGE's fusion) use the same engine during training.
-    setTensorEngine(head);
-    const prevDispose = disposeStep;
-    disposeStep = () => {
-      prevDispose();
-      setTensorEngine(undefined);
-      if (!deps.denseHead) head.dispose();
-    };
+    const head = useRunEngine();
     const queries = buildQueries(train, config.training === 'kvsall', reciprocal);
     const trainAnswers = config.training === 'kvsall' ? new FilterIndex(nE, relationRows, [train]) : undefined;
     const step = mm

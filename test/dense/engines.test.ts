@@ -3,6 +3,7 @@ import { selectBackend } from '../../src/backend';
 import { ENGINE_NAMES, type DenseHead, type DenseTargets, type EngineName, type HeadLoss } from '../../src/dense/head';
 import { createEngine, checkEngineName, selectDenseHead } from '../../src/dense/select';
 import { Rng } from '../../src/rng';
+import { maxRelativeError } from '../../src/dense/engine_js';
 
 /** Engines that can run here; a GPU engine that finds no adapter is reported and skipped. */
 export function availableEngines(): { heads: DenseHead[]; missing: string[] } {
@@ -22,16 +23,6 @@ function random(rng: Rng, n: number, scale: number): Float32Array {
   return Float32Array.from({ length: n }, () => scale * rng.normal());
 }
 
-/** max |a - b| / (max |b| + tiny): float32 engines against the float64 reference. */
-function relErr(a: Float32Array, b: Float32Array): number {
-  let num = 0;
-  let den = 1e-12;
-  for (let i = 0; i < b.length; i++) {
-    num = Math.max(num, Math.abs(a[i] - b[i]));
-    den = Math.max(den, Math.abs(b[i]));
-  }
-  return num / den;
-}
 
 describe('dense head engines', function () {
   let heads: DenseHead[] = [];
@@ -87,8 +78,8 @@ describe('dense head engines', function () {
         const out = { dQ: new Float32Array(B * d + 5).fill(9), dE: new Float32Array(N * d + 5).fill(9) };
         const loss = h.lossAndGrads({ Q, E, B, N, d }, spec, out);
         expect(Math.abs(loss - refLoss) / refLoss, `${h.name} loss`).to.be.lessThan(1e-5);
-        expect(relErr(out.dQ.subarray(0, B * d), ref.dQ), `${h.name} dQ`).to.be.lessThan(1e-5);
-        expect(relErr(out.dE.subarray(0, N * d), ref.dE), `${h.name} dE`).to.be.lessThan(1e-5);
+        expect(maxRelativeError(out.dQ.subarray(0, B * d), ref.dQ), `${h.name} dQ`).to.be.lessThan(1e-5);
+        expect(maxRelativeError(out.dE.subarray(0, N * d), ref.dE), `${h.name} dE`).to.be.lessThan(1e-5);
         expect(out.dQ[B * d]).to.equal(9);
       }
     });
@@ -116,10 +107,10 @@ describe('dense head engines', function () {
       const t = h.prepareScores(E, N, d);
       const out = new Float32Array(B * N);
       h.scores(t, Q, B, out);
-      expect(relErr(out, ref), h.name).to.be.lessThan(1e-5);
+      expect(maxRelativeError(out, ref), h.name).to.be.lessThan(1e-5);
       // A shorter second chunk into the same buffer.
       h.scores(t, Q.subarray(d), B - 1, out);
-      expect(relErr(out.subarray(0, (B - 1) * N), ref.subarray(N)), `${h.name} second chunk`).to.be.lessThan(1e-5);
+      expect(maxRelativeError(out.subarray(0, (B - 1) * N), ref.subarray(N)), `${h.name} second chunk`).to.be.lessThan(1e-5);
       t.dispose();
     }
   });
@@ -158,8 +149,8 @@ describe('dense head: WebGPU path', () => {
     const la = cpu.lossAndGrads({ Q, E, B, N, d }, spec, a);
     const lb = gpu.lossAndGrads({ Q, E, B, N, d }, spec, b);
     expect(Math.abs(la - lb) / la).to.be.lessThan(1e-4);
-    expect(relErr(b.dQ, a.dQ)).to.be.lessThan(1e-4);
-    expect(relErr(b.dE, a.dE)).to.be.lessThan(1e-4);
+    expect(maxRelativeError(b.dQ, a.dQ)).to.be.lessThan(1e-4);
+    expect(maxRelativeError(b.dE, a.dE)).to.be.lessThan(1e-4);
     gpu.dispose();
     cpu.dispose();
   });
@@ -180,7 +171,7 @@ describe('dense head: general product (OTKGE fusion)', () => {
       for (const h of heads) {
         const got = new Float32Array(m * n);
         h.matMul(A, B, m, k, n, got, ta, tb);
-        expect(relErr(got, want), `${h.name} ${ta} ${tb}`).to.be.lessThan(1e-5);
+        expect(maxRelativeError(got, want), `${h.name} ${ta} ${tb}`).to.be.lessThan(1e-5);
       }
     }
     // Plain definition for one entry (no transposes): C[1][2] = sum_l A[1][l] B[l][2].
