@@ -23,6 +23,56 @@ function model(mods: ModalityFeatures[], dim = 3): Otkge {
   return new Otkge({ dim, norm: 1, margin: 1, modalities: mods, imageWeight: 0.1, textWeight: 0.7, otScale: 100, otEpsilon: 10, otIterations: 200, auxWeight: 1, rng: new Rng(4) });
 }
 
+/** Reference: every Sinkhorn iteration in the log domain (the implementation before the kernel-domain one). */
+function logDomainSinkhorn(x: ArrayLike<number>, y: ArrayLike<number>, scale: number, epsilon: number, iterations: number): Float64Array {
+  const dx = x.length;
+  const dy = y.length;
+  const c = new Float64Array(dx * dy);
+  for (let k = 0; k < dx; k++) {
+    for (let j = 0; j < dy; j++) {
+      const d = x[k] - y[j];
+      c[k * dy + j] = (d * d * scale) / epsilon;
+    }
+  }
+  const logA = -Math.log(dx);
+  const logB = -Math.log(dy);
+  const F = new Float64Array(dx);
+  const G = new Float64Array(dy);
+  const colMax = new Float64Array(dy);
+  const colSum = new Float64Array(dy);
+  for (let it = 0; it < iterations; it++) {
+    // G_j = log b - LSE_k (F_k - c_kj)
+    colMax.fill(-Infinity);
+    for (let k = 0; k < dx; k++) {
+      const row = k * dy;
+      for (let j = 0; j < dy; j++) {
+        const z = F[k] - c[row + j];
+        if (z > colMax[j]) colMax[j] = z;
+      }
+    }
+    colSum.fill(0);
+    for (let k = 0; k < dx; k++) {
+      const row = k * dy;
+      for (let j = 0; j < dy; j++) colSum[j] += Math.exp(F[k] - c[row + j] - colMax[j]);
+    }
+    for (let j = 0; j < dy; j++) G[j] = logB - (colMax[j] + Math.log(colSum[j]));
+    // F_k = log a - LSE_j (G_j - c_kj)
+    for (let k = 0; k < dx; k++) {
+      const row = k * dy;
+      let m = -Infinity;
+      for (let j = 0; j < dy; j++) {
+        const z = G[j] - c[row + j];
+        if (z > m) m = z;
+      }
+      let sum = 0;
+      for (let j = 0; j < dy; j++) sum += Math.exp(G[j] - c[row + j] - m);
+      F[k] = logA - (m + Math.log(sum));
+    }
+  }
+  for (let k = 0; k < dx; k++) for (let j = 0; j < dy; j++) c[k * dy + j] = Math.exp(F[k] + G[j] - c[k * dy + j]);
+  return c;
+}
+
 describe('OTKGE (Cao et al. 2022)', () => {
   before(async () => {
     await selectBackend('wasm');
@@ -44,6 +94,24 @@ describe('OTKGE (Cao et al. 2022)', () => {
         for (let k = 0; k < 5; k++) col += P[k * 8 + j];
         expect(col).to.be.closeTo(1 / 8, 1e-3);
       }
+    }
+  });
+
+  it('the kernel-domain Sinkhorn equals the all-log-domain iterations, also where scalings must be absorbed', () => {
+    const rng = new Rng(5);
+    const cases: [number, number, number, number, number][] = [
+      // dx, dy, scale, epsilon, iterations
+      [40, 24, 100, 10, 50], [40, 24, 300, 10, 50], [12, 30, 1, 0.05, 200], [16, 16, 100, 0.01, 100], [7, 9, 1e4, 0.1, 30], [16, 16, 1e4, 0.001, 200] /* scalings leave [1e-100, 1e100]: absorbed */, [5, 6, 1, 1e6, 5], [3, 4, 100, 10, 1],
+    ];
+    for (const [dx, dy, scale, eps, iters] of cases) {
+      const x = Array.from({ length: dx }, () => rng.normal());
+      const y = Array.from({ length: dy }, () => 0.3 * rng.normal());
+      const fast = sinkhornPlan(x, y, scale, eps, iters);
+      const ref = logDomainSinkhorn(x, y, scale, eps, iters);
+      let worst = 0;
+      for (let i = 0; i < ref.length; i++) worst = Math.max(worst, Math.abs(fast[i] - ref[i]));
+      expect(worst, `dx ${dx} dy ${dy} scale ${scale} eps ${eps}`).to.be.lessThan(1e-9);
+      expect(fast.every(Number.isFinite)).to.equal(true);
     }
   });
 
