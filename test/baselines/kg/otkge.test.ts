@@ -164,6 +164,41 @@ describe('OTKGE (Cao et al. 2022)', () => {
     }
   });
 
+  it('gradients through fuse (to Delta_m and to the modality rows) match the closed form, with a partial modality', () => {
+    const n = 6;
+    const img = features('image', n, 2, 1, [0, 2, 5]); // three of six rows have the modality
+    const txt = features('text', n, 3, 2);
+    const m = model([img, txt]);
+    const W = m.structuralWidth;
+    const structural = new Float32Array(n * W).map((_, i) => Math.cos(i));
+    m.refresh(structural, n, new Rng(3));
+    const p = m.params.tensors();
+    const R = new Float32Array(n * W).map((_, i) => Math.sin(3 * i));
+    const masks = [tf.tensor2d(Float32Array.from(img.mask), [n, 1]), tf.tensor2d(Float32Array.from(txt.mask), [n, 1])];
+    const s = tf.tensor2d(structural, [n, W]);
+    const [gDelta0, gImg] = tf.grads((d0: tf.Tensor, hImg: tf.Tensor) =>
+      tf.sum(tf.mul(m.fuse([s, hImg as tf.Tensor2D, tf.tensor2d(txt.data, [n, 3])], masks, { ...p, 'otkge.delta.0': d0 as tf.Tensor2D }), tf.tensor2d(R, [n, W]))),
+    )([p['otkge.delta.0'], tf.tensor2d(img.data, [n, 2])]);
+    const gd = gDelta0.dataSync();
+    const gh = gImg.dataSync();
+    const T = m.plans[0].map((v, i) => v + m.params.get('otkge.delta.0').data[i]);
+    for (let k = 0; k < 2; k++) {
+      for (let j = 0; j < W; j++) {
+        let e = 0;
+        for (let r = 0; r < n; r++) e += 0.1 * img.mask[r] * img.data[r * 2 + k] * R[r * W + j];
+        expect(gd[k * W + j]).to.be.closeTo(e, 1e-4);
+      }
+    }
+    for (let r = 0; r < n; r++) {
+      for (let k = 0; k < 2; k++) {
+        let e = 0;
+        for (let j = 0; j < W; j++) e += 0.1 * img.mask[r] * R[r * W + j] * T[k * W + j];
+        expect(gh[r * 2 + k]).to.be.closeTo(e, 1e-4);
+      }
+    }
+    tf.dispose([...Object.values(p), ...masks, s, gDelta0, gImg]);
+  });
+
   it('refresh is deterministic for a seed and depends on the structural table', () => {
     const txt = features('text', 6, 3, 2);
     const a = model([txt]);
