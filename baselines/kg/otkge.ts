@@ -3,7 +3,7 @@ import type { Rng } from '../../src/rng';
 import type { MultimodalKgModel, MultimodalOptions } from '../../src/multimodal';
 import type { ModalityFeatures } from '../../src/modality';
 import { ParamStore, glorotUniform, type ParamTensors } from '../../src/params';
-import { matMulFast } from '../../src/tf_ops';
+import { gatherRows, matMulFast } from '../../src/tf_ops';
 import { tensorMatMul } from '../../src/dense/tf_loss';
 import { ComplEx } from './complex';
 
@@ -81,8 +81,7 @@ export class Otkge implements MultimodalKgModel {
       let fused: tf.Tensor = hs[0];
       this.modalities.forEach((m, i) => {
         const T = tf.add(tf.tensor2d(this.plans[i], [m.dim, this.structuralWidth]), p[`otkge.delta.${i}`]) as tf.Tensor2D;
-        // The [n, d_m] x [d_m, W] product over all entities runs in the dense engine when the run set one.
-        fused = tf.add(fused, tf.mul(tf.mul(this.weights[i], masks[i]), tensorMatMul(hs[i + 1], T, matMulFast)));
+        fused = tf.add(fused, maskedProduct(hs[i + 1], T, masks[i], this.weights[i]));
       });
       return fused as tf.Tensor2D;
     });
@@ -118,10 +117,53 @@ export class Otkge implements MultimodalKgModel {
 }
 
 /**
+ * w * mask * (h T) for [n, d_m] rows h. The [n, d_m] x [d_m, W] product runs in the dense engine
+ * when the run set one, and only over the rows whose mask is non-zero: a zero mask zeroes its row
+ * anyway, and a partial modality (image features for 399 of WN9-IMG's 6,555 entities) then costs
+ * 399 rows, not 6,555. With every row present it is the plain product.
+ */
+function maskedProduct(h: tf.Tensor2D, T: tf.Tensor2D, mask: tf.Tensor2D, weight: number): tf.Tensor2D {
+  const values = mask.dataSync();
+  const rows = h.shape[0];
+  let present = 0;
+  for (let r = 0; r < rows; r++) if (values[r] !== 0) present++;
+  if (present === rows || present === 0) return tf.mul(tf.mul(weight, mask), tensorMatMul(h, T, matMulFast));
+  const ids = new Int32Array(present);
+  const kept = new Float32Array(present);
+  for (let r = 0, q = 0; r < rows; r++) {
+    if (values[r] !== 0) {
+      ids[q] = r;
+      kept[q++] = values[r];
+    }
+  }
+  const part = tf.mul(tf.mul(weight, tf.tensor2d(kept, [present, 1])), tensorMatMul(gatherRows(h, ids), T, matMulFast)) as tf.Tensor2D;
+  return scatterRows(part, ids, rows);
+}
+
+/** [rows, W] with row ids[q] = x[q] and zeros elsewhere, differentiable (the gradient gathers dy's rows). */
+function scatterRows(x: tf.Tensor2D, ids: Int32Array, rows: number): tf.Tensor2D {
+  const W = x.shape[1];
+  const op = tf.customGrad(((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const src = (args[0] as tf.Tensor).dataSync() as Float32Array;
+    const out = new Float32Array(rows * W);
+    for (let q = 0; q < ids.length; q++) out.set(src.subarray(q * W, (q + 1) * W), ids[q] * W);
+    return { value: tf.tensor2d(out, [rows, W]), gradFunc: (dy: tf.Tensor) => tf.gather(dy, tf.tensor1d(ids, 'int32')) };
+  }) as never) as unknown as (t: tf.Tensor2D) => tf.Tensor2D;
+  return op(x);
+}
+
+/**
  * Entropic OT plan (Cuturi 2013) between the coordinates of x (uniform mass 1/dx) and y (uniform
- * mass 1/dy) with cost (x_k - y_j)^2 * scale and kernel exp(-C / epsilon), by Sinkhorn iterations
- * in the log domain (no underflow for large scales). Returns P [dx, dy] (row-major, float64),
- * total mass 1.
+ * mass 1/dy) with cost (x_k - y_j)^2 * scale and kernel exp(-C / epsilon). Returns P [dx, dy]
+ * (row-major, float64), total mass 1.
+ *
+ * The first Sinkhorn iteration runs in the log domain, which cannot underflow however large the
+ * scale. The rest are the plain scaling iterations u = a / K v, v = b / K^T u on the kernel
+ * K = exp(F + G - C / epsilon) built from those potentials (stabilised by absorption, Schmitzer
+ * 2019, "Stabilized sparse scaling algorithms for entropy regularized transport problems"): in
+ * exact arithmetic every iterate equals the log-domain one, but an iteration is two multiply-add
+ * sweeps instead of two sweeps of exp, ~10x faster. When a scaling leaves [1e-100, 1e100] it is
+ * absorbed into the potentials and K is rebuilt.
  */
 export function sinkhornPlan(x: ArrayLike<number>, y: ArrayLike<number>, scale: number, epsilon: number, iterations: number): Float64Array {
   const dx = x.length;
@@ -133,43 +175,91 @@ export function sinkhornPlan(x: ArrayLike<number>, y: ArrayLike<number>, scale: 
       c[k * dy + j] = (d * d * scale) / epsilon;
     }
   }
-  const logA = -Math.log(dx);
-  const logB = -Math.log(dy);
+  const a = 1 / dx;
+  const b = 1 / dy;
   const F = new Float64Array(dx);
   const G = new Float64Array(dy);
-  const colMax = new Float64Array(dy);
-  const colSum = new Float64Array(dy);
-  for (let it = 0; it < iterations; it++) {
-    // G_j = log b - LSE_k (F_k - c_kj)
-    colMax.fill(-Infinity);
-    for (let k = 0; k < dx; k++) {
-      const row = k * dy;
-      for (let j = 0; j < dy; j++) {
-        const z = F[k] - c[row + j];
-        if (z > colMax[j]) colMax[j] = z;
-      }
-    }
-    colSum.fill(0);
-    for (let k = 0; k < dx; k++) {
-      const row = k * dy;
-      for (let j = 0; j < dy; j++) colSum[j] += Math.exp(F[k] - c[row + j] - colMax[j]);
-    }
-    for (let j = 0; j < dy; j++) G[j] = logB - (colMax[j] + Math.log(colSum[j]));
-    // F_k = log a - LSE_j (G_j - c_kj)
-    for (let k = 0; k < dx; k++) {
-      const row = k * dy;
-      let m = -Infinity;
-      for (let j = 0; j < dy; j++) {
-        const z = G[j] - c[row + j];
-        if (z > m) m = z;
-      }
+  if (iterations <= 0) return buildKernel(c, F, G, dx, dy, new Float64Array(dx * dy));
+  logDomainIteration(c, F, G, dx, dy, Math.log(a), Math.log(b));
+  const K = buildKernel(c, F, G, dx, dy, new Float64Array(dx * dy));
+  // K^T too, so that both half-steps are dot products over contiguous rows (fastest in JS).
+  const KT = transpose(K, dx, dy, new Float64Array(dx * dy));
+  const u = new Float64Array(dx).fill(1);
+  const v = new Float64Array(dy).fill(1);
+  for (let it = 1; it < iterations; it++) {
+    for (let j = 0; j < dy; j++) {
+      const row = j * dx;
       let sum = 0;
-      for (let j = 0; j < dy; j++) sum += Math.exp(G[j] - c[row + j] - m);
-      F[k] = logA - (m + Math.log(sum));
+      for (let k = 0; k < dx; k++) sum += KT[row + k] * u[k];
+      v[j] = b / sum;
+    }
+    for (let k = 0; k < dx; k++) {
+      const row = k * dy;
+      let sum = 0;
+      for (let j = 0; j < dy; j++) sum += K[row + j] * v[j];
+      u[k] = a / sum;
+    }
+    if (!scalingsInRange(u) || !scalingsInRange(v)) {
+      for (let k = 0; k < dx; k++) F[k] += Math.log(u[k]);
+      for (let j = 0; j < dy; j++) G[j] += Math.log(v[j]);
+      transpose(buildKernel(c, F, G, dx, dy, K), dx, dy, KT);
+      u.fill(1);
+      v.fill(1);
     }
   }
-  for (let k = 0; k < dx; k++) for (let j = 0; j < dy; j++) c[k * dy + j] = Math.exp(F[k] + G[j] - c[k * dy + j]);
-  return c;
+  for (let k = 0; k < dx; k++) {
+    const row = k * dy;
+    for (let j = 0; j < dy; j++) K[row + j] *= u[k] * v[j];
+  }
+  return K;
+}
+
+/** G_j = log b - LSE_k (F_k - c_kj), then F_k = log a - LSE_j (G_j - c_kj). */
+function logDomainIteration(c: Float64Array, F: Float64Array, G: Float64Array, dx: number, dy: number, logA: number, logB: number): void {
+  const colMax = new Float64Array(dy).fill(-Infinity);
+  for (let k = 0; k < dx; k++) {
+    const row = k * dy;
+    for (let j = 0; j < dy; j++) {
+      const z = F[k] - c[row + j];
+      if (z > colMax[j]) colMax[j] = z;
+    }
+  }
+  const colSum = new Float64Array(dy);
+  for (let k = 0; k < dx; k++) {
+    const row = k * dy;
+    for (let j = 0; j < dy; j++) colSum[j] += Math.exp(F[k] - c[row + j] - colMax[j]);
+  }
+  for (let j = 0; j < dy; j++) G[j] = logB - (colMax[j] + Math.log(colSum[j]));
+  for (let k = 0; k < dx; k++) {
+    const row = k * dy;
+    let m = -Infinity;
+    for (let j = 0; j < dy; j++) {
+      const z = G[j] - c[row + j];
+      if (z > m) m = z;
+    }
+    let sum = 0;
+    for (let j = 0; j < dy; j++) sum += Math.exp(G[j] - c[row + j] - m);
+    F[k] = logA - (m + Math.log(sum));
+  }
+}
+
+/** K_kj = exp(F_k + G_j - c_kj), into `out`. */
+function buildKernel(c: Float64Array, F: Float64Array, G: Float64Array, dx: number, dy: number, out: Float64Array): Float64Array {
+  for (let k = 0; k < dx; k++) {
+    const row = k * dy;
+    for (let j = 0; j < dy; j++) out[row + j] = Math.exp(F[k] + G[j] - c[row + j]);
+  }
+  return out;
+}
+
+function transpose(m: Float64Array, rows: number, cols: number, out: Float64Array): Float64Array {
+  for (let r = 0; r < rows; r++) for (let q = 0; q < cols; q++) out[q * rows + r] = m[r * cols + q];
+  return out;
+}
+
+function scalingsInRange(s: Float64Array): boolean {
+  for (let i = 0; i < s.length; i++) if (!(s[i] > 1e-100 && s[i] < 1e100)) return false;
+  return true;
 }
 
 function sampleWithoutReplacement(items: number[], count: number, rng: Rng): number[] {
