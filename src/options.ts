@@ -289,3 +289,6 @@ export function pickGiven<T>(schema: Schema<T>, record: object): Partial<T> {
   for (const key of Object.keys(schema)) if (given[key] !== undefined) out[key] = given[key];
   return out as Partial<T>;
 }
+
+/** The schema of a component without options of its own. */
+export const NO_OPTIONS: Schema<Record<never, never>> = {};

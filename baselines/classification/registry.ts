@@ -1,4 +1,5 @@
-import type { ImmlOptions } from '../../imml/options';
+import { IMML_OPTIONS, type ImmlOptions } from '../../imml/options';
+import { component, NO_OPTIONS, type Registry, type Schema } from '../../src/options';
 import type { ParamStore } from '../../src/params';
 import type { Rng } from '../../src/rng';
 import type { ClsModel, ClsPlugin, FeatureMode, ModelBuildContext } from '../../src/classification/types';
@@ -6,11 +7,11 @@ import { concatBert } from './concat_bert';
 import { concatBow } from './concat_bow';
 import { ImmlClsPlugin } from './imml_plugin';
 import { LateFusion } from './late_fusion';
-import { Mmbt } from './mmbt';
-import { PmrPlugin, type PmrOptions } from './pmr';
-import { Qmf } from './qmf';
-import { Tmc } from './tmc';
-import { UmtPlugin } from './umt';
+import { MMBT_OPTIONS, Mmbt } from './mmbt';
+import { PMR_OPTIONS, PmrPlugin, type PmrOptions } from './pmr';
+import { QMF_OPTIONS, Qmf } from './qmf';
+import { TMC_OPTIONS, Tmc } from './tmc';
+import { UMT_OPTIONS, UmtPlugin } from './umt';
 import { UniModal } from './unimodal';
 
 /** Which of the dataset's modalities a model reads. */
@@ -29,6 +30,8 @@ export interface ClsModelSpec {
    * substitute, and tables say so.
    */
   readonly expectsFeatures?: boolean;
+  /** The model's own options with their defaults (in its file); `ctx.options` holds their values. */
+  readonly options?: Schema<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
   readonly create: (ctx: ModelBuildContext) => ClsModel;
 }
 
@@ -37,15 +40,15 @@ export interface ClsModelSpec {
  * baselines/classification + one line here.
  */
 export const CLS_MODELS = {
-  bow: { label: 'Bow', uses: 'predominant', mode: 'vector', minModalities: 1, create: (c) => new UniModal('bow', 'Bow', c) },
-  img: { label: 'Image-only', uses: 'auxiliary', mode: 'vector', minModalities: 1, create: (c) => new UniModal('img', 'Image-only', c) },
-  bert: { label: 'BERT', uses: 'predominant', mode: 'vector', minModalities: 1, expectsFeatures: true, create: (c) => new UniModal('bert', 'BERT', c) },
-  'late-fusion': { label: 'L-f', uses: 'all', mode: 'vector', minModalities: 2, create: (c) => new LateFusion(c) },
-  'concat-bow': { label: 'C-Bow', uses: 'all', mode: 'vector', minModalities: 2, create: concatBow },
-  'concat-bert': { label: 'C-BERT', uses: 'all', mode: 'vector', minModalities: 2, expectsFeatures: true, create: concatBert },
-  mmbt: { label: 'MMBT', uses: 'all', mode: 'tokens', minModalities: 2, create: (c) => new Mmbt(c) },
-  tmc: { label: 'TMC', uses: 'all', mode: 'vector', minModalities: 2, create: (c) => new Tmc(c) },
-  qmf: { label: 'QMF', uses: 'all', mode: 'vector', minModalities: 2, create: (c) => new Qmf(c) },
+  bow: { label: 'Bow', uses: 'predominant', mode: 'vector', minModalities: 1, options: NO_OPTIONS, create: (c) => new UniModal('bow', 'Bow', c) },
+  img: { label: 'Image-only', uses: 'auxiliary', mode: 'vector', minModalities: 1, options: NO_OPTIONS, create: (c) => new UniModal('img', 'Image-only', c) },
+  bert: { label: 'BERT', uses: 'predominant', mode: 'vector', minModalities: 1, expectsFeatures: true, options: NO_OPTIONS, create: (c) => new UniModal('bert', 'BERT', c) },
+  'late-fusion': { label: 'L-f', uses: 'all', mode: 'vector', minModalities: 2, options: NO_OPTIONS, create: (c) => new LateFusion(c) },
+  'concat-bow': { label: 'C-Bow', uses: 'all', mode: 'vector', minModalities: 2, options: NO_OPTIONS, create: concatBow },
+  'concat-bert': { label: 'C-BERT', uses: 'all', mode: 'vector', minModalities: 2, expectsFeatures: true, options: NO_OPTIONS, create: concatBert },
+  mmbt: { label: 'MMBT', uses: 'all', mode: 'tokens', minModalities: 2, options: MMBT_OPTIONS, create: (c) => new Mmbt(c) },
+  tmc: { label: 'TMC', uses: 'all', mode: 'vector', minModalities: 2, options: TMC_OPTIONS, create: (c) => new Tmc(c) },
+  qmf: { label: 'QMF', uses: 'all', mode: 'vector', minModalities: 2, options: QMF_OPTIONS, create: (c) => new Qmf(c) },
 } satisfies Record<string, ClsModelSpec>;
 
 export type ClsModelName = keyof typeof CLS_MODELS;
@@ -75,12 +78,15 @@ export interface PluginBuildContext {
   readonly umtScale: number;
 }
 
-/** Registry of the plug-ins (combinable: `--plugin pmr,imml`). */
+/**
+ * Registry of the plug-ins (combinable: `--plugin pmr,imml`): their option schemas (in their
+ * files; the classify command composes them) and factories over the build context.
+ */
 export const CLS_PLUGINS = {
-  pmr: (c: PluginBuildContext): ClsPlugin => new PmrPlugin(c.dims, c.numClasses, c.pmr, c.rng.derive('pmr')),
-  umt: (c: PluginBuildContext): ClsPlugin => new UmtPlugin(c.dims, c.umtScale),
-  imml: (c: PluginBuildContext): ClsPlugin => new ImmlClsPlugin(c.dims, c.imml, c.store, c.rng),
-} satisfies Record<string, (c: PluginBuildContext) => ClsPlugin>;
+  pmr: component(PMR_OPTIONS, (_o, c: PluginBuildContext): ClsPlugin => new PmrPlugin(c.dims, c.numClasses, c.pmr, c.rng.derive('pmr'))),
+  umt: component(UMT_OPTIONS, (_o, c: PluginBuildContext): ClsPlugin => new UmtPlugin(c.dims, c.umtScale)),
+  imml: component(IMML_OPTIONS, (_o, c: PluginBuildContext): ClsPlugin => new ImmlClsPlugin(c.dims, c.imml, c.store, c.rng)),
+} satisfies Registry<PluginBuildContext, ClsPlugin>;
 
 export type ClsPluginName = keyof typeof CLS_PLUGINS;
 
@@ -95,6 +101,7 @@ export function createPlugins(names: readonly string[], c: PluginBuildContext): 
     if (!Object.prototype.hasOwnProperty.call(CLS_PLUGINS, n)) throw new Error(`unknown plug-in '${n}'; known: ${clsPluginNames().join(', ')}`);
     if (seen.has(n)) throw new Error(`plug-in '${n}' listed twice`);
     seen.add(n);
-    return CLS_PLUGINS[n as ClsPluginName](c);
+    const plugin: Registry<PluginBuildContext, ClsPlugin>[string] = CLS_PLUGINS[n as ClsPluginName];
+    return plugin.create(undefined, c);
   });
 }

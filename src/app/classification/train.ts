@@ -4,6 +4,7 @@
  * accuracy with the best model restored, test accuracy and macro-F1 at each noise level eps of
  * QMF's protocol, a clear error on a non-finite loss, the result JSON written atomically.
  */
+import { pickGiven } from '../../options';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -202,7 +203,7 @@ export class ClsTrainer {
       trainSize: data.train.size,
       store: this.store,
       rng: this.rng.derive('model'),
-      options: { qmfRankWeight: config.qmfRankWeight, tmcAnnealingEpochs: config.tmcAnnealingEpochs, mmbtDim: config.mmbtDim, mmbtHeads: config.mmbtHeads, mmbtLayers: config.mmbtLayers },
+      options: pickGiven(this.spec.options ?? {}, config),
     });
     this.plugins = createPlugins(opts.plugins ?? config.plugins, {
       dims: this.encoders.map((e) => e.dim),
