@@ -33,10 +33,14 @@ const added: Record<string, ScorerComponent> = Object.create(null);
 /**
  * Adds a scorer at run time: from then on `mmkge train` lists it, takes its options as flags
  * and config keys and checks them. Built-in scorers are registered in {@link SCORERS} instead.
+ * Returns the function that removes it again.
  */
-export function registerScorer(name: string, component: ScorerComponent): void {
+export function registerScorer(name: string, component: ScorerComponent): () => void {
   if (Object.prototype.hasOwnProperty.call(SCORERS, name) || name in added) throw new Error(`scorer '${name}' is already registered`);
   added[name] = component;
+  return () => {
+    delete added[name];
+  };
 }
 
 /** Every registered scorer: the built-in ones, then those added at run time. */

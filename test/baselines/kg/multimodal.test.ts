@@ -700,9 +700,10 @@ describe('baselines/kg multimodal registry and options', () => {
       expect(() => createMultimodalModel(name, { ...o, modalities: [] }), name).to.throw(/modality/);
       // The factories check on their own too (without the registry's schema check in front).
       const entry = (MULTIMODAL_MODELS as Readonly<Record<string, MultimodalComponent>>)[name];
-      expect(() => entry.create(o, { ...o, modalities: [] }), name).to.throw(/modality/);
-      expect(() => entry.create({ ...o, dim: 0 }, o), name).to.throw(/dim/);
-      expect(() => entry.create(o, { ...o, auxWeight: -1 }), name).to.throw(/auxWeight/);
+      const own = { dim: o.dim, norm: o.norm };
+      expect(() => entry.create(own, { ...o, modalities: [] }), name).to.throw(/modality/);
+      expect(() => entry.create({ ...own, dim: 0 }, o), name).to.throw(/dim/);
+      expect(() => entry.create(own, { ...o, auxWeight: -1 }), name).to.throw(/auxWeight/);
     }
   });
 
