@@ -1,5 +1,5 @@
-import { IMML_OPTIONS, type ImmlOptions } from '../../imml/options';
-import { component, NO_OPTIONS, type Registry, type Schema } from '../../src/options';
+import { IMML_OPTIONS } from '../../imml/options';
+import { component, lookup, NO_OPTIONS, pickGiven, resolveOptions, type Registry, type Schema } from '../../src/options';
 import type { ParamStore } from '../../src/params';
 import type { Rng } from '../../src/rng';
 import type { ClsModel, ClsPlugin, FeatureMode, ModelBuildContext } from '../../src/classification/types';
@@ -8,7 +8,7 @@ import { concatBow } from './concat_bow';
 import { ImmlClsPlugin } from './imml_plugin';
 import { LateFusion } from './late_fusion';
 import { MMBT_OPTIONS, Mmbt } from './mmbt';
-import { PMR_OPTIONS, PmrPlugin, type PmrOptions } from './pmr';
+import { PMR_OPTIONS, PmrPlugin } from './pmr';
 import { QMF_OPTIONS, Qmf } from './qmf';
 import { TMC_OPTIONS, Tmc } from './tmc';
 import { UMT_OPTIONS, UmtPlugin } from './umt';
@@ -67,15 +67,12 @@ export function clsModelSpec(name: string): ClsModelSpec & { key: ClsModelName }
   return { ...(CLS_MODELS[key] as ClsModelSpec), key };
 }
 
-/** What a plug-in factory gets. */
+/** What every plug-in factory gets besides its own options. */
 export interface PluginBuildContext {
   readonly dims: readonly number[];
   readonly numClasses: number;
   readonly store: ParamStore;
   readonly rng: Rng;
-  readonly imml: ImmlOptions;
-  readonly pmr: Partial<PmrOptions>;
-  readonly umtScale: number;
 }
 
 /**
@@ -83,9 +80,9 @@ export interface PluginBuildContext {
  * files; the classify command composes them) and factories over the build context.
  */
 export const CLS_PLUGINS = {
-  pmr: component(PMR_OPTIONS, (_o, c: PluginBuildContext): ClsPlugin => new PmrPlugin(c.dims, c.numClasses, c.pmr, c.rng.derive('pmr'))),
-  umt: component(UMT_OPTIONS, (_o, c: PluginBuildContext): ClsPlugin => new UmtPlugin(c.dims, c.umtScale)),
-  imml: component(IMML_OPTIONS, (_o, c: PluginBuildContext): ClsPlugin => new ImmlClsPlugin(c.dims, c.imml, c.store, c.rng)),
+  pmr: component(PMR_OPTIONS, (o, c: PluginBuildContext): ClsPlugin => new PmrPlugin(c.dims, c.numClasses, o, c.rng.derive('pmr'))),
+  umt: component(UMT_OPTIONS, (o, c: PluginBuildContext): ClsPlugin => new UmtPlugin(c.dims, o.umtScale)),
+  imml: component(IMML_OPTIONS, (o, c: PluginBuildContext): ClsPlugin => new ImmlClsPlugin(c.dims, o, c.store, c.rng)),
 } satisfies Registry<PluginBuildContext, ClsPlugin>;
 
 export type ClsPluginName = keyof typeof CLS_PLUGINS;
@@ -94,14 +91,17 @@ export function clsPluginNames(): ClsPluginName[] {
   return Object.keys(CLS_PLUGINS) as ClsPluginName[];
 }
 
-/** Build the listed plug-ins in order; throws on an unknown or repeated name. */
-export function createPlugins(names: readonly string[], c: PluginBuildContext): ClsPlugin[] {
+/**
+ * Build the listed plug-ins in order, each from its options: `optionsOf(name)` gives any of its
+ * schema's keys (checked), the others take the plug-in's defaults. Throws on an unknown or
+ * repeated name.
+ */
+export function createPlugins(names: readonly string[], c: PluginBuildContext, optionsOf: (name: string) => object): ClsPlugin[] {
   const seen = new Set<string>();
   return names.map((n) => {
-    if (!Object.prototype.hasOwnProperty.call(CLS_PLUGINS, n)) throw new Error(`unknown plug-in '${n}'; known: ${clsPluginNames().join(', ')}`);
+    const plugin: Registry<PluginBuildContext, ClsPlugin>[string] = lookup(CLS_PLUGINS, n, 'plug-in');
     if (seen.has(n)) throw new Error(`plug-in '${n}' listed twice`);
     seen.add(n);
-    const plugin: Registry<PluginBuildContext, ClsPlugin>[string] = CLS_PLUGINS[n as ClsPluginName];
-    return plugin.create(undefined, c);
+    return plugin.create(resolveOptions(plugin.options, pickGiven(plugin.options, optionsOf(n)), `plug-in ${n}`), c);
   });
 }

@@ -9,7 +9,7 @@ import { IMML_OPTIONS, type ImmlOptions } from '../../../imml/options';
 import { BACKEND_OPTIONS, type BackendName } from '../../backend';
 import {
   composeSchemas, defaultsOf, fromNames, renamed, withDefaults,
-  type Intersect, type NumberSpec, type Renamed, type Schema,
+  type Intersect, type NumberSpec, type RegistryOptions, type Renamed, type Schema,
 } from '../../options';
 
 /** The classification trainer's own options. */
@@ -85,10 +85,13 @@ const IMML_CLS_OPTIONS = renamed(withDefaults(IMML_OPTIONS, { gamma1: 1e-2, gamm
 const PMR_FLAT_OPTIONS = renamed(CLS_PLUGINS.pmr.options, PMR_CLS_NAMES, 'PMR');
 
 type ModelOptions = Intersect<{ [K in keyof typeof CLS_MODELS]: (typeof CLS_MODELS)[K]['options'] extends Schema<infer O> ? O : never }[keyof typeof CLS_MODELS]>;
-type UmtOptions = typeof CLS_PLUGINS.umt.options extends Schema<infer O> ? O : never;
+/** Plug-ins whose options `classify` takes under names of their own (and keeps as a record in ClsConfig). */
+type NamedPlugins = 'pmr' | 'imml';
+const NAMED_PLUGINS: readonly string[] = ['pmr', 'imml'] satisfies NamedPlugins[];
+type FlatPluginOptions = Intersect<RegistryOptions<Omit<typeof CLS_PLUGINS, NamedPlugins>>>;
 
 /** Every scalar `classify` option, flat, as the command line takes them. */
-export type ClsFlatOptions = ClsTrainerOptions & { backend: BackendName } & ModelOptions & UmtOptions
+export type ClsFlatOptions = ClsTrainerOptions & { backend: BackendName } & ModelOptions & FlatPluginOptions
   & Renamed<PmrOptions, typeof PMR_CLS_NAMES> & Renamed<ImmlOptions, typeof IMML_CLS_NAMES>;
 
 /** The schema of every scalar `classify` option, composed from the trainer, the models and the plug-ins. */
@@ -97,7 +100,7 @@ export function classifyOptions(): Schema<ClsFlatOptions> {
     { name: 'the classification trainer (src/app/classification/config.ts)', schema: CLS_TRAINER_OPTIONS },
     { name: 'the backend (src/backend.ts)', schema: BACKEND_OPTIONS },
     ...Object.entries(CLS_MODELS).map(([name, m]) => ({ name: `model ${name}`, schema: m.options })),
-    { name: 'plug-in umt', schema: CLS_PLUGINS.umt.options },
+    ...Object.entries(CLS_PLUGINS).filter(([name]) => !NAMED_PLUGINS.includes(name)).map(([name, p]) => ({ name: `plug-in ${name}`, schema: p.options })),
     { name: 'plug-in pmr', schema: PMR_FLAT_OPTIONS },
     { name: 'plug-in imml', schema: IMML_CLS_OPTIONS },
   ]);
@@ -143,6 +146,15 @@ export function clsConfig(over: Partial<ClsConfig> = {}): ClsConfig {
     pmr: { ...DEFAULT_CLS_CONFIG.pmr, ...(over.pmr ?? {}) },
     features: { ...(over.features ?? {}) },
   };
+}
+
+/**
+ * A plug-in's options in a config: the record under its name where the config has one (`imml`,
+ * `pmr`), else the flat keys (UMT's `umtScale`).
+ */
+export function pluginOptionsOf(config: ClsConfig, name: string): object {
+  const nested: unknown = Object.prototype.hasOwnProperty.call(config, name) ? (config as unknown as Record<string, unknown>)[name] : undefined;
+  return typeof nested === 'object' && nested !== null && !Array.isArray(nested) ? nested : config;
 }
 
 /** Default shipped variant per dataset for classification runs (datasets not listed: their own default). */

@@ -22,7 +22,7 @@ import { activeBackend } from '../../backend';
 import { DenseOptimizer, ParamStore, lossAndGrads, type ParamTensors } from '../../params';
 import { Progress } from '../../progress';
 import { Rng } from '../../rng';
-import { clsConfig, defaultVariant, type ClsConfig } from './config';
+import { clsConfig, defaultVariant, pluginOptionsOf, type ClsConfig } from './config';
 import { noisySamples, orderModalities, splitInputs, WordIndex } from '../../../cls-data/split_inputs';
 import { CnnImageEncoder, EmbeddingBagEncoder, FeatureEncoder } from '../../classification/encoders';
 import type { ClsModel, ClsPlugin, EncodedBatch, ModalityEncoder, SplitInputs, StepContext, TrainerHost } from '../../classification/types';
@@ -210,10 +210,7 @@ export class ClsTrainer {
       numClasses: data.numClasses,
       store: this.store,
       rng: this.rng.derive('plugins'),
-      imml: config.imml,
-      pmr: config.pmr,
-      umtScale: config.umtScale,
-    });
+    }, (name) => pluginOptionsOf(config, name));
     const weighers = this.plugins.filter((p) => p.weigh);
     if (weighers.length > 1) throw new Error(`only one plug-in may weigh the features (${weighers.map((p) => p.name).join(', ')})`);
     this.weigher = weighers[0];
