@@ -266,7 +266,13 @@ export function component<O, C, R>(options: Schema<O>, create: (options: O, cont
 }
 
 /** A registry: name -> component. */
-export type Registry<C, R> = Readonly<Record<string, Component<any, C, R>>>; // eslint-disable-line @typescript-eslint/no-explicit-any
+export type Registry<C, R> = Readonly<Record<string, Component<AnyOptions, C, R>>>;
+
+/**
+ * The option record of "some entry" of a registry: each entry has its own (TransE's, OTKGE's),
+ * so a registry's value type cannot name one; `component()` keeps each entry's own type.
+ */
+export type AnyOptions = any;
 
 /** The union of the option records of a registry's components. */
 export type RegistryOptions<Reg> = { [K in keyof Reg]: Reg[K] extends Component<infer O, unknown, unknown> ? O : never }[keyof Reg];

@@ -1,5 +1,5 @@
 import { IMML_OPTIONS } from '../../imml/options';
-import { component, lookup, NO_OPTIONS, pickGiven, resolveOptions, type Registry, type Schema } from '../../src/options';
+import { component, lookup, NO_OPTIONS, pickGiven, resolveOptions, type AnyOptions, type Registry, type Schema } from '../../src/options';
 import type { ParamStore } from '../../src/params';
 import type { Rng } from '../../src/rng';
 import type { ClsModel, ClsPlugin, FeatureMode, ModelBuildContext } from '../../src/classification/types';
@@ -31,7 +31,7 @@ export interface ClsModelSpec {
    */
   readonly expectsFeatures?: boolean;
   /** The model's own options with their defaults (in its file); `ctx.options` holds their values. */
-  readonly options?: Schema<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  readonly options?: Schema<AnyOptions>;
   readonly create: (ctx: ModelBuildContext) => ClsModel;
 }
 

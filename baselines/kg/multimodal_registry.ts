@@ -1,5 +1,5 @@
 import type { MultimodalKgModel, MultimodalOptions } from '../../src/multimodal';
-import { component, lookup, pickGiven, resolveOptions, type Component } from '../../src/options';
+import { component, lookup, pickGiven, resolveOptions, type AnyOptions, type Component } from '../../src/options';
 import { OTKGE_OPTIONS, createOtkge } from './otkge';
 import { TRANSLATION_SUM_OPTIONS, createIkrl } from './ikrl';
 import { createTbkge } from './tbkge';
@@ -10,7 +10,7 @@ import { createMmkrl } from './mmkrl';
 export type MultimodalContext = Omit<MultimodalOptions, 'dim' | 'norm'>;
 
 /** A multimodal model in the registry: its option schema (in its file) and a factory. */
-export type MultimodalComponent = Component<any, MultimodalContext, MultimodalKgModel>; // eslint-disable-line @typescript-eslint/no-explicit-any
+export type MultimodalComponent = Component<AnyOptions, MultimodalContext, MultimodalKgModel>;
 
 /**
  * Registry of the multimodal KG models (structure predominant, image/text auxiliary).

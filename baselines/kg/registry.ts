@@ -1,5 +1,5 @@
 import { EMBEDDING_OPTIONS, type Scorer, type ScorerOptions } from '../../src/scorer';
-import { component, lookup, pickGiven, resolveOptions, type Component } from '../../src/options';
+import { component, lookup, pickGiven, resolveOptions, type AnyOptions, type Component } from '../../src/options';
 import { ComplEx } from './complex';
 import { DistMult } from './distmult';
 import { RotatE } from './rotate';
@@ -11,7 +11,7 @@ import { TRANSE_OPTIONS, TransE } from './transe';
  * config checks, so a scorer with a new option is its file plus one line here
  * (see baselines/kg/README.md).
  */
-export type ScorerComponent = Component<any, void, Scorer>; // eslint-disable-line @typescript-eslint/no-explicit-any
+export type ScorerComponent = Component<AnyOptions, void, Scorer>;
 
 /**
  * Registry of the structural KG scorers: key -> { options, create }.
