@@ -15,7 +15,7 @@ import { std, mean } from 'mathjs';
 import { resolveConfig, runTraining, type RunMetrics } from '../src/app/run';
 import { readJson, writeFileAtomic } from '../src/atomic';
 import { PAPER_TABLE2 } from '../eval/paper_table2';
-import type { TrainConfig } from '../src/config';
+import type { RunConfig } from '../src/app/run_config';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -34,21 +34,21 @@ async function main(): Promise<void> {
   const dataset = arg('dataset', 'wn9-img') as 'wn9-img' | 'fb-img';
   const seeds = arg('seeds', '1,2,3').split(',').map(Number);
   const models = arg('models', 'transe,distmult,complex,rotate').split(',');
-  const overrides: Partial<TrainConfig> = {};
+  const overrides: Partial<RunConfig> = {};
   if (arg('epochs', '')) overrides.epochs = Number(arg('epochs', ''));
   if (arg('dim', '')) overrides.dim = Number(arg('dim', ''));
   const rows: string[] = [];
   const notes: string[] = [];
   for (const model of models) {
     const runs: RunMetrics[] = [];
-    let config: TrainConfig | undefined;
+    let config: RunConfig | undefined;
     for (const seed of seeds) {
       const out = path.join('runs', 'results', dataset, `${model}-s${seed}`);
       config = resolveConfig({}, { dataset, model, seed, out, ...overrides });
       const metricsFile = path.join(out, 'metrics.json');
       if (fs.existsSync(metricsFile)) {
         runs.push(readJson<RunMetrics>(metricsFile));
-        config = readJson<TrainConfig>(path.join(out, 'config.json'));
+        config = readJson<RunConfig>(path.join(out, 'config.json'));
       }
       // No metrics.json: that run did not finish, so it is trained again from scratch.
       else runs.push(await runTraining(config, { quiet: true, overwrite: true, log: (m) => console.error(`[${model} s${seed}] ${m}`) }));

@@ -6,7 +6,7 @@
 import { Rng } from '../src/rng';
 import { createOptimizer } from '../src/optim';
 import { DenseOptimizer } from '../src/params';
-import { DEFAULT_CONFIG, type TrainConfig } from '../src/config';
+import { DEFAULT_CONFIG, type RunConfig } from '../src/app/run_config';
 import { presetFor } from '../src/app/presets';
 import { multimodalFor } from '../src/app/run';
 import { MultimodalOneVsAllStep } from '../src/train/multimodal_step';
@@ -39,7 +39,7 @@ export interface OtkgeTiming {
 
 /** Time `reps` batches after one warm-up batch and extrapolate to an epoch (2 x train queries). */
 export function otkgeEpochSeconds(ds: KgDataset, features: ModalityFeatures[], dim: number, imml: boolean, reps: number, head: DenseHead): OtkgeTiming {
-  const config: TrainConfig = { ...DEFAULT_CONFIG, ...presetFor('otkge', ds.name), dataset: ds.name, model: 'otkge', dim, imml };
+  const config: RunConfig = { ...DEFAULT_CONFIG, ...presetFor('otkge', ds.name), dataset: ds.name, model: 'otkge', dim, imml };
   const { model, imml: plugin } = multimodalFor(config, features);
   const nE = ds.entities.length;
   const nR = 2 * ds.relations.length;

@@ -17,7 +17,7 @@ import { resolveConfig, runTraining, type RunMetrics } from '../src/app/run';
 import { readJson, writeFileAtomic } from '../src/atomic';
 import { formatMeanStd, mean, studentTTest } from '../src/stats';
 import { PAPER_TABLE2 } from '../eval/paper_table2';
-import { isConfigKey, parseValue, type TrainConfig } from '../src/config';
+import { isConfigKey, parseValue, type RunConfig } from '../src/app/run_config';
 
 /** A row of Table II: a model, with or without the IMML plug-in. */
 export interface Table2Row {
@@ -48,9 +48,9 @@ function arg(name: string, fallback: string): string {
 }
 
 /** Train (or reuse) every seed of a row. */
-async function runRow(dataset: string, row: Table2Row, seeds: number[], overrides: Partial<TrainConfig>, dir: string): Promise<{ runs: RunMetrics[]; config: TrainConfig }> {
+async function runRow(dataset: string, row: Table2Row, seeds: number[], overrides: Partial<RunConfig>, dir: string): Promise<{ runs: RunMetrics[]; config: RunConfig }> {
   const runs: RunMetrics[] = [];
-  let config: TrainConfig | undefined;
+  let config: RunConfig | undefined;
   for (const seed of seeds) {
     // Structural rows share their runs with `npm run results:lp` (runs/results/<dataset>/<model>-s<seed>).
     const out = path.join(dir, `${row.key}-s${seed}`);
@@ -58,7 +58,7 @@ async function runRow(dataset: string, row: Table2Row, seeds: number[], override
     const metricsFile = path.join(out, 'metrics.json');
     if (fs.existsSync(metricsFile)) {
       runs.push(readJson<RunMetrics>(metricsFile));
-      config = readJson<TrainConfig>(path.join(out, 'config.json'));
+      config = readJson<RunConfig>(path.join(out, 'config.json'));
     } else {
       // No metrics.json: that run did not finish, so it is trained again from scratch.
       runs.push(await runTraining(config, { quiet: true, overwrite: true, log: (m) => console.error(`[${row.key} s${seed}] ${m}`) }));
@@ -77,7 +77,7 @@ async function main(): Promise<void> {
   const seeds = arg('seeds', '1,2,3').split(',').map(Number);
   const wanted = arg('rows', TABLE2_ROWS.map((r) => r.key).join(',')).split(',');
   const tag = arg('tag', '');
-  const overrides: Partial<TrainConfig> = {};
+  const overrides: Partial<RunConfig> = {};
   if (arg('epochs', '')) overrides.epochs = Number(arg('epochs', ''));
   if (arg('dim', '')) overrides.dim = Number(arg('dim', ''));
   // IMML weights for the +IMML rows (the other rows ignore them).

@@ -1,3 +1,5 @@
+import { checkAll, defaultsOf, type Schema } from '../src/options';
+
 /**
  * Hyper-parameters of the IMML plug-in (Section IV, Eq. 7 and Section XI of the paper).
  * Defaults are the paper's where it gives them (alpha = beta = 0.1, N = 2).
@@ -38,27 +40,28 @@ export interface ImmlOptions {
   mdkeRows: number;
 }
 
-export const DEFAULT_IMML: ImmlOptions = {
-  gamma1: 1e-3,
-  gamma2: 1,
-  alpha: 0.1,
-  beta: 0.1,
-  partners: 2,
-  temperature: 0.5,
-  projectionDim: 128,
-  useMdke: true,
-  useBeta: true,
-  betaFraction: 1,
-  mdkeRows: 0,
+/**
+ * The IMML options with their defaults (the paper's where it gives them, betaFraction 1 and
+ * mdkeRows 0 = Eq. 6 and Eq. 3 over the whole batch). A task composing IMML may override
+ * defaults (link prediction does, for cost: see src/app/run_config.ts); the ranges are these.
+ */
+export const IMML_OPTIONS: Schema<ImmlOptions> = {
+  gamma1: { type: 'number', default: 1e-3, min: 0, help: 'weight of L_mdke' },
+  gamma2: { type: 'number', default: 1, min: 0, help: 'weight of L_beta' },
+  alpha: { type: 'number', default: 0.1, above: 0, help: 'lambda ~ Beta(alpha, beta)' },
+  beta: { type: 'number', default: 0.1, above: 0, help: 'lambda ~ Beta(alpha, beta)' },
+  partners: { type: 'int', default: 2, min: 1, max: 1024, help: 'N partners i+1..i+N' },
+  temperature: { type: 'number', default: 0.5, above: 0, help: 'NT-Xent temperature' },
+  projectionDim: { type: 'int', default: 128, min: 1, max: 16384, help: 'projection head width' },
+  useMdke: { type: 'bool', default: true, help: 'ablation: use L_mdke' },
+  useBeta: { type: 'bool', default: true, help: 'ablation: use L_beta' },
+  betaFraction: { type: 'number', default: 1, above: 0, max: 1, help: 'fraction of each batch with an L_beta term (cost control)' },
+  mdkeRows: { type: 'int', default: 0, min: 0, max: 100_000_000, help: 'at most this many anchors in L_mdke (0 = all)' },
 };
 
-/** Check ranges; errors name the option. */
+export const DEFAULT_IMML: ImmlOptions = defaultsOf(IMML_OPTIONS);
+
+/** Check every option against {@link IMML_OPTIONS}; errors name the option. */
 export function validateImml(o: ImmlOptions): ImmlOptions {
-  const positive: (keyof ImmlOptions)[] = ['alpha', 'beta', 'temperature', 'projectionDim', 'partners'];
-  for (const k of positive) if (!((o[k] as number) > 0)) throw new Error(`imml: '${k}' must be > 0, got ${o[k]}`);
-  if (!Number.isInteger(o.partners)) throw new Error(`imml: 'partners' must be an integer, got ${o.partners}`);
-  if (!(o.gamma1 >= 0) || !(o.gamma2 >= 0)) throw new Error(`imml: gamma1 and gamma2 must be >= 0`);
-  if (!(Number.isInteger(o.mdkeRows) && o.mdkeRows >= 0)) throw new Error(`imml: 'mdkeRows' must be an integer >= 0, got ${o.mdkeRows}`);
-  if (!(o.betaFraction > 0 && o.betaFraction <= 1)) throw new Error(`imml: 'betaFraction' must be in (0, 1], got ${o.betaFraction}`);
-  return o;
+  return checkAll(IMML_OPTIONS, o, 'imml');
 }

@@ -158,15 +158,4 @@ export class ImmlPlugin implements RepresentationPlugin {
   }
 }
 
-/** ImmlOptions from the flat training config keys (imml*). */
-export function immlOptionsFrom(c: {
-  immlGamma1: number; immlGamma2: number; immlAlpha: number; immlBeta: number; immlPartners: number;
-  immlTemperature: number; immlProjectionDim: number; immlMdke: boolean; immlBetaLoss: boolean; immlBetaFraction: number; immlMdkeRows: number;
-}): ImmlOptions {
-  return {
-    gamma1: c.immlGamma1, gamma2: c.immlGamma2, alpha: c.immlAlpha, beta: c.immlBeta, partners: c.immlPartners,
-    temperature: c.immlTemperature, projectionDim: c.immlProjectionDim, useMdke: c.immlMdke, useBeta: c.immlBetaLoss,
-    betaFraction: c.immlBetaFraction, mdkeRows: c.immlMdkeRows,
-  };
-}
 export type { ImmlOptions } from './options';

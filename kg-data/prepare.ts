@@ -22,11 +22,18 @@ import { datasetFile, featureFilePath, getDataset, type DatasetDescriptor, type 
 import { pickledTexts } from './pickle';
 import { readIdMap, readKeyValueFile } from './triples_reader';
 
-/** Datasets `mmkge prepare` knows, and the text-feature entry of the registry each one writes. */
-export const PREPARE_TARGETS: Readonly<Record<DatasetName, string>> = {
-  'wn9-img': 'glossGlove100',
-  'fb-img': 'namesGlove100',
-};
+/** How `mmkge prepare` derives one dataset's texts: the registry's text-feature entry it writes and the token lists. */
+export interface PrepareTarget {
+  readonly entry: string;
+  /** Token lists of `keys` in order; `nameOf` throws naming the names file for a key without a name. */
+  readonly texts: (d: DatasetDescriptor, keys: readonly string[], nameOf: (key: string) => string) => Promise<string[][]>;
+}
+
+/** Datasets `mmkge prepare` knows: FB-IMG from entity names, WN9-IMG from names plus WordNet glosses. */
+export const PREPARE_TARGETS = {
+  'wn9-img': { entry: 'glossGlove100', texts: nameAndGlossTokens },
+  'fb-img': { entry: 'namesGlove100', texts: async (_d, keys, nameOf) => keys.map((k) => fbNameTokens(nameOf(k))) },
+} satisfies Record<DatasetName, PrepareTarget>;
 
 /** Options of {@link prepareDatasets}. */
 export interface PrepareOptions {
@@ -107,17 +114,23 @@ async function entityTokens(name: DatasetName, d: DatasetDescriptor): Promise<st
   let namesFile = datasetFile(d, d.entityNames);
   if (!fs.existsSync(namesFile) && d.entityNamesFallback) namesFile = datasetFile(d, d.entityNamesFallback);
   const names = await readKeyValueFile(namesFile);
-  const missingName = (key: string): never => {
-    throw new Error(`${namesFile}: no name for entity '${key}'`);
+  const nameOf = (key: string): string => {
+    const n = names.get(key);
+    if (n === undefined) throw new Error(`${namesFile}: no name for entity '${key}'`);
+    return n;
   };
-  if (name === 'fb-img') return ids.keys.map((k) => fbNameTokens(names.get(k) ?? missingName(k)));
+  return (PREPARE_TARGETS[name] as PrepareTarget).texts(d, ids.keys, nameOf);
+}
+
+/** WN9-IMG: an entity's name followed by its WordNet gloss. */
+async function nameAndGlossTokens(d: DatasetDescriptor, keys: readonly string[], nameOf: (key: string) => string): Promise<string[][]> {
   const glossFile = featureFilePath(d, d.textFeatures.descriptions);
   // A download has the original pickle only; its conversion is the same text (tests check it).
   const glosses = glossFile.endsWith('.pkl') ? pickledTexts(fs.readFileSync(glossFile), glossFile) : await readKeyValueFile(glossFile);
-  return ids.keys.map((k) => {
+  return keys.map((k) => {
     const gloss = glosses.get(k);
     if (gloss === undefined) throw new Error(`${glossFile}: no gloss for entity '${k}'`);
-    return tokenize(`${names.get(k) ?? missingName(k)} ${gloss}`);
+    return tokenize(`${nameOf(k)} ${gloss}`);
   });
 }
 
@@ -131,8 +144,8 @@ export async function prepareDatasets(datasets: readonly DatasetName[], opts: Pr
   const vocabulary = new Set<string>();
   for (const name of datasets) {
     const d = getDataset(name);
-    const entry = d.textFeatures[PREPARE_TARGETS[name]];
-    if (entry === undefined) throw new Error(`${name}: the registry has no '${PREPARE_TARGETS[name]}' text-feature entry`);
+    const entry = d.textFeatures[PREPARE_TARGETS[name].entry];
+    if (entry === undefined) throw new Error(`${name}: the registry has no '${PREPARE_TARGETS[name].entry}' text-feature entry`);
     const texts = await entityTokens(name, d);
     for (const toks of texts) {
       for (const t of toks) {

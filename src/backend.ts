@@ -1,8 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
+import type { Schema } from './options';
 
 /** Backends in order of preference; `auto` tries them in this order. */
 export const BACKENDS = ['tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number] | 'auto';
+
+/** The backend key of a config (train and classify), with its default and help. */
+export const BACKEND_OPTIONS: Schema<{ backend: BackendName }> = {
+  backend: { type: 'enum', default: 'auto', values: ['auto', ...BACKENDS], help: 'tfjs backend' },
+};
 
 /** Node packages that register each backend when required (none needed for `cpu`). */
 const BACKEND_PACKAGES: Record<Exclude<BackendName, 'auto'>, string | undefined> = {

@@ -1,3 +1,5 @@
+import { component, lookup, pickGiven, resolveOptions, type Registry, type Schema } from './options';
+
 /**
  * Training losses over raw score arrays, each computing the scalar loss AND its gradient
  * with respect to every score in one pass (the hot path of negative-sampling training).
@@ -27,6 +29,22 @@ export interface LossOptions {
   /** BCE: label smoothing eps in [0, 1): positive label 1 - eps, negative label eps. Default 0. */
   labelSmoothing?: number;
 }
+
+/** Margin ranking's option (Bordes et al. 2013: margin 1). */
+export const MARGIN_LOSS_OPTIONS: Schema<{ margin: number }> = {
+  margin: { type: 'number', default: 1, min: 0, help: 'margin m of max(0, m - pos + neg)' },
+};
+
+/** NSSA's options (Sun et al. 2019: temperature 1; gamma 0 when the scorer reports gamma - d). */
+export const NSSA_LOSS_OPTIONS: Schema<{ gamma: number; adversarialTemperature: number }> = {
+  gamma: { type: 'number', default: 0, help: 'margin gamma added to every score' },
+  adversarialTemperature: { type: 'number', default: 1, min: 0, help: 'self-adversarial temperature alpha (0 = uniform)' },
+};
+
+/** BCE's option: label smoothing eps in [0, 1). */
+export const BCE_LOSS_OPTIONS: Schema<{ labelSmoothing: number }> = {
+  labelSmoothing: { type: 'number', default: 0, min: 0, below: 1, help: 'label smoothing eps' },
+};
 
 /**
  * A negative-sampling loss: loss = L(pos, neg) and dL/dscore in one pass.
@@ -121,7 +139,7 @@ export class MarginRankingLoss implements NegativeSamplingLoss {
   readonly margin: number;
 
   constructor(options: LossOptions = {}) {
-    this.margin = options.margin ?? 1;
+    this.margin = options.margin ?? MARGIN_LOSS_OPTIONS.margin.default;
     checkFinite(this.name, 'margin', this.margin, 0);
   }
 
@@ -240,8 +258,8 @@ export class NSSALoss implements NegativeSamplingLoss {
   private weights = new Float64Array(0);
 
   constructor(options: LossOptions = {}) {
-    this.gamma = options.gamma ?? 0;
-    this.adversarialTemperature = options.adversarialTemperature ?? 1;
+    this.gamma = options.gamma ?? NSSA_LOSS_OPTIONS.gamma.default;
+    this.adversarialTemperature = options.adversarialTemperature ?? NSSA_LOSS_OPTIONS.adversarialTemperature.default;
     checkFinite(this.name, 'gamma', this.gamma, -Infinity);
     checkFinite(this.name, 'adversarialTemperature', this.adversarialTemperature, 0);
   }
@@ -291,14 +309,14 @@ export class NSSALoss implements NegativeSamplingLoss {
 /**
  * Registry of negative-sampling losses by name: `margin` (TransE margin ranking), `softplus`
  * (ComplEx logistic), `bce` (binary cross-entropy, optional label smoothing), `nssa`
- * (RotatE self-adversarial). Each factory reads only its own fields of `LossOptions`.
+ * (RotatE self-adversarial). Each entry declares the `LossOptions` fields it reads.
  */
 export const LOSSES = {
-  margin: (o: LossOptions): NegativeSamplingLoss => new MarginRankingLoss(o),
-  softplus: (_o: LossOptions): NegativeSamplingLoss => new SoftplusLoss(),
-  bce: (o: LossOptions): NegativeSamplingLoss => new BCELoss(o),
-  nssa: (o: LossOptions): NegativeSamplingLoss => new NSSALoss(o),
-} as const satisfies Record<string, (o: LossOptions) => NegativeSamplingLoss>;
+  margin: component(MARGIN_LOSS_OPTIONS, (o): NegativeSamplingLoss => new MarginRankingLoss(o)),
+  softplus: component({}, (): NegativeSamplingLoss => new SoftplusLoss()),
+  bce: component(BCE_LOSS_OPTIONS, (o): NegativeSamplingLoss => new BCELoss(o)),
+  nssa: component(NSSA_LOSS_OPTIONS, (o): NegativeSamplingLoss => new NSSALoss(o)),
+} satisfies Registry<void, NegativeSamplingLoss>;
 
 /** Names accepted by `createLoss`: 'margin' | 'softplus' | 'bce' | 'nssa'. */
 export type LossName = keyof typeof LOSSES;
@@ -308,11 +326,34 @@ export type LossName = keyof typeof LOSSES;
  * Throws, listing the known names, for an unknown name.
  */
 export function createLoss(name: LossName | string, options: LossOptions = {}): NegativeSamplingLoss {
-  if (!Object.prototype.hasOwnProperty.call(LOSSES, name)) {
-    throw new Error(`unknown loss '${name}'; known losses: ${Object.keys(LOSSES).join(', ')}`);
-  }
-  return LOSSES[name as LossName](options);
+  const entry: Registry<void, NegativeSamplingLoss>[string] = lookup(LOSSES, name, 'loss');
+  return entry.create(resolveOptions(entry.options, pickGiven(entry.options, options), `loss ${name}`));
 }
+
+/** The loss keys of a training config (the schema `train` composes). */
+export interface LossConfig {
+  /** Negative-sampling loss: `margin`, `softplus`, `bce`, `nssa`. 1vsAll uses `ce`; KvsAll `bce` or `ce`. */
+  loss: LossName | 'ce';
+  /** Margin gamma: of the margin-ranking loss and of NSSA (added to the score). */
+  margin: number;
+  /** Self-adversarial temperature alpha of NSSA (Sun et al. 2019); 0 = uniform weights. */
+  adversarialTemperature: number;
+  /** Label smoothing for BCE-type losses. */
+  labelSmoothing: number;
+  /** `none`, `l2` (squared L2 of the batch's rows) or `n3` (nuclear 3-norm, Lacroix et al. 2018). */
+  regularizer: 'none' | 'l2' | 'n3';
+  regWeight: number;
+}
+
+/** Options, defaults and help of the loss and regulariser keys. */
+export const LOSS_OPTIONS: Schema<LossConfig> = {
+  loss: { type: 'enum', default: 'margin', values: [...(Object.keys(LOSSES) as LossName[]), 'ce'], help: 'margin, softplus, bce, nssa (negative sampling); ce (1vsall); bce or ce (kvsall)' },
+  margin: { type: 'number', default: 1, min: 0, help: 'margin gamma (margin loss, NSSA)' },
+  adversarialTemperature: { type: 'number', default: 0, min: 0, help: 'NSSA self-adversarial temperature (0 = uniform)' },
+  labelSmoothing: { type: 'number', default: 0, min: 0, below: 1, help: 'label smoothing for BCE-type losses' },
+  regularizer: { type: 'enum', default: 'none', values: ['none', 'l2', 'n3'], help: 'regulariser' },
+  regWeight: { type: 'number', default: 0, min: 0, help: 'regulariser weight' },
+};
 
 /**
  * Row-wise softmax cross-entropy for 1-vs-all training (e.g. Lacroix et al. 2018 / Ruffinelli

@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
+import type { Schema } from './options';
 import type { Rng } from './rng';
 import type { Scorer, TripleKernel } from './scorer';
 import type { ParamStore, ParamTensors } from './params';
@@ -60,17 +61,16 @@ export interface MultimodalKgModel {
   initRelations(table: Float32Array, rows: number, rng: Rng): void;
 }
 
-/** What a multimodal model's factory receives. */
+/**
+ * What every multimodal model's factory receives; a model's own options (OTKGE's transport,
+ * fusion weights) extend this in its file, declared with their defaults in its schema.
+ */
 export interface MultimodalOptions {
   dim: number;
+  /** Distance norm of the translation models (they support 1 only; OTKGE ignores it). */
   norm: 1 | 2;
-  margin: number;
   modalities: readonly ModalityFeatures[];
-  imageWeight: number;
-  textWeight: number;
-  otScale: number;
-  otEpsilon: number;
-  otIterations: number;
+  /** Weight of the auxiliary loss (the training step multiplies it in; models check it). */
   auxWeight: number;
   rng: Rng;
 }
@@ -102,3 +102,20 @@ export interface FusedEncoding {
    */
   backward(dRows: Float32Array, auxWeight: number, dStructural: Float32Array): Record<string, Float32Array>;
 }
+
+/** The keys every multimodal model reads: where its features come from and the weight of its auxiliary loss. */
+export interface MultimodalConfig {
+  /** Image features per entity (.npy, text vectors, .f32 + .json); '' = the dataset's default, 'none' = do not use. */
+  imageFeatures: string;
+  /** Text features per entity (same formats); '' = the dataset's default, 'none' = do not use. */
+  textFeatures: string;
+  /** Weight of the model's auxiliary loss (TransAE reconstruction, MMKRL alignment); the training step multiplies it in. */
+  auxWeight: number;
+}
+
+/** Options, defaults and help of the multimodal keys. */
+export const MULTIMODAL_OPTIONS: Schema<MultimodalConfig> = {
+  imageFeatures: { type: 'string', default: '', help: "image features per entity (.npy, text vectors, .f32 + .json, optionally .gz); '' = dataset default, none = off" },
+  textFeatures: { type: 'string', default: '', help: "text features per entity (same formats); '' = dataset default, none = off" },
+  auxWeight: { type: 'number', default: 1, min: 0, help: 'weight of TransAE reconstruction / MMKRL alignment losses' },
+};

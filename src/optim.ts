@@ -1,3 +1,4 @@
+import { lookup, type Registry, type Schema } from './options';
 /**
  * Optimisers for embedding tables held as row-major Float32Arrays ([numRows * width]),
  * updating only the rows that received a gradient (sparse), plus a dense step for when every
@@ -281,23 +282,49 @@ function adamRows(
   }
 }
 
+/** What every optimiser factory gets: the table's shape and the step options. */
+export interface OptimizerContext {
+  readonly numRows: number;
+  readonly width: number;
+  readonly options: OptimizerOptions;
+}
+
+/** Registry of the sparse optimisers: 'adagrad' -> `Adagrad`, 'adam' -> `SparseAdam` (lazy). */
+export const OPTIMIZERS = {
+  adagrad: { options: {}, create: (_o: object, c: OptimizerContext): SparseOptimizer => new Adagrad(c.numRows, c.width, c.options) },
+  adam: { options: {}, create: (_o: object, c: OptimizerContext): SparseOptimizer => new SparseAdam(c.numRows, c.width, c.options) },
+} as const satisfies Registry<OptimizerContext, SparseOptimizer>;
+
 /** Optimiser names accepted by `createOptimizer`. */
-export type OptimizerName = 'adagrad' | 'adam';
+export type OptimizerName = keyof typeof OPTIMIZERS;
 
 /**
- * Builds the optimiser of one table [numRows * width]: 'adagrad' -> `Adagrad`,
- * 'adam' -> `SparseAdam` (lazy). Throws, listing the known names, for an unknown name.
+ * Builds the optimiser of one table [numRows * width]. Throws, listing the known names, for an
+ * unknown name.
  */
 export function createOptimizer(name: OptimizerName, numRows: number, width: number, options: OptimizerOptions): SparseOptimizer {
-  switch (name) {
-    case 'adagrad':
-      return new Adagrad(numRows, width, options);
-    case 'adam':
-      return new SparseAdam(numRows, width, options);
-    default:
-      throw new Error(`unknown optimizer '${String(name)}'; known optimizers: adagrad, adam`);
-  }
+  return lookup(OPTIMIZERS, name, 'optimizer').create({}, { numRows, width, options });
 }
+
+/** The optimiser keys of a training config. */
+export interface OptimizerConfig {
+  /** `adagrad` or `adam` (sparse row updates for embedding tables). */
+  optimizer: OptimizerName;
+  lr: number;
+  /**
+   * Learning rate of dense parameters (projections, transport corrections, IMML weights and heads);
+   * 0 = `lr`. They are shared by all entities, so one Adagrad step of size lr moves every entity's
+   * projected features at once: they usually need a smaller rate than the embedding rows.
+   */
+  denseLr: number;
+}
+
+/** Options, defaults and help of the optimiser keys. */
+export const OPTIMIZER_OPTIONS: Schema<OptimizerConfig> = {
+  optimizer: { type: 'enum', default: 'adagrad', values: Object.keys(OPTIMIZERS) as OptimizerName[], help: 'optimiser (sparse row updates)' },
+  lr: { type: 'number', default: 0.01, above: 0, help: 'learning rate' },
+  denseLr: { type: 'number', default: 0, min: 0, help: 'learning rate of dense parameters (projections, IMML); 0 = --lr' },
+};
 
 /**
  * Per-batch sparse gradient of one table [numRows * width]: maps the row ids touched in a

@@ -1,3 +1,4 @@
+import type { Schema } from './options';
 import type { Rng } from './rng';
 
 /**
@@ -6,6 +7,20 @@ import type { Rng } from './rng';
  * - `bernoulli`: head with probability headProb[r] of the triple's relation (Wang et al. 2014).
  */
 export type NegativeSamplingMode = 'uniform' | 'bernoulli';
+
+/** The sampler keys of a training config. */
+export interface SamplerConfig {
+  /** Negatives per positive triple. */
+  negatives: number;
+  /** Negative sampler: `uniform` or `bernoulli` (Wang et al. 2014). */
+  sampler: NegativeSamplingMode;
+}
+
+/** Options, defaults and help of the negative sampler. */
+export const SAMPLER_OPTIONS: Schema<SamplerConfig> = {
+  negatives: { type: 'int', default: 1, min: 1, max: 4096, help: 'negatives per positive' },
+  sampler: { type: 'enum', default: 'bernoulli', values: ['uniform', 'bernoulli'], help: 'negative sampler' },
+};
 
 /**
  * Negative sampler by corruption (Bordes et al. 2013, "Translating Embeddings for Modeling

@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
+import type { Schema } from './options';
 import type { Rng } from './rng';
 
 /**
@@ -84,3 +85,17 @@ export interface ScorerOptions {
    */
   initStd?: number;
 }
+
+/** The embedding keys every scorer reads (each scorer's schema spreads these in). */
+export interface EmbeddingOptions {
+  /** Embedding dimension in the model's native coordinates (complex numbers for ComplEx/RotatE). */
+  dim: number;
+  /** Std of a normal initialisation for all tables; 0 = the scorer's own initialisation. */
+  initStd: number;
+}
+
+/** Options, defaults and help of the embedding keys; bounds turn typos (`--dim 1e9`) into messages. */
+export const EMBEDDING_OPTIONS: Schema<EmbeddingOptions> = {
+  dim: { type: 'int', default: 200, min: 1, max: 16384, help: 'embedding dimension (complex coordinates for complex/rotate)' },
+  initStd: { type: 'number', default: 0, min: 0, help: 'normal init std for all tables (0 = scorer default)' },
+};

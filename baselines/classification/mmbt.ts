@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { pickGiven, resolveOptions, type Schema } from '../../src/options';
 import { constant, type ParamStore, type ParamTensors } from '../../src/params';
 import type { Rng } from '../../src/rng';
 import type { ClsModel, FusionOutput, ModelBuildContext, StepContext } from '../../src/classification/types';
@@ -8,6 +9,13 @@ function addLayerNorm(store: ParamStore, name: string, d: number): void {
   store.add(`${name}.g`, [d], constant(1));
   store.add(`${name}.b`, [d]);
 }
+
+/** MMBT's options (our CPU-sized transformer; Kiela et al. 2019 use BERT-base). */
+export const MMBT_OPTIONS: Schema<{ mmbtDim: number; mmbtHeads: number; mmbtLayers: number }> = {
+  mmbtDim: { type: 'int', default: 64, min: 1, max: 4096, help: 'MMBT: transformer width' },
+  mmbtHeads: { type: 'int', default: 4, min: 1, max: 256, help: 'MMBT: attention heads (must divide the width)' },
+  mmbtLayers: { type: 'int', default: 1, min: 1, max: 64, help: 'MMBT: transformer layers' },
+};
 
 /** LayerNorm over the last axis of x [N, d] (eps 1e-12 as BERT). */
 function layerNorm(x: tf.Tensor2D, p: ParamTensors, name: string): tf.Tensor2D {
@@ -68,9 +76,10 @@ export class Mmbt implements ClsModel {
 
   constructor(ctx: ModelBuildContext) {
     const { store, rng } = ctx;
-    this.d = Number(ctx.options.mmbtDim ?? 64);
-    this.heads = Number(ctx.options.mmbtHeads ?? 4);
-    this.layers = Number(ctx.options.mmbtLayers ?? 1);
+    const o = resolveOptions(MMBT_OPTIONS, pickGiven(MMBT_OPTIONS, ctx.options), 'mmbt');
+    this.d = o.mmbtDim;
+    this.heads = o.mmbtHeads;
+    this.layers = o.mmbtLayers;
     if (this.d % this.heads !== 0) throw new Error(`mmbt: width ${this.d} is not divisible by ${this.heads} heads`);
     this.tokenDims = [...ctx.tokenDims];
     this.lengths = ctx.dims.map((D, m) => {

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { defaultsOf, type Schema } from '../../src/options';
 import type { ParamTensors } from '../../src/params';
 import type { Rng } from '../../src/rng';
 import type { ClsModel, ClsPlugin, FusionOutput, PluginFeatures, StepContext, TrainerHost } from '../../src/classification/types';
@@ -17,7 +18,16 @@ export interface PmrOptions {
   endEpoch: number;
 }
 
-export const DEFAULT_PMR: PmrOptions = { alpha: 1, momentum: 0.2, fraction: 0.1, startEpoch: 0, endEpoch: 100 };
+/** PMR's options with their defaults (the official code's arguments). */
+export const PMR_OPTIONS: Schema<PmrOptions> = {
+  alpha: { type: 'number', default: 1, min: 0, help: 'weight of the prototype loss' },
+  momentum: { type: 'number', default: 0.2, min: 0, max: 1, help: 'momentum of the prototype update' },
+  fraction: { type: 'number', default: 0.1, above: 0, max: 1, help: 'fraction of the training set averaged into the prototypes' },
+  startEpoch: { type: 'int', default: 0, min: 0, max: 1_000_000, help: 'first epoch of the modulation' },
+  endEpoch: { type: 'int', default: 100, min: 0, max: 1_000_000, help: 'last epoch of the modulation' },
+};
+
+export const DEFAULT_PMR: PmrOptions = defaultsOf(PMR_OPTIONS);
 
 /**
  * Class means of `features` ([n * D], rows aligned with `labels`) as [C * D]; a class without

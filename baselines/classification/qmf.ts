@@ -1,7 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
+import { pickGiven, resolveOptions, type Schema } from '../../src/options';
 import type { ParamTensors } from '../../src/params';
 import type { ClsModel, FusionOutput, ModelBuildContext, StepContext } from '../../src/classification/types';
 import { addLinear, crossEntropy, crossEntropyPerSample, linear, softLogitsLoss, stopGradient } from './common';
+
+/** QMF's option: the weight of its confidence-ranking regulariser (the official code's 1). */
+export const QMF_OPTIONS: Schema<{ qmfRankWeight: number }> = {
+  qmfRankWeight: { type: 'number', default: 1, min: 0, help: 'QMF: weight of the confidence-ranking loss' },
+};
 
 /**
  * QMF's per-sample training history of one modality (official code QingyangZhang/QMF,
@@ -101,7 +107,7 @@ export class Qmf implements ClsModel {
     if (ctx.dims.length < 2) throw new Error('qmf needs at least two modalities');
     ctx.dims.forEach((d, m) => addLinear(ctx.store, ctx.rng, `head.${m}`, d, ctx.numClasses));
     this.histories = ctx.dims.map(() => new QmfHistory(ctx.trainSize));
-    this.rankWeight = Number(ctx.options.qmfRankWeight ?? 1);
+    this.rankWeight = resolveOptions(QMF_OPTIONS, pickGiven(QMF_OPTIONS, ctx.options), 'qmf').qmfRankWeight;
   }
 
   fuse(hs: tf.Tensor2D[], p: ParamTensors): FusionOutput {

@@ -1,4 +1,5 @@
-import type { ImmlOptions } from '../../imml/options';
+import { IMML_OPTIONS } from '../../imml/options';
+import { component, lookup, NO_OPTIONS, pickGiven, resolveOptions, type AnyOptions, type Registry, type Schema } from '../../src/options';
 import type { ParamStore } from '../../src/params';
 import type { Rng } from '../../src/rng';
 import type { ClsModel, ClsPlugin, FeatureMode, ModelBuildContext } from '../../src/classification/types';
@@ -6,11 +7,11 @@ import { concatBert } from './concat_bert';
 import { concatBow } from './concat_bow';
 import { ImmlClsPlugin } from './imml_plugin';
 import { LateFusion } from './late_fusion';
-import { Mmbt } from './mmbt';
-import { PmrPlugin, type PmrOptions } from './pmr';
-import { Qmf } from './qmf';
-import { Tmc } from './tmc';
-import { UmtPlugin } from './umt';
+import { MMBT_OPTIONS, Mmbt } from './mmbt';
+import { PMR_OPTIONS, PmrPlugin } from './pmr';
+import { QMF_OPTIONS, Qmf } from './qmf';
+import { TMC_OPTIONS, Tmc } from './tmc';
+import { UMT_OPTIONS, UmtPlugin } from './umt';
 import { UniModal } from './unimodal';
 
 /** Which of the dataset's modalities a model reads. */
@@ -29,6 +30,8 @@ export interface ClsModelSpec {
    * substitute, and tables say so.
    */
   readonly expectsFeatures?: boolean;
+  /** The model's own options with their defaults (in its file); `ctx.options` holds their values. */
+  readonly options?: Schema<AnyOptions>;
   readonly create: (ctx: ModelBuildContext) => ClsModel;
 }
 
@@ -37,15 +40,15 @@ export interface ClsModelSpec {
  * baselines/classification + one line here.
  */
 export const CLS_MODELS = {
-  bow: { label: 'Bow', uses: 'predominant', mode: 'vector', minModalities: 1, create: (c) => new UniModal('bow', 'Bow', c) },
-  img: { label: 'Image-only', uses: 'auxiliary', mode: 'vector', minModalities: 1, create: (c) => new UniModal('img', 'Image-only', c) },
-  bert: { label: 'BERT', uses: 'predominant', mode: 'vector', minModalities: 1, expectsFeatures: true, create: (c) => new UniModal('bert', 'BERT', c) },
-  'late-fusion': { label: 'L-f', uses: 'all', mode: 'vector', minModalities: 2, create: (c) => new LateFusion(c) },
-  'concat-bow': { label: 'C-Bow', uses: 'all', mode: 'vector', minModalities: 2, create: concatBow },
-  'concat-bert': { label: 'C-BERT', uses: 'all', mode: 'vector', minModalities: 2, expectsFeatures: true, create: concatBert },
-  mmbt: { label: 'MMBT', uses: 'all', mode: 'tokens', minModalities: 2, create: (c) => new Mmbt(c) },
-  tmc: { label: 'TMC', uses: 'all', mode: 'vector', minModalities: 2, create: (c) => new Tmc(c) },
-  qmf: { label: 'QMF', uses: 'all', mode: 'vector', minModalities: 2, create: (c) => new Qmf(c) },
+  bow: { label: 'Bow', uses: 'predominant', mode: 'vector', minModalities: 1, options: NO_OPTIONS, create: (c) => new UniModal('bow', 'Bow', c) },
+  img: { label: 'Image-only', uses: 'auxiliary', mode: 'vector', minModalities: 1, options: NO_OPTIONS, create: (c) => new UniModal('img', 'Image-only', c) },
+  bert: { label: 'BERT', uses: 'predominant', mode: 'vector', minModalities: 1, expectsFeatures: true, options: NO_OPTIONS, create: (c) => new UniModal('bert', 'BERT', c) },
+  'late-fusion': { label: 'L-f', uses: 'all', mode: 'vector', minModalities: 2, options: NO_OPTIONS, create: (c) => new LateFusion(c) },
+  'concat-bow': { label: 'C-Bow', uses: 'all', mode: 'vector', minModalities: 2, options: NO_OPTIONS, create: concatBow },
+  'concat-bert': { label: 'C-BERT', uses: 'all', mode: 'vector', minModalities: 2, expectsFeatures: true, options: NO_OPTIONS, create: concatBert },
+  mmbt: { label: 'MMBT', uses: 'all', mode: 'tokens', minModalities: 2, options: MMBT_OPTIONS, create: (c) => new Mmbt(c) },
+  tmc: { label: 'TMC', uses: 'all', mode: 'vector', minModalities: 2, options: TMC_OPTIONS, create: (c) => new Tmc(c) },
+  qmf: { label: 'QMF', uses: 'all', mode: 'vector', minModalities: 2, options: QMF_OPTIONS, create: (c) => new Qmf(c) },
 } satisfies Record<string, ClsModelSpec>;
 
 export type ClsModelName = keyof typeof CLS_MODELS;
@@ -64,23 +67,23 @@ export function clsModelSpec(name: string): ClsModelSpec & { key: ClsModelName }
   return { ...(CLS_MODELS[key] as ClsModelSpec), key };
 }
 
-/** What a plug-in factory gets. */
+/** What every plug-in factory gets besides its own options. */
 export interface PluginBuildContext {
   readonly dims: readonly number[];
   readonly numClasses: number;
   readonly store: ParamStore;
   readonly rng: Rng;
-  readonly imml: ImmlOptions;
-  readonly pmr: Partial<PmrOptions>;
-  readonly umtScale: number;
 }
 
-/** Registry of the plug-ins (combinable: `--plugin pmr,imml`). */
+/**
+ * Registry of the plug-ins (combinable: `--plugin pmr,imml`): their option schemas (in their
+ * files; the classify command composes them) and factories over the build context.
+ */
 export const CLS_PLUGINS = {
-  pmr: (c: PluginBuildContext): ClsPlugin => new PmrPlugin(c.dims, c.numClasses, c.pmr, c.rng.derive('pmr')),
-  umt: (c: PluginBuildContext): ClsPlugin => new UmtPlugin(c.dims, c.umtScale),
-  imml: (c: PluginBuildContext): ClsPlugin => new ImmlClsPlugin(c.dims, c.imml, c.store, c.rng),
-} satisfies Record<string, (c: PluginBuildContext) => ClsPlugin>;
+  pmr: component(PMR_OPTIONS, (o, c: PluginBuildContext): ClsPlugin => new PmrPlugin(c.dims, c.numClasses, o, c.rng.derive('pmr'))),
+  umt: component(UMT_OPTIONS, (o, c: PluginBuildContext): ClsPlugin => new UmtPlugin(c.dims, o.umtScale)),
+  imml: component(IMML_OPTIONS, (o, c: PluginBuildContext): ClsPlugin => new ImmlClsPlugin(c.dims, o, c.store, c.rng)),
+} satisfies Registry<PluginBuildContext, ClsPlugin>;
 
 export type ClsPluginName = keyof typeof CLS_PLUGINS;
 
@@ -88,13 +91,17 @@ export function clsPluginNames(): ClsPluginName[] {
   return Object.keys(CLS_PLUGINS) as ClsPluginName[];
 }
 
-/** Build the listed plug-ins in order; throws on an unknown or repeated name. */
-export function createPlugins(names: readonly string[], c: PluginBuildContext): ClsPlugin[] {
+/**
+ * Build the listed plug-ins in order, each from its options: `optionsOf(name)` gives any of its
+ * schema's keys (checked), the others take the plug-in's defaults. Throws on an unknown or
+ * repeated name.
+ */
+export function createPlugins(names: readonly string[], c: PluginBuildContext, optionsOf: (name: string) => object): ClsPlugin[] {
   const seen = new Set<string>();
   return names.map((n) => {
-    if (!Object.prototype.hasOwnProperty.call(CLS_PLUGINS, n)) throw new Error(`unknown plug-in '${n}'; known: ${clsPluginNames().join(', ')}`);
+    const plugin: Registry<PluginBuildContext, ClsPlugin>[string] = lookup(CLS_PLUGINS, n, 'plug-in');
     if (seen.has(n)) throw new Error(`plug-in '${n}' listed twice`);
     seen.add(n);
-    return CLS_PLUGINS[n as ClsPluginName](c);
+    return plugin.create(resolveOptions(plugin.options, pickGiven(plugin.options, optionsOf(n)), `plug-in ${n}`), c);
   });
 }

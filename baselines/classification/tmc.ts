@@ -1,7 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
+import { pickGiven, resolveOptions, type Schema } from '../../src/options';
 import type { ParamTensors } from '../../src/params';
 import type { ClsModel, FusionOutput, ModelBuildContext, StepContext } from '../../src/classification/types';
 import { addLinear, digamma, lgamma, lgammaHost, linear, mixedTargets, oneHot } from './common';
+
+/** TMC's option: epochs over which the KL term's weight anneals to 1 (the official code's 10). */
+export const TMC_OPTIONS: Schema<{ tmcAnnealingEpochs: number }> = {
+  tmcAnnealingEpochs: { type: 'int', default: 10, min: 1, max: 1_000_000, help: 'TMC: annealing epochs of the KL term' },
+};
 
 /**
  * Dempster–Shafer combination of two Dirichlet opinions (TMC, Han et al. ICLR 2021, official code
@@ -76,7 +82,7 @@ export class Tmc implements ClsModel {
   private readonly annealingEpochs: number;
 
   constructor(ctx: ModelBuildContext) {
-    this.annealingEpochs = Number(ctx.options.tmcAnnealingEpochs ?? 10);
+    this.annealingEpochs = resolveOptions(TMC_OPTIONS, pickGiven(TMC_OPTIONS, ctx.options), 'tmc').tmcAnnealingEpochs;
     ctx.dims.forEach((d, m) => addLinear(ctx.store, ctx.rng, `head.${m}`, d, ctx.numClasses));
   }
 

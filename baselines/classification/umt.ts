@@ -1,6 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
+import type { Schema } from '../../src/options';
 import type { ParamTensors } from '../../src/params';
 import type { ClsModel, ClsPlugin, FusionOutput, PluginFeatures, StepContext, TrainerHost } from '../../src/classification/types';
+
+/** UMT's options: the distillation weight (our reading of the paper: 1) and where teachers are cached. */
+export const UMT_OPTIONS: Schema<{ umtScale: number; teacherCache: string }> = {
+  umtScale: { type: 'number', default: 1, min: 0, help: 'UMT: weight of the feature distillation' },
+  teacherCache: { type: 'string', default: '', help: "UMT: cache the teachers' features here ('' = none)" },
+};
 
 /**
  * Uni-Modal Teacher (UMT; Du, Teng, Li, Lu, Chen, Zhao, Cheng, Huang, "On Uni-Modal Feature
@@ -24,7 +31,7 @@ export class UmtPlugin implements ClsPlugin {
   private batchTargets: Float32Array[] = [];
   private batchRows = 0;
 
-  constructor(readonly dims: readonly number[], readonly scale = 1) {}
+  constructor(readonly dims: readonly number[], readonly scale = UMT_OPTIONS.umtScale.default) {}
 
   async beforeTraining(host: TrainerHost & { trainTeacher(m: number): Promise<Float32Array> }): Promise<void> {
     this.teacher = [];

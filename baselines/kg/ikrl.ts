@@ -12,6 +12,15 @@ import type { FusedEncoder, FusedEncoding, MultimodalKgModel, MultimodalOptions 
 import { flushSubnormals, gatherRows, maskedFeatureRows, matMul, scatterAddRows } from './fused_dense';
 import { ParamStore, glorotUniform, type ParamTensors } from '../../src/params';
 import { checkTable, fillUniform, normalizeRowsL2 } from './common';
+import type { Schema } from '../../src/options';
+import { EMBEDDING_OPTIONS } from '../../src/scorer';
+import { TRANSE_OPTIONS } from './transe';
+
+/** The options of the TransE-family multimodal models (IKRL, TBKGE, TransAE, MMKRL): TransE's dim and norm. */
+export const TRANSLATION_SUM_OPTIONS: Schema<Pick<MultimodalOptions, 'dim' | 'norm'>> = {
+  dim: EMBEDDING_OPTIONS.dim,
+  norm: TRANSE_OPTIONS.norm,
+};
 
 // ---------------------------------------------------------------- the scorer
 

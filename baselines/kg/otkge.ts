@@ -1,11 +1,41 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../../src/rng';
 import type { MultimodalKgModel, MultimodalOptions } from '../../src/multimodal';
+import type { Schema } from '../../src/options';
+import { EMBEDDING_OPTIONS } from '../../src/scorer';
 import type { ModalityFeatures } from '../../src/modality';
 import { ParamStore, glorotUniform, type ParamTensors } from '../../src/params';
 import { gatherRows, matMulFast } from '../../src/tf_ops';
 import { tensorMatMul } from '../../src/dense/tf_loss';
 import { ComplEx } from './complex';
+
+/** OTKGE's own options (Cao et al. 2022): fusion weights and the Sinkhorn transport. */
+export interface OtkgeOwnOptions {
+  dim: number;
+  /** Fusion weight alpha of the image modality. */
+  imageWeight: number;
+  /** Fusion weight gamma of the text modality (and of any other modality). */
+  textWeight: number;
+  /** Scale of the OT cost (v_k - s_j)^2 * scale. */
+  otScale: number;
+  /** Entropic regularisation epsilon of Sinkhorn. */
+  otEpsilon: number;
+  /** Sinkhorn iterations. */
+  otIterations: number;
+}
+
+/** What OTKGE's factory receives. */
+export type OtkgeOptions = MultimodalOptions & OtkgeOwnOptions;
+
+/** OTKGE's options with their defaults (WN9 values of the official code). */
+export const OTKGE_OPTIONS: Schema<OtkgeOwnOptions> = {
+  dim: EMBEDDING_OPTIONS.dim,
+  imageWeight: { type: 'number', default: 0.1, min: 0, help: 'fusion weight of the image modality (OTKGE a)' },
+  textWeight: { type: 'number', default: 0.8, min: 0, help: 'fusion weight of the text modality (OTKGE g)' },
+  otScale: { type: 'number', default: 100, above: 0, help: 'OTKGE: scale of the OT cost' },
+  otEpsilon: { type: 'number', default: 0.1, above: 0, help: 'OTKGE: entropic regularisation of Sinkhorn' },
+  otIterations: { type: 'int', default: 50, min: 1, max: 100_000, help: 'OTKGE: Sinkhorn iterations' },
+};
 
 /**
  * OTKGE: multi-modal knowledge graph embeddings via optimal transport.
@@ -55,7 +85,7 @@ export class Otkge implements MultimodalKgModel {
   readonly planSample: number;
   readonly buffers: Record<string, Float32Array> = {};
 
-  constructor(private readonly o: MultimodalOptions, planSample = 32) {
+  constructor(private readonly o: OtkgeOptions, planSample = 32) {
     this.scorer = new ComplEx({ dim: o.dim });
     this.structuralWidth = 2 * o.dim;
     this.modalities = o.modalities;
@@ -272,6 +302,6 @@ function sampleWithoutReplacement(items: number[], count: number, rng: Rng): num
 }
 
 /** Registry factory. */
-export function createOtkge(o: MultimodalOptions): Otkge {
+export function createOtkge(o: OtkgeOptions): Otkge {
   return new Otkge(o);
 }

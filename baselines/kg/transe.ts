@@ -1,7 +1,23 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../../src/rng';
-import type { RankForm, Scorer, ScorerOptions, TripleKernel } from '../../src/scorer';
+import type { Schema } from '../../src/options';
+import { EMBEDDING_OPTIONS, type EmbeddingOptions, type RankForm, type Scorer, type ScorerOptions, type TripleKernel } from '../../src/scorer';
 import { DIST_EPS, checkOptions, checkTable, fillNormal, fillUniform, normalizeRowsL2 } from './common';
+
+/** TransE's options. */
+export interface TransEOptions extends EmbeddingOptions {
+  /** Distance norm p in ||h + r - t||_p. */
+  norm: 1 | 2;
+  /** Renormalise touched entity rows to unit L2 norm after each step (Bordes et al. 2013). */
+  normalizeEntities: boolean;
+}
+
+/** TransE's options with their defaults (the registry composes them into `mmkge train`). */
+export const TRANSE_OPTIONS: Schema<TransEOptions> = {
+  ...EMBEDDING_OPTIONS,
+  norm: { type: 'enum', default: 1, values: [1, 2], help: 'TransE norm' },
+  normalizeEntities: { type: 'bool', default: true, help: 'TransE: unit-norm entities after each step' },
+};
 
 /**
  * TransE: score(h, r, t) = -||h + r - t||_p, p = options.norm in {1, 2} (default 1).
@@ -53,11 +69,11 @@ export class TransE implements Scorer {
     this.dim = checkOptions('transe', options);
     this.entityWidth = this.dim;
     this.relationWidth = this.dim;
-    const norm = options.norm ?? 1;
+    const norm = options.norm ?? TRANSE_OPTIONS.norm.default;
     if (norm !== 1 && norm !== 2) throw new Error(`transe: norm must be 1 or 2, got ${norm}`);
     this.norm = norm;
     this.rankForm = norm === 1 ? 'l1' : 'l2';
-    this.normalizeEntities = options.normalizeEntities ?? true;
+    this.normalizeEntities = options.normalizeEntities ?? TRANSE_OPTIONS.normalizeEntities.default;
     this.initStd = options.initStd;
     this.kernel = norm === 1 ? new TransEL1Kernel(this.dim) : new TransEL2Kernel(this.dim);
     if (this.normalizeEntities) {

@@ -7,8 +7,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, Option } from 'commander';
-import { CONFIG_KEYS, kebab, parseValue, readConfigFile, checkPartial, RESUME_SAFE_KEYS, TRAIN_OPTIONS, type TrainConfig } from '../config';
-import { describeOption } from '../options';
+import { kebab, RESUME_SAFE_KEYS } from '../config';
+import { describeOption, specsOf } from '../options';
+import { checkPartial, configKeys, parseValue, readConfigFile, runOptions, type RunConfig } from './run_config';
 import { presetKeys } from './presets';
 import { readJson, writeFileAtomic } from '../atomic';
 import { writeNpy } from '../npy';
@@ -33,21 +34,20 @@ import { multimodalModelNames } from '../../baselines/kg/multimodal_registry';
 import { addClassificationCommands } from './classification/cli';
 
 /** Collect the config flags that were given (commander leaves the others undefined). */
-function flagsOf(opts: Record<string, unknown>): Partial<TrainConfig> {
+function flagsOf(opts: Record<string, unknown>): Partial<RunConfig> {
   const flags: Record<string, unknown> = {};
-  for (const key of CONFIG_KEYS) {
+  for (const key of configKeys()) {
     const v = opts[key];
     if (v === undefined) continue;
     flags[key] = typeof v === 'string' ? parseValue(key, v) : v === true ? parseValue(key, 'true') : v;
   }
-  return flags as Partial<TrainConfig>;
+  return flags as Partial<RunConfig>;
 }
 
 /** One flag per config key, its help generated from the schema; keys a preset sets say so. */
 function addConfigOptions(cmd: Command): Command {
   const preset = presetKeys();
-  for (const key of CONFIG_KEYS) {
-    const spec = TRAIN_OPTIONS[key];
+  for (const [key, spec] of Object.entries(specsOf(runOptions()))) {
     const flag = spec.type === 'bool' ? `--${kebab(key)} [bool]` : `--${kebab(key)} <value>`;
     const def = preset.has(key) ? `preset per model (built-in ${JSON.stringify(spec.default)})` : `default ${JSON.stringify(spec.default)}`;
     cmd.addOption(new Option(flag, `${spec.help} [${describeOption(spec)}; ${def}]`));
@@ -57,7 +57,7 @@ function addConfigOptions(cmd: Command): Command {
 }
 
 /** The config of `mmkge train`: a new run (file < flags; --dataset and --model required) or the saved one plus flags. */
-function trainConfigOf(opts: Record<string, unknown>): TrainConfig {
+function trainConfigOf(opts: Record<string, unknown>): RunConfig {
   if (opts.resume) {
     const dir = String(opts.resume);
     const file = path.join(dir, 'config.json');
@@ -74,7 +74,8 @@ function trainConfigOf(opts: Record<string, unknown>): TrainConfig {
   return resolveConfig(file, flags);
 }
 
-async function main(argv: string[]): Promise<void> {
+/** The `mmkge` program: every subcommand, its flags generated from the registries as they are now. */
+export function buildProgram(): Command {
   const program = new Command();
   program.name('mmkge').description('Multimodal knowledge-graph embedding: train, evaluate and export KG embeddings').showHelpAfterError();
   program
@@ -137,11 +138,11 @@ async function main(argv: string[]): Promise<void> {
       if (opts.split !== 'valid' && opts.split !== 'test') throw new Error(`--split must be valid or test, got '${opts.split}'`);
       const configFile = path.join(opts.run, 'config.json');
       const config = resolveConfig(checkPartial(readJson<Record<string, unknown>>(configFile), configFile), {});
-      if (opts.backend) config.backend = parseValue('backend', opts.backend) as string;
-      if (opts.workers) config.workers = parseValue('workers', opts.workers) as number;
+      if (opts.backend) config.backend = parseValue('backend', opts.backend);
+      if (opts.workers) config.workers = parseValue('workers', opts.workers);
       await checkDatasetAvailable(config.dataset);
-      await selectBackend(config.backend as never, (m) => console.log(m));
-      const dataset = await loadKgDataset(config.dataset, { columns: (config.columns || undefined) as never });
+      await selectBackend(config.backend, (m) => console.log(m));
+      const dataset = await loadKgDataset(config.dataset, { columns: config.columns || undefined });
       const model = await loadSavedModel(opts.run, config, dataset, (m) => console.log(m));
       const filter = opts.unfiltered ? undefined : new FilterIndex(dataset.entities.length, dataset.relations.length, [dataset.train, dataset.valid, dataset.test]);
       const engine = selectDenseHead(opts.engine ?? config.engine, (m) => console.log(m));
@@ -172,7 +173,7 @@ async function main(argv: string[]): Promise<void> {
       const configFile = path.join(opts.run, 'config.json');
       const config = resolveConfig(checkPartial(readJson<Record<string, unknown>>(configFile), configFile), {});
       await checkDatasetAvailable(config.dataset);
-      const dataset = await loadKgDataset(config.dataset, { columns: (config.columns || undefined) as never });
+      const dataset = await loadKgDataset(config.dataset, { columns: config.columns || undefined });
       const saved = await loadSavedModel(opts.run, config, dataset);
       const scorer = { entityWidth: saved.entityWidth, relationWidth: saved.relationWidth };
       const E = saved.entities;
@@ -276,13 +277,15 @@ async function main(argv: string[]): Promise<void> {
     });
 
   addClassificationCommands(program);
-
-  await program.parseAsync(argv);
+  return program;
 }
 
-main(process.argv).catch((err: unknown) => {
-  const message = err instanceof Error ? err.message : String(err);
-  process.stderr.write(`mmkge: ${err instanceof TrainingDivergedError ? '' : 'error: '}${message}\n`);
-  process.exitCode = 1;
-});
+// Run as the `mmkge` binary (a test imports buildProgram instead).
+if (require.main === module) {
+  buildProgram().parseAsync(process.argv).catch((err: unknown) => {
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`mmkge: ${err instanceof TrainingDivergedError ? '' : 'error: '}${message}\n`);
+    process.exitCode = 1;
+  });
+}
 

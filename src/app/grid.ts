@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { format } from 'fast-csv';
-import type { TrainConfig } from '../config';
+import type { RunConfig } from './run_config';
 import { readJson } from '../atomic';
 import { writeHeatmap } from '../heatmap';
 import type { RunMetrics } from './run';
@@ -29,8 +29,8 @@ export function parseGridValues(flag: string, raw: string): number[] {
  * valid filtered MRR) and `grid-test.svg`.
  */
 export async function runGrid(
-  base: TrainConfig, gamma1s: number[], gamma2s: number[],
-  train: (c: TrainConfig) => Promise<RunMetrics>, log: (m: string) => void,
+  base: RunConfig, gamma1s: number[], gamma2s: number[],
+  train: (c: RunConfig) => Promise<RunMetrics>, log: (m: string) => void,
 ): Promise<GridCell[]> {
   const cells: GridCell[] = [];
   for (const g1 of gamma1s) {

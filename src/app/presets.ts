@@ -1,16 +1,16 @@
-import type { TrainConfig } from '../config';
+import type { RunConfig } from './run_config';
 
 /**
  * Tuned defaults per model (and shipped dataset), applied over DEFAULT_CONFIG and under any
  * config file or flag, so `mmkge train --dataset wn9-img --model transe` alone reproduces the
  * README's numbers. Each entry says where its recipe comes from.
  */
-const NS_MULTIMODAL: Partial<TrainConfig> = {
+const NS_MULTIMODAL: Partial<RunConfig> = {
   training: 'negative-sampling', loss: 'nssa', adversarialTemperature: 0.5, negatives: 16, sampler: 'uniform',
   optimizer: 'adagrad', lr: 0.05, denseLr: 0.001, dim: 200, batchSize: 512,
 };
 
-const MODEL_PRESETS: Record<string, Partial<TrainConfig>> = {
+const MODEL_PRESETS: Record<string, Partial<RunConfig>> = {
   // Bordes et al. 2013: L1 distance, unit-norm entities.
   // Trained with RotatE's self-adversarial loss (Sun et al. 2019 report TransE this way too): with plain
   // margin ranking the head entity itself outranks the answer on WN9-IMG (H@1 near 0, see README).
@@ -39,7 +39,7 @@ const MODEL_PRESETS: Record<string, Partial<TrainConfig>> = {
 };
 
 /** Dataset-specific overrides of the model presets (keyed `dataset/model`). */
-const DATASET_PRESETS: Record<string, Partial<TrainConfig>> = {
+const DATASET_PRESETS: Record<string, Partial<RunConfig>> = {
   'wn9-img/transe': { epochs: 100, evalEvery: 10 },
   'wn9-img/distmult': { epochs: 6, evalEvery: 3 },
   'wn9-img/complex': { epochs: 6, evalEvery: 3 },
@@ -60,13 +60,13 @@ const own = <T>(table: Record<string, T>, key: string): T | undefined =>
   (Object.prototype.hasOwnProperty.call(table, key) ? table[key] : undefined);
 
 /** The preset for a model on a dataset (empty for unknown combinations; own-property lookups only). */
-export function presetFor(model: string, dataset: string): Partial<TrainConfig> {
+export function presetFor(model: string, dataset: string): Partial<RunConfig> {
   return { ...(own(MODEL_PRESETS, model) ?? {}), ...(own(DATASET_PRESETS, `${dataset}/${model}`) ?? {}) };
 }
 
 /** Keys that some model or dataset preset sets (their built-in default is often not what runs). */
-export function presetKeys(): Set<keyof TrainConfig> {
-  const keys = new Set<keyof TrainConfig>();
-  for (const p of [...Object.values(MODEL_PRESETS), ...Object.values(DATASET_PRESETS)]) for (const k of Object.keys(p)) keys.add(k as keyof TrainConfig);
+export function presetKeys(): Set<string> {
+  const keys = new Set<string>();
+  for (const p of [...Object.values(MODEL_PRESETS), ...Object.values(DATASET_PRESETS)]) for (const k of Object.keys(p)) keys.add(k);
   return keys;
 }

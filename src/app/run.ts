@@ -1,14 +1,14 @@
 import * as os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import * as path from 'node:path';
-import type { TrainConfig } from '../config';
 import * as fs from 'node:fs';
 import { readJson, writeJsonAtomic } from '../atomic';
 import { claimRunDirectory } from '../run_dir';
 import { closest } from '../options';
 import { selectBackend } from '../backend';
 import { presetFor } from './presets';
-import { checkPartial, DEFAULT_CONFIG, RESUME_SAFE_KEYS, kebab, resumeConflicts, validateConfig } from '../config';
+import { RESUME_SAFE_KEYS, kebab, resumeConflicts } from '../config';
+import { checkPartial, defaultConfig, immlOptionsOf, runOptions, validateConfig, type RunConfig } from './run_config';
 import { CHECKPOINT, loadModelBundle, trainModel, type TrainedModel } from '../train/trainer';
 import { readBundle } from '../tensor_file';
 import { representAll } from '../train/multimodal_step';
@@ -29,14 +29,15 @@ import type { DenseHead } from '../dense/head';
 import { selectDenseHead } from '../dense/select';
 import { loadDatasetModalities } from '../../kg-data/features';
 import { createMultimodalModel, isMultimodalModel, multimodalModelNames } from '../../baselines/kg/multimodal_registry';
-import { ImmlPlugin, immlOptionsFrom } from '../../imml/plugin';
+import { ImmlPlugin } from '../../imml/plugin';
 
 /** Merge defaults < model/dataset preset < file < flags into a validated config (the model name is checked first). */
-export function resolveConfig(file: Partial<TrainConfig>, flags: Partial<TrainConfig>): TrainConfig {
-  const model = flags.model ?? file.model ?? DEFAULT_CONFIG.model;
-  const dataset = flags.dataset ?? file.dataset ?? DEFAULT_CONFIG.dataset;
+export function resolveConfig(file: Partial<RunConfig>, flags: Partial<RunConfig>): RunConfig {
+  const defaults = defaultConfig();
+  const model = flags.model ?? file.model ?? defaults.model;
+  const dataset = flags.dataset ?? file.dataset ?? defaults.dataset;
   checkModelName(model);
-  return validateConfig({ ...DEFAULT_CONFIG, ...presetFor(model, dataset), ...file, ...flags });
+  return validateConfig({ ...defaults, ...presetFor(model, dataset), ...file, ...flags });
 }
 
 /** Every model name, structural then multimodal. */
@@ -52,27 +53,17 @@ export function checkModelName(name: string): void {
 }
 
 /** Build the scorer a config describes. */
-export function scorerFor(config: TrainConfig): Scorer {
-  return createScorer(config.model, {
-    dim: config.dim,
-    norm: config.norm,
-    initStd: config.initStd > 0 ? config.initStd : undefined,
-    normalizeEntities: config.normalizeEntities,
-  });
+export function scorerFor(config: RunConfig): Scorer {
+  return createScorer(config.model, config);
 }
 
 /** The multimodal model (and IMML plug-in) a config describes, over loaded modality features. */
-export function multimodalFor(config: TrainConfig, modalities: readonly ModalityFeatures[]): { model: MultimodalKgModel; imml?: ImmlPlugin } {
+export function multimodalFor(config: RunConfig, modalities: readonly ModalityFeatures[]): { model: MultimodalKgModel; imml?: ImmlPlugin } {
   const rng = new Rng(config.seed).derive('multimodal-params');
-  const model = createMultimodalModel(config.model, {
-    dim: config.dim, norm: config.norm, margin: config.margin, modalities,
-    imageWeight: config.imageWeight, textWeight: config.textWeight,
-    otScale: config.otScale, otEpsilon: config.otEpsilon, otIterations: config.otIterations,
-    auxWeight: config.auxWeight, rng,
-  });
+  const model = createMultimodalModel(config.model, { ...config, modalities, rng });
   if (!config.imml) return { model };
   // Predominant modality: the structural representation; auxiliary: each loaded modality.
-  const imml = new ImmlPlugin(representationWidths(model), immlOptionsFrom(config), model.params, new Rng(config.seed).derive('imml'));
+  const imml = new ImmlPlugin(representationWidths(model), immlOptionsOf(config), model.params, new Rng(config.seed).derive('imml'));
   return { model, imml };
 }
 
@@ -87,7 +78,7 @@ export function representationWidths(model: MultimodalKgModel): number[] {
 }
 
 /** Load the modalities a config asks for (multimodal models only; structural models use none). */
-export async function modalitiesFor(config: TrainConfig, dataset: LoadedDataset, log: (m: string) => void): Promise<ModalityFeatures[]> {
+export async function modalitiesFor(config: RunConfig, dataset: LoadedDataset, log: (m: string) => void): Promise<ModalityFeatures[]> {
   if (!isMultimodalModel(config.model)) {
     if (config.imageFeatures || config.textFeatures) log(`note: ${config.model} is a structural model; --image-features/--text-features are ignored`);
     if (config.imml) throw new Error(`config: IMML needs a multimodal model (per-modality representations); '${config.model}' is structural`);
@@ -119,7 +110,7 @@ export interface SavedModel {
 }
 
 /** Load model-best.bin of a run directory (structural or multimodal, with IMML if it was on). */
-export async function loadSavedModel(run: string, config: TrainConfig, dataset: LoadedDataset, log: (m: string) => void = () => undefined): Promise<SavedModel> {
+export async function loadSavedModel(run: string, config: RunConfig, dataset: LoadedDataset, log: (m: string) => void = () => undefined): Promise<SavedModel> {
   const file = path.join(run, 'model-best.bin');
   const best = readBundle(file);
   const nE = dataset.entities.length;
@@ -146,7 +137,7 @@ export async function loadSavedModel(run: string, config: TrainConfig, dataset: 
 }
 
 /** Filtered link-prediction evaluation with the config's chunking and workers. */
-export function evaluator(config: TrainConfig, dataset: KgDataset, onProgress?: (done: number, total: number) => void, engine?: DenseHead) {
+export function evaluator(config: RunConfig, dataset: KgDataset, onProgress?: (done: number, total: number) => void, engine?: DenseHead) {
   return (scorer: Scorer, entities: Float32Array, relations: Float32Array, triples: Int32Array, filter: FilterIndex | undefined): Promise<LinkPredictionMetrics> =>
     evaluateLinkPrediction({
       scorer, entities, relations, triples, filter,
@@ -197,7 +188,7 @@ export interface RunOptions {
  * directory is checked (writable, not another run unless `overwrite`), locked and config.json
  * written before any data is loaded; see run_dir.ts.
  */
-export async function runTraining(config: TrainConfig, opts: RunOptions = {}): Promise<RunMetrics> {
+export async function runTraining(config: RunConfig, opts: RunOptions = {}): Promise<RunMetrics> {
   const log = opts.log ?? ((m: string) => console.log(m));
   const dir = claimRunDirectory(config.out, { resume: opts.resume, overwrite: opts.overwrite, log });
   try {
@@ -213,10 +204,10 @@ export async function runTraining(config: TrainConfig, opts: RunOptions = {}): P
  * Refuses a resume that changes a run-defining setting; says what the directory holds when it
  * has no checkpoint yet (then the run starts from epoch 0 with its settings: the same numbers).
  */
-function checkResumable(config: TrainConfig, log: (m: string) => void): boolean {
+function checkResumable(config: RunConfig, log: (m: string) => void): boolean {
   const file = path.join(config.out, 'config.json');
   const saved = checkPartial(readJson<Record<string, unknown>>(file), file);
-  const conflicts = resumeConflicts(saved, config);
+  const conflicts = resumeConflicts(saved, config, runOptions());
   if (conflicts.length > 0) {
     throw new Error(`--resume ${config.out}: settings that define the run cannot change when it continues: ${conflicts.join('; ')}. ` +
       `Only ${RESUME_SAFE_KEYS.filter((k) => k !== 'out').map((k) => `--${kebab(k)}`).join(', ')} and --quiet may; start a new run to change the others.`);
@@ -227,9 +218,9 @@ function checkResumable(config: TrainConfig, log: (m: string) => void): boolean 
   return false;
 }
 
-async function train(config: TrainConfig, resume: boolean, opts: RunOptions, log: (m: string) => void): Promise<RunMetrics> {
-  const backend = await selectBackend(config.backend as never, log);
-  const dataset = await loadKgDataset(config.dataset, { columns: (config.columns || undefined) as never });
+async function train(config: RunConfig, resume: boolean, opts: RunOptions, log: (m: string) => void): Promise<RunMetrics> {
+  const backend = await selectBackend(config.backend, log);
+  const dataset = await loadKgDataset(config.dataset, { columns: config.columns || undefined });
   log(`dataset ${dataset.name}: ${dataset.entities.length} entities, ${dataset.relations.length} relations, ` +
     `${dataset.train.length / 3}/${dataset.valid.length / 3}/${dataset.test.length / 3} train/valid/test triples`);
   const features = await modalitiesFor(config, dataset, log);
@@ -239,8 +230,8 @@ async function train(config: TrainConfig, resume: boolean, opts: RunOptions, log
   const evaluate = evaluator(config, dataset, undefined, engine);
   const trained: TrainedModel = await trainModel(config, {
     dataset,
-    createScorer: scorerFor,
-    createMultimodal: features.length > 0 ? (c) => multimodalFor(c, features) : undefined,
+    createScorer: () => scorerFor(config),
+    createMultimodal: features.length > 0 ? () => multimodalFor(config, features) : undefined,
     evaluate,
     denseHead: engine,
     headProbabilities: () => bernoulliHeadProbabilities(relationStats(buildTrainGraph(dataset), dataset.relations.length)),

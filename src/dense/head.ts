@@ -5,6 +5,7 @@
  * candidates with its gradients dQ = G E and dE = G^T Q (G = dLoss/dS). What builds Q from
  * (h, r) and what carries dQ back to the anchor and relation rows stays with the scorer.
  */
+import type { Schema } from '../options';
 
 /** Engines behind the head (see select.ts). */
 export const ENGINE_NAMES = ['ort-cpu', 'ort-webgpu', 'ort-cuda', 'tfjs', 'js'] as const;
@@ -12,6 +13,11 @@ export type EngineName = (typeof ENGINE_NAMES)[number];
 
 /** `auto` or an engine name, as the `engine` config key / `--engine` flag takes it. */
 export type EngineChoice = EngineName | 'auto';
+
+/** The dense engine's key of a training config, with its default and help. */
+export const ENGINE_OPTIONS: Schema<{ engine: EngineChoice }> = {
+  engine: { type: 'enum', default: 'auto', values: ['auto', ...ENGINE_NAMES], help: 'dense engine for all-entity scoring (auto = ort-cpu where it loads, else tfjs)' },
+};
 
 /** Throws one message naming the flag unless `name` is `auto` or a known engine. */
 export function checkEngineName(name: string): EngineChoice {

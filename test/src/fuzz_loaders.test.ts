@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { readIdMap, readKeyValueFile, readTriples, ID_HEADER_WORDS, TRIPLE_HEADER_WORDS, DEFAULT_MAX_LINE_BYTES } from '../../kg-data/triples_reader';
 import { loadModalityFeatures } from '../../kg-data/features';
 import { readDescriptor } from '../../kg-data/layout';
-import { readConfigFile } from '../../src/config';
+import { readConfigFile } from '../../src/app/run_config';
 import { encodeNpy } from '../../src/npy';
 import { readBundleWithMeta, writeBundle } from '../../src/tensor_file';
 import { Rng } from '../../src/rng';

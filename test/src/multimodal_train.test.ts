@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { selectBackend } from '../../src/backend';
 import { loadSavedModel, resolveConfig, runTraining, evaluator } from '../../src/app/run';
-import type { TrainConfig } from '../../src/config';
+import type { RunConfig } from '../../src/app/run_config';
 import { readBundle } from '../../src/tensor_file';
 import { Rng } from '../../src/rng';
 import { FilterIndex } from '../../src/filter';
@@ -28,7 +28,7 @@ async function writeFeatures(dim: number, seed: number, skip?: string): Promise<
   return file;
 }
 
-function config(over: Partial<TrainConfig>): TrainConfig {
+function config(over: Partial<RunConfig>): RunConfig {
   return resolveConfig({}, { dataset: TINY, dim: 8, epochs: 4, batchSize: 4, evalEvery: 2, patience: 0, backend: 'wasm', out: tmpDir(), ...over });
 }
 
@@ -48,7 +48,7 @@ describe('multimodal training (OTKGE, IKRL, ... with and without IMML)', () => {
     ['tbkge', { negatives: 3, imml: true }],
     ['transae', { negatives: 3 }],
     ['mmkrl', { negatives: 3, imml: true, immlBetaFraction: 1 }],
-  ] as [string, Partial<TrainConfig>][]) {
+  ] as [string, Partial<RunConfig>][]) {
     it(`trains ${model} ${JSON.stringify(extra)} on structure + image + text and records the modalities`, async () => {
       const c = config({ model, textFeatures: text, imageFeatures: image, ...extra });
       const m = await runTraining(c, quiet);
@@ -71,7 +71,7 @@ describe('multimodal training (OTKGE, IKRL, ... with and without IMML)', () => {
   for (const model of ['ikrl', 'tbkge', 'transae', 'mmkrl']) {
     it(`${model}: the fused negative-sampling step trains like the autodiff one (same losses and metrics up to rounding drift)`, async () => {
       // one step per epoch: epoch 1's loss is the forward pass before any update
-      const over = { model, textFeatures: text, imageFeatures: image, negatives: 3, loss: 'margin', epochs: 3, evalEvery: 0, batchSize: 1000 };
+      const over = { model, textFeatures: text, imageFeatures: image, negatives: 3, loss: 'margin' as const, epochs: 3, evalEvery: 0, batchSize: 1000 };
       const cf = config({ ...over, useKernel: true });
       const ca = config({ ...over, useKernel: false });
       const fused = await runTraining(cf, quiet);
@@ -119,7 +119,7 @@ describe('multimodal training (OTKGE, IKRL, ... with and without IMML)', () => {
     expect(JSON.stringify(c.valid) === JSON.stringify(a.valid) && JSON.stringify(c.test) === JSON.stringify(a.test)).to.equal(false);
   });
 
-  for (const [model, extra] of [['otkge', { imml: true }], ['ikrl', { negatives: 3, imml: true }], ['ikrl', { negatives: 3 }], ['transae', { negatives: 3 }]] as [string, Partial<TrainConfig>][]) {
+  for (const [model, extra] of [['otkge', { imml: true }], ['ikrl', { negatives: 3, imml: true }], ['ikrl', { negatives: 3 }], ['transae', { negatives: 3 }]] as [string, Partial<RunConfig>][]) {
     it(`resume of a stopped ${model}${extra.imml ? '+IMML' : ' (fused step)'} run reproduces the uninterrupted run bit for bit (tables, dense parameters, buffers)`, async () => {
       const full = config({ model, textFeatures: text, epochs: 4, seed: 3, ...extra });
       await runTraining(full, quiet);

@@ -4,7 +4,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { selectBackend } from '../../src/backend';
-import { checkPartial, parseValue, resumeConflicts, DEFAULT_CONFIG, TRAIN_OPTIONS, CONFIG_KEYS, type TrainConfig } from '../../src/config';
+import { resumeConflicts, TRAIN_OPTIONS } from '../../src/config';
+import { checkPartial, configKeys, parseValue, DEFAULT_CONFIG, runOptions, type RunConfig } from '../../src/app/run_config';
 import { closest, describeOption } from '../../src/options';
 import { resolveConfig, runTraining } from '../../src/app/run';
 import { claimRunDirectory, ensureWritableDirectory, LOCK_FILE } from '../../src/run_dir';
@@ -19,7 +20,7 @@ const ROOT = path.join(__dirname, '..', '..', '..');
 const TINY = path.join(ROOT, 'test', 'fixtures', 'kg', 'tiny');
 const quiet = { quiet: true, log: () => {} };
 const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'mmkge-rel-'));
-const tiny = (over: Partial<TrainConfig> = {}): TrainConfig =>
+const tiny = (over: Partial<RunConfig> = {}): RunConfig =>
   resolveConfig({}, { dataset: TINY, model: 'transe', dim: 8, epochs: 4, batchSize: 4, evalEvery: 2, patience: 0, backend: 'wasm', out: path.join(tmp(), 'run'), ...over });
 
 async function rejection(p: Promise<unknown>): Promise<string> {
@@ -38,7 +39,7 @@ describe('reliability', () => {
 
   describe('option schema', () => {
     it('rejects each bad flag of the issue with the flag name and the accepted range', () => {
-      const cases: [keyof TrainConfig, string, RegExp][] = [
+      const cases: [keyof RunConfig, string, RegExp][] = [
         ['epochs', '2.5', /^--epochs: expected an integer, got 2\.5$/],
         ['batchSize', '0.5', /^--batch-size: expected an integer, got 0\.5$/],
         ['patience', '-1', /^--patience: expected an integer >= 0/],
@@ -60,13 +61,23 @@ describe('reliability', () => {
     });
 
     it('has one spec per config key, with defaults inside their own ranges and enums that match the code', () => {
-      expect(Object.keys(TRAIN_OPTIONS)).to.deep.equal(CONFIG_KEYS);
-      for (const key of CONFIG_KEYS) expect(() => parseValue(key, String(DEFAULT_CONFIG[key])), key).not.to.throw();
-      const enumOf = (k: keyof TrainConfig) => (TRAIN_OPTIONS[k] as { values: readonly unknown[] }).values;
+      // config.json of a run written before the options moved into their components: every key
+      // must still be a config key (old runs resume, --print-config keeps its keys).
+      const runKeys = ['dataset', 'columns', 'model', 'dim', 'norm', 'margin', 'normalizeEntities', 'initStd', 'training', 'loss',
+        'adversarialTemperature', 'labelSmoothing', 'negatives', 'sampler', 'reciprocal', 'optimizer', 'lr', 'regularizer', 'regWeight',
+        'epochs', 'batchSize', 'seed', 'evalEvery', 'patience', 'evalBatchSize', 'workers', 'backend', 'engine', 'useKernel', 'out',
+        'imageFeatures', 'textFeatures', 'imageWeight', 'textWeight', 'otScale', 'otEpsilon', 'otIterations', 'auxWeight', 'denseLr',
+        'imml', 'immlGamma1', 'immlGamma2', 'immlAlpha', 'immlBeta', 'immlPartners', 'immlTemperature', 'immlProjectionDim', 'immlMdke',
+        'immlBetaLoss', 'immlBetaFraction', 'immlMdkeRows'];
+      expect([...configKeys()].sort()).to.deep.equal([...runKeys].sort());
+      for (const key of configKeys()) expect(() => parseValue(key, String(DEFAULT_CONFIG[key])), key).not.to.throw();
+      // The core's schema holds no plug-in or model keys: those live with IMML and the models.
+      expect(Object.keys(TRAIN_OPTIONS).filter((k) => /^(imml|ot[A-Z]|imageWeight|textWeight|norm$|normalizeEntities)/.test(k))).to.deep.equal([]);
+      const enumOf = (k: keyof RunConfig) => (runOptions()[k] as { values: readonly unknown[] }).values;
       expect(enumOf('backend')).to.have.members(['auto', ...BACKENDS]);
       expect(enumOf('columns')).to.have.members(['', ...COLUMN_ORDERS]);
       expect(enumOf('loss')).to.have.members([...Object.keys(LOSSES), 'ce']);
-      expect(describeOption(TRAIN_OPTIONS.dim)).to.equal('integer >= 1 and <= 16384');
+      expect(describeOption(runOptions().dim)).to.equal('integer >= 1 and <= 16384');
     });
 
     it('config keys are own properties only (__proto__, constructor, toString are unknown)', () => {
@@ -157,7 +168,7 @@ describe('reliability', () => {
     it('refuses changed run-defining settings by name, allows the safe ones and keeps config.json in sync', async () => {
       const config = tiny({ epochs: 2 });
       await runTraining(config, quiet);
-      for (const change of [{ model: 'distmult' }, { lr: 0.3 }, { seed: 9 }, { negatives: 3 }, { batchSize: 2 }] as Partial<TrainConfig>[]) {
+      for (const change of [{ model: 'distmult' }, { lr: 0.3 }, { seed: 9 }, { negatives: 3 }, { batchSize: 2 }] as Partial<RunConfig>[]) {
         const key = Object.keys(change)[0];
         const message = await rejection(runTraining(resolveConfig(config, change), { ...quiet, resume: true }));
         expect(message, key).to.match(new RegExp(`cannot change when it continues: --${key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())} was`));
@@ -165,7 +176,8 @@ describe('reliability', () => {
       await runTraining({ ...config, epochs: 4, patience: 3, evalEvery: 1, workers: 1 }, { ...quiet, resume: true });
       const saved = JSON.parse(fs.readFileSync(path.join(config.out, 'config.json'), 'utf8'));
       expect([saved.epochs, saved.patience, saved.evalEvery, saved.workers]).to.deep.equal([4, 3, 1, 1]);
-      expect(resumeConflicts(saved, { ...saved, lr: 1 })).to.deep.equal(['--lr was 0.05, now 1']);
+      expect(resumeConflicts(saved, { ...saved, lr: 1 }, runOptions())).to.deep.equal(['--lr was 0.05, now 1']);
+      expect(resumeConflicts(saved, { ...saved, immlGamma1: 1 }, runOptions())).to.deep.equal([`--imml-gamma1 was ${saved.immlGamma1}, now 1`]);
     });
 
     it('refuses a damaged checkpoint with one error naming the file', async () => {

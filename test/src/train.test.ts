@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { selectBackend } from '../../src/backend';
 import { resolveConfig, runTraining } from '../../src/app/run';
-import type { TrainConfig } from '../../src/config';
+import type { RunConfig } from '../../src/app/run_config';
 import { readBundle } from '../../src/tensor_file';
 
 const TINY = path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'kg', 'tiny');
@@ -14,7 +14,7 @@ function tmpDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'mmkge-train-'));
 }
 
-function tinyConfig(over: Partial<TrainConfig>): TrainConfig {
+function tinyConfig(over: Partial<RunConfig>): RunConfig {
   return resolveConfig({}, { dataset: TINY, dim: 8, epochs: 6, batchSize: 4, evalEvery: 2, patience: 0, backend: 'wasm', out: tmpDir(), ...over });
 }
 
@@ -31,7 +31,7 @@ describe('training loop', () => {
     ['transe', { useKernel: false }],
     ['distmult', { training: 'negative-sampling', loss: 'softplus', regularizer: 'l2', regWeight: 1e-3 }],
     ['complex', { training: 'kvsall', loss: 'bce', reciprocal: false }],
-  ] as [string, Partial<TrainConfig>][]) {
+  ] as [string, Partial<RunConfig>][]) {
     it(`trains ${model} ${JSON.stringify(extra)} and writes the run directory`, async () => {
       const config = tinyConfig({ model, ...extra });
       const metrics = await runTraining(config, quiet);

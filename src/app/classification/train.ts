@@ -4,6 +4,7 @@
  * accuracy with the best model restored, test accuracy and macro-F1 at each noise level eps of
  * QMF's protocol, a clear error on a non-finite loss, the result JSON written atomically.
  */
+import { pickGiven } from '../../options';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -21,7 +22,7 @@ import { activeBackend } from '../../backend';
 import { DenseOptimizer, ParamStore, lossAndGrads, type ParamTensors } from '../../params';
 import { Progress } from '../../progress';
 import { Rng } from '../../rng';
-import { clsConfig, defaultVariant, type ClsConfig } from './config';
+import { clsConfig, defaultVariant, pluginOptionsOf, type ClsConfig } from './config';
 import { noisySamples, orderModalities, splitInputs, WordIndex } from '../../../cls-data/split_inputs';
 import { CnnImageEncoder, EmbeddingBagEncoder, FeatureEncoder } from '../../classification/encoders';
 import type { ClsModel, ClsPlugin, EncodedBatch, ModalityEncoder, SplitInputs, StepContext, TrainerHost } from '../../classification/types';
@@ -202,17 +203,14 @@ export class ClsTrainer {
       trainSize: data.train.size,
       store: this.store,
       rng: this.rng.derive('model'),
-      options: { qmfRankWeight: config.qmfRankWeight, tmcAnnealingEpochs: config.tmcAnnealingEpochs, mmbtDim: config.mmbtDim, mmbtHeads: config.mmbtHeads, mmbtLayers: config.mmbtLayers },
+      options: pickGiven(this.spec.options ?? {}, config),
     });
     this.plugins = createPlugins(opts.plugins ?? config.plugins, {
       dims: this.encoders.map((e) => e.dim),
       numClasses: data.numClasses,
       store: this.store,
       rng: this.rng.derive('plugins'),
-      imml: config.imml,
-      pmr: config.pmr,
-      umtScale: config.umtScale,
-    });
+    }, (name) => pluginOptionsOf(config, name));
     const weighers = this.plugins.filter((p) => p.weigh);
     if (weighers.length > 1) throw new Error(`only one plug-in may weigh the features (${weighers.map((p) => p.name).join(', ')})`);
     this.weigher = weighers[0];

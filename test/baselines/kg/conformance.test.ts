@@ -384,7 +384,6 @@ describe('baselines/kg registry', () => {
       const file = path.join(__dirname, '../../../baselines/kg', name);
       expect(() => require.resolve(file), `baselines/kg/${name}`).to.not.throw();
     }
-    expect(scorerNames()).to.deep.equal(Object.keys(SCORERS));
     expect(scorerNames()).to.include.members(['transe', 'distmult', 'complex', 'rotate']);
   });
 
