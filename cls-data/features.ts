@@ -1,7 +1,8 @@
 /**
  * Precomputed per-sample features (any tool can export them: a ResNet's pooled output, a BERT
  * [CLS] vector, CLIP embeddings), keyed by sample id. This is how the classification adapter
- * trains on image/text encoders that cannot run on our machines (SPEC.md "Offline constraint").
+ * trains on image/text encoders that cannot run on our machines (no pre-trained BERT or ImageNet
+ * ResNet weights can be fetched there).
  *
  * Formats:
  * - `.npy` (optionally `.npy.gz`): float32 or float64 matrix [n, d], plus an ids file with one
