@@ -18,7 +18,10 @@ export interface TrainConfig {
   dim: number;
   /** TransE norm p in ||h + r - t||_p. */
   norm: 1 | 2;
-  /** Margin gamma: of the margin-ranking loss, of NSSA, and RotatE's score offset. */
+  /**
+   * Margin gamma of the margin-ranking loss and of NSSA (log s(gamma + score)). Not RotatE's score
+   * offset (`ScorerOptions.gamma`, left 0 by the CLI): NSSA adds the margin to RotatE's -distance.
+   */
   margin: number;
   /** TransE: renormalise touched entity rows to unit L2 norm after each step (Bordes et al. 2013). */
   normalizeEntities: boolean;
