@@ -9,7 +9,7 @@ import { expect } from 'chai';
 import { selectBackend } from '../../../src/backend';
 import { Rng } from '../../../src/rng';
 import type { RankForm, Scorer, ScorerOptions } from '../../../src/scorer';
-import { SCORERS, createScorer, isScorerName, scorerNames } from '../../../baselines/kg/registry';
+import { createScorer, isScorerName, scorerNames } from '../../../baselines/kg/registry';
 import { TransE } from '../../../baselines/kg/transe';
 import { RotatE, ROTATE_INIT_GAMMA } from '../../../baselines/kg/rotate';
 import { rankFormRef } from './rank_form_ref';
@@ -384,7 +384,6 @@ describe('baselines/kg registry', () => {
       const file = path.join(__dirname, '../../../baselines/kg', name);
       expect(() => require.resolve(file), `baselines/kg/${name}`).to.not.throw();
     }
-    expect(scorerNames()).to.deep.equal(Object.keys(SCORERS));
     expect(scorerNames()).to.include.members(['transe', 'distmult', 'complex', 'rotate']);
   });
 
