@@ -19,12 +19,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { writeFileAtomic, writeJsonAtomic } from '../src/atomic';
-import { readNpy, writeNpy } from '../src/npy';
+import { writeNpy } from '../src/npy';
 import { derivedDir } from '../kg-data/data_home';
 import { loadWordVectors, tokenize } from '../src/word_vectors';
 import { CLS_DATASETS, isClsDatasetName, loadClsDataset, type ClsDatasetName } from './registry';
 import { ClsDataError, allSamples, type ClsDataset, type Sample } from './sample';
-import { readBinaryFile, readTextFile } from './text_io';
+import { readNpyFile, readTextFile } from './text_io';
 
 /** Vector matrix file name inside a dataset folder. */
 export const BOW_VECTORS_FILE = 'glove100-vocab.npy.gz';
@@ -156,13 +156,7 @@ export function loadBowVocabulary(nameOrDir: ClsDatasetName | string): BowVocabu
   for (const f of [npyFile, vocabFile]) {
     if (!fs.existsSync(f)) throw new ClsDataError(f, undefined, `not found; derive it with ensureBowVocabulary / prepareBowVectors (node dist/cls-data/prepare_bow.js ${path.basename(dir)})`);
   }
-  let m: ReturnType<typeof readNpy>;
-  try {
-    m = readNpy(npyFile, readBinaryFile(npyFile));
-  } catch (err) {
-    if (err instanceof ClsDataError) throw err;
-    throw new ClsDataError(npyFile, undefined, (err as Error).message.replace(`${npyFile}: `, ''));
-  }
+  const m = readNpyFile(npyFile);
   if (m.shape.length !== 2) throw new ClsDataError(npyFile, undefined, `expected a [words, dim] matrix, got shape [${m.shape.join(', ')}]`);
   const words = readTextFile(vocabFile).split('\n');
   if (words.length > 0 && words[words.length - 1] === '') words.pop();
