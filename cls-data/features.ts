@@ -1,7 +1,8 @@
 /**
  * Precomputed per-sample features (any tool can export them: a ResNet's pooled output, a BERT
  * [CLS] vector, CLIP embeddings), keyed by sample id. This is how the classification adapter
- * trains on image/text encoders that cannot run on our machines (SPEC.md "Offline constraint").
+ * trains on image/text encoders that cannot run on our machines (no pre-trained BERT or ImageNet
+ * ResNet weights can be fetched there).
  *
  * Formats:
  * - `.npy` (optionally `.npy.gz`): float32 or float64 matrix [n, d], plus an ids file with one
@@ -10,9 +11,8 @@
  * - `.jsonl` (optionally `.jsonl.gz`): one `{"id": ..., "feature": [d numbers]}` per line.
  */
 import * as fs from 'node:fs';
-import { readNpy } from '../src/npy';
 import { ClsDataError, type Sample } from './sample';
-import { numberedLines, readBinaryFile, readTextFile } from './text_io';
+import { numberedLines, readNpyFile, readTextFile } from './text_io';
 
 /** Options of {@link loadSampleFeatures}. */
 export interface SampleFeatureOptions {
@@ -61,13 +61,7 @@ export function loadSampleFeatures(file: string, ids: Iterable<string>, opts: Sa
 
 function readNpyTable(file: string, idsFile: string, wanted: ReadonlySet<string>) {
   if (!fs.existsSync(idsFile)) throw new ClsDataError(file, undefined, `ids file ${idsFile} not found (one sample id per line, row i = line i)`);
-  let m: ReturnType<typeof readNpy>;
-  try {
-    m = readNpy(file, readBinaryFile(file));
-  } catch (err) {
-    if (err instanceof ClsDataError) throw err;
-    throw new ClsDataError(file, undefined, (err as Error).message.replace(`${file}: `, ''));
-  }
+  const m = readNpyFile(file);
   if (m.shape.length !== 2) throw new ClsDataError(file, undefined, `expected a 2-D [n, d] matrix, got shape [${m.shape.join(', ')}]`);
   const [n, dim] = m.shape;
   const idLines = readTextFile(idsFile).split(/\r\n|\r|\n/);

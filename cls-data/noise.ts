@@ -1,6 +1,6 @@
 /**
- * Test-time corruption protocols of the classification tables (SPEC.md "Multimodal
- * classification": noise eps in {0, 5} on the test set).
+ * Test-time corruption protocols of the classification tables (the IMML paper's Table I reports
+ * noise eps in {0, 5}, added to the test set only).
  *
  * {@link addTextNoise} and {@link addImageNoise} follow QMF's official code
  * (QingyangZhang/QMF, text-image-classification/src/data/dataset.py `JsonlDataset.__getitem__`
@@ -23,7 +23,8 @@
  * precomputed feature vectors, where there are no pixels to corrupt.
  */
 import type { Rng } from '../src/rng';
-import type { RgbImage, Sample } from './sample';
+import type { RgbImage } from '../src/image';
+import type { Sample } from './sample';
 
 /** Probability that a sample is corrupted at all (QMF: `p=[0.5, 0.5]` / `RandomApply(p=0.5)`). */
 export const NOISE_SAMPLE_PROBABILITY = 0.5;

@@ -1,18 +1,12 @@
 /**
- * Samples and datasets of multimodal classification (SPEC.md "Multimodal classification").
+ * Samples and datasets of multimodal classification (the IMML paper's Table I task).
  *
  * A sample is an id, a label index and any number of named modalities. A modality is a text, an
  * image (a file to decode later, or decoded pixels) or a precomputed feature vector exported by
  * any tool. Loaders in cls-data/loaders.ts and cls-data/registry.ts build {@link ClsDataset}s.
  */
 
-/** A decoded RGB image: row-major height x width x 3 (HWC), values in 0..255 pixel units. */
-export interface RgbImage {
-  readonly width: number;
-  readonly height: number;
-  /** Length width*height*3; channel order R, G, B. */
-  readonly data: Float32Array;
-}
+import type { RgbImage } from '../src/image';
 
 /** A text modality (the post / title text, or HFM's image-attribute words joined by spaces). */
 export interface TextModality {
@@ -22,7 +16,7 @@ export interface TextModality {
   readonly words?: readonly string[];
 }
 
-/** An image on disk (JPEG or PNG), decoded on demand by cls-data/images.ts. */
+/** An image on disk (JPEG or PNG), decoded on demand by src/image.ts. */
 export interface ImageFileModality {
   readonly kind: 'image-file';
   /** Absolute or working-directory-relative path of the image file. */
@@ -117,12 +111,6 @@ export function labelCounts(samples: readonly Sample[], numLabels: number): numb
 /** All samples of the dataset: train, dev, test, then the extra splits (in key order). */
 export function allSamples(ds: ClsDataset): Sample[] {
   return [...ds.train, ...ds.dev, ...ds.test, ...Object.values(ds.extraSplits).flat()];
-}
-
-/** The text of a modality of a sample, or undefined when it is absent or not a text. */
-export function modalityText(sample: Sample, modality: string): string | undefined {
-  const m = sample.modalities[modality];
-  return m && m.kind === 'text' ? m.text : undefined;
 }
 
 /** Modality names present in every sample of `samples` (order of the first sample). */

@@ -5,8 +5,8 @@
  */
 import { BLANK_WORD, addFeatureNoise, addImageNoise, addTextNoise } from './noise';
 import type { BowVocabulary } from './bow';
-import { readImageFile, resizeBilinear } from './images';
-import type { ClsDataset, ModalityValue, RgbImage, Sample } from './sample';
+import { readImageFile, resizeBilinear, type RgbImage } from '../src/image';
+import type { ClsDataset, ModalityValue, Sample } from './sample';
 import { Rng } from '../src/rng';
 import { tokenize } from '../src/word_vectors';
 import type { ModalityColumn, SplitInputs } from '../src/classification/types';

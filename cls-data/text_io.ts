@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as zlib from 'node:zlib';
 import { ClsDataError } from './sample';
 import { decodeUtf8 } from '../src/text_lines';
+import { readNpy, type NpyMatrix } from '../src/npy';
 
 /** Read a file as UTF-8 (gunzip first when it ends in `.gz`; a leading BOM is dropped). */
 export function readTextFile(file: string): string {
@@ -158,4 +159,14 @@ export function parsePyList(src: string): PyScalar[] {
   skipWs();
   if (i < n) fail('unexpected text after the list');
   return out;
+}
+
+/** Read a .npy matrix (gunzipped when it ends in `.gz`); a malformed one is a ClsDataError naming the file. */
+export function readNpyFile(file: string): NpyMatrix {
+  const bytes = readBinaryFile(file);
+  try {
+    return readNpy(file, bytes);
+  } catch (err) {
+    throw new ClsDataError(file, undefined, (err as Error).message.replace(`${file}: `, ''));
+  }
 }

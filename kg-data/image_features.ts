@@ -7,7 +7,7 @@
  * - Images map to entities by file name: `<entity>_*.jpg` / `.jpeg` / `.png` (the longest prefix
  *   before an `_` that is an entity key) or `<entity>/*.jpg`.
  * - Preprocessing = the torchvision ImageNet eval transform: shorter side `resize` (256) with the
- *   antialiased triangle filter of Pillow's BILINEAR (cls-data/images.ts), centre crop `crop`
+ *   antialiased triangle filter of Pillow's BILINEAR (src/image.ts), centre crop `crop`
  *   (224, Python-round offsets), /255, ImageNet mean/std, NCHW float32.
  * - `layer` may be any tensor of the graph: it is added to the graph outputs by editing the model
  *   protobuf (onnx-proto) before the onnxruntime session is created. A quantised tensor (uint8 /
@@ -22,7 +22,7 @@ import { onnx } from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
 import { writeNpy } from '../src/npy';
 import { Progress } from '../src/progress';
-import { centerCrop, IMAGENET_MEAN, IMAGENET_STD, normalizeImage, readImageFile, resizeShorterSide } from '../cls-data/images';
+import { centerCrop, IMAGENET_MEAN, IMAGENET_STD, normalizeImage, readImageFile, resizeShorterSide } from '../src/image';
 
 /** Image file extensions read (case-insensitive). */
 export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png'];

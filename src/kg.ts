@@ -20,8 +20,3 @@ export interface KgDataset {
 }
 
 export type SplitName = 'train' | 'valid' | 'test';
-
-/** Number of triples in a flat triple array. */
-export function tripleCount(triples: Int32Array): number {
-  return triples.length / 3;
-}

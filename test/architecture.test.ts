@@ -25,6 +25,9 @@ describe('architecture: one-way imports (checked on the TypeScript sources)', ()
       write('eval/rank.ts', "import { trainModel } from '../src/train/trainer';\nimport { Scorer } from '../src/scorer';\n");
       write('bench/eval_bench.ts', "import { dotScorer } from '../test/eval/test_scorers';\nimport { runTraining } from '../src/app/run';\n");
       write('kg-data/loader.ts', "import { runTraining } from '../src/app/run';\n");
+      write('kg-data/image_features.ts', "import { readImageFile } from '../src/image';\nimport { addImageNoise } from '../cls-data/noise';\n");
+      write('cls-data/bow.ts', "import { derivedDir } from '../kg-data/data_home';\n");
+      write('eval/table.ts', "import { formatMeanStd } from './stats';\nimport { createScorer } from '../baselines/kg/registry';\n");
       write('test/a.test.ts', "import { runTraining } from '../src/app/run';\nimport { h } from './helpers';\n");
       const got = importViolations(dir).map((v) => `${v.where} ${v.target}`);
       expect(got).to.have.members([
@@ -34,6 +37,8 @@ describe('architecture: one-way imports (checked on the TypeScript sources)', ()
         'eval/rank.ts:1 src/train/trainer',
         'bench/eval_bench.ts:1 test/eval/test_scorers',
         'kg-data/loader.ts:1 src/app/run',
+        'kg-data/image_features.ts:2 cls-data/noise',
+        'eval/table.ts:2 baselines/kg/registry',
       ]);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
@@ -45,6 +50,10 @@ describe('architecture: one-way imports (checked on the TypeScript sources)', ()
     expect(ruleBroken('baselines', 'imml/plugin')).to.equal(undefined);
     expect(ruleBroken('kg-data', 'src/download')).to.equal(undefined);
     expect(ruleBroken('eval', 'src/scorer')).to.equal(undefined);
+    expect(ruleBroken('cls-data', 'kg-data/data_home')).to.equal(undefined);
+    expect(ruleBroken('kg-data', 'src/image')).to.equal(undefined);
+    expect(ruleBroken('kg-data', 'cls-data/noise')).to.match(/kg-data\/ imports no cls-data/);
+    expect(ruleBroken('eval', 'kg-data/loader')).to.match(/eval\/ imports only the core/);
     expect(ruleBroken('bench', 'src/app/run')).to.equal(undefined);
     expect(ruleBroken('core', 'src/app/run')).to.match(/src\/app/);
     expect(ruleBroken('imml', 'src/app/run')).to.match(/only the core/);

@@ -38,6 +38,8 @@ export function ruleBroken(from: string, target: string): string | undefined {
   if (from === 'core' && PLUGINS.includes(to)) return `the core (src/ outside src/app) imports no ${to === 'app' ? 'src/app' : `${to}/`}`;
   if (from === 'imml' && to !== 'core') return 'imml/ imports only the core (src/ outside src/app)';
   if (from === 'eval' && (target === 'src/train' || target.startsWith('src/train/'))) return 'eval/ needs scores, never a training loop (src/train)';
+  if (from === 'eval' && to !== 'core') return 'eval/ imports only the core (src/ outside src/app): it ranks scores and formats results';
+  if (from === 'kg-data' && to === 'cls-data') return 'kg-data/ imports no cls-data/ (cls-data uses the data home of kg-data, one way; image decoding shared by both is in the core, src/image.ts)';
   if (to === 'app' && from !== 'bench' && from !== 'test') return 'src/app is the composition root: only bench/ and test/ import it';
   return undefined;
 }

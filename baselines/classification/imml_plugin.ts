@@ -6,8 +6,9 @@ import { ImmlPlugin } from '../../imml/plugin';
 import type { ImmlOptions } from '../../imml/options';
 
 /**
- * IMML (Interventional Imbalanced Multi-Modal Representation Learning, the paper in
- * ../shared/seed; Section IV, Algorithm 1) on any classification model, through the shared
+ * IMML (Li, Song, Zheng, Li, Sun, Xiong, "Interventional Imbalanced Multi-Modal Representation
+ * Learning via beta-Generalization Front-Door Criterion"; Section IV, Algorithm 1) on any
+ * classification model, through the shared
  * plug-in `imml/plugin.ts` (the only implementation of N_DK, P^m, L_mdke and L_beta):
  * - the weighted features h^m * w^m replace h^m in the model's forward pass (`weigh`);
  * - gamma1 L_mdke + gamma2 L_beta is added to the model's loss, where L_beta runs the model's

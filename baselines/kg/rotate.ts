@@ -40,7 +40,10 @@ export class RotatE implements Scorer {
   readonly relationWidth: number;
   /** 'complex-l1'. */
   readonly rankForm: RankForm = 'complex-l1';
-  /** Constant margin added to the score (score = gamma - distance). */
+  /**
+   * Constant offset of the score (score = gamma - distance), from `ScorerOptions.gamma` only. The
+   * run's `--margin` does not set it: NSSA adds that margin to the score itself (log s(gamma + score)).
+   */
   readonly gamma: number;
   /** Half-width of the entity init range: (g + 2) / dim. */
   readonly embeddingRange: number;

@@ -16,7 +16,7 @@ import { writeNpy } from '../npy';
 import { selectBackend } from '../backend';
 import { selectDenseHead } from '../dense/select';
 import { FilterIndex } from '../filter';
-import { formatRankTable } from '../metrics_table';
+import { formatRankTable } from '../../eval/rank_table';
 import { evaluator, loadSavedModel, resolveConfig, runTraining } from './run';
 import { parseGridValues, runGrid } from './grid';
 import { ensureWritableDirectory } from '../run_dir';

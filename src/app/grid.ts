@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { format } from 'fast-csv';
 import type { RunConfig } from './run_config';
 import { readJson } from '../atomic';
-import { writeHeatmap } from '../heatmap';
+import { writeHeatmap } from '../../eval/heatmap';
 import type { RunMetrics } from './run';
 
 /** One cell of a gamma1 x gamma2 grid. */

@@ -13,7 +13,7 @@ import { CHECKPOINT, loadModelBundle, trainModel, type TrainedModel } from '../t
 import { readBundle } from '../tensor_file';
 import { representAll } from '../train/multimodal_step';
 import { reciprocalRelationTable, reciprocalView } from '../train/reciprocal';
-import { formatRankTable } from '../metrics_table';
+import { formatRankTable } from '../../eval/rank_table';
 import { loadKgDataset } from '../../kg-data/loader';
 import { bernoulliHeadProbabilities, buildTrainGraph, relationStats } from '../../kg-data/graph';
 import { createScorer, scorerNames } from '../../baselines/kg/registry';

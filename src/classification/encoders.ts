@@ -1,5 +1,6 @@
 /**
- * Modality encoders f^m that need no download (SPEC.md "Offline constraint"):
+ * Modality encoders f^m that need no download (no pre-trained BERT or ImageNet ResNet weights
+ * can be fetched on the machines this runs on):
  * - {@link EmbeddingBagEncoder}: bag of words over a host-side embedding table initialised from
  *   the shipped GloVe-100 vocabulary vectors (cls-data/bow.ts), trainable (sparse lazy Adam on
  *   the rows a batch touches) or fixed (the "mean-BoW features" option); vector mode pools the
@@ -9,8 +10,9 @@
  * Every encoder may add a hidden layer (`hidden > 0`: h = relu(x W + b), vector mode only).
  *
  * The embedding tables are not tf variables: tf.gather's gradient needs UnsortedSegmentSum, which
- * the wasm backend lacks (SPEC.md performance facts). The pooled rows enter the differentiable
- * pass as inputs; their gradient comes back to the host and is scattered into the table.
+ * the wasm backend lacks (and tfjs cpu's ran out of memory on a 15,000-row table). The pooled
+ * rows enter the differentiable pass as inputs; their gradient comes back to the host and is
+ * scattered into the table.
  */
 import * as tf from '@tensorflow/tfjs';
 import { addLinear, linear } from '../linear';

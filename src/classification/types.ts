@@ -1,5 +1,5 @@
 /**
- * The contracts of multimodal classification (SPEC.md "Multimodal classification"): modality
+ * The contracts of multimodal classification (the IMML paper's Table I task): modality
  * encoders that turn a batch of samples into features h^m, fusion models that map the features
  * of all modalities to class scores and own the base loss, and plug-ins (PMR, UMT, IMML) that
  * add terms to any model's loss through these contracts only.

@@ -38,12 +38,5 @@ export function thrown(f: () => unknown): Error {
   throw new Error('expected a throw, but the call returned');
 }
 
-/** Await `promise` and return the Error it rejects with; fails the test if it resolves. */
-export async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected the promise to reject, but it resolved');
-}
+/** The promise-rejection capture of the kg-data tests (one definition for both data folders). */
+export { rejection } from '../kg-data/helpers';

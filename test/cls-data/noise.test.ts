@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { BLANK_WORD, addFeatureNoise, addImageNoise, addTextNoise, noisyFeatureSamples, noisyTextSamples } from '../../cls-data/noise';
-import type { RgbImage, Sample } from '../../cls-data/sample';
+import type { RgbImage } from '../../src/image';
+import type { Sample } from '../../cls-data/sample';
 import { Rng } from '../../src/rng';
 
 const words20 = Array.from({ length: 20 }, (_, i) => `w${i}`).join(' ');

@@ -18,10 +18,10 @@ import * as path from 'node:path';
 import { Command } from 'commander';
 import { selectBackend } from '../../backend';
 import { readJson, writeFileAtomic } from '../../atomic';
-import { writeHeatmap } from '../../heatmap';
-import { formatMeanStd, mean, sampleStd, studentTTest } from '../../stats';
+import { writeHeatmap } from '../../../eval/heatmap';
+import { formatMeanStd, mean, sampleStd, studentTTest } from '../../../eval/stats';
 import { clsConfig, type ClsConfig } from './config';
-import { PAPER_DATASET_TITLES, PAPER_TABLE1, PAPER_TABLE3, PAPER_TABLE4, FIG4_GAMMA1, FIG4_GAMMA2, type PaperDataset } from './paper';
+import { PAPER_DATASET_TITLES, PAPER_TABLE1, PAPER_TABLE3, PAPER_TABLE4, FIG4_GAMMA1, FIG4_GAMMA2, type PaperDataset } from '../../../eval/paper_classification';
 import { prepareClsData, runClassification, type ClsData, type ClsResult } from './train';
 
 /** One row of an experiment: a dataset, a model, plug-ins and config overrides. */

@@ -9,7 +9,7 @@ import { expect } from 'chai';
 import { selectBackend } from '../../../src/backend';
 import { Rng } from '../../../src/rng';
 import type { RankForm, Scorer, ScorerOptions } from '../../../src/scorer';
-import { SCORERS, createScorer, isScorerName, scorerNames } from '../../../baselines/kg/registry';
+import { createScorer, isScorerName, scorerNames } from '../../../baselines/kg/registry';
 import { TransE } from '../../../baselines/kg/transe';
 import { RotatE, ROTATE_INIT_GAMMA } from '../../../baselines/kg/rotate';
 import { rankFormRef } from './rank_form_ref';

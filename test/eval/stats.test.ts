@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { formatMeanStd, mean, pairedTTest, sampleStd, sampleVariance, studentTTest, twoSidedP, welchTTest } from '../../src/stats';
+import { formatMeanStd, mean, sampleStd, sampleVariance, studentTTest, twoSidedP } from '../../eval/stats';
 
 /**
  * Reference values: closed forms of the Student t CDF for small integer df (stated per test)
@@ -145,75 +145,6 @@ describe('stats', () => {
       expect(studentTTest([1, 1], [2, 2])).to.deep.equal({ t: -Infinity, df: 2, p: 0 });
       expect(studentTTest([3, 3, 3], [2, 2])).to.deep.equal({ t: Infinity, df: 3, p: 0 });
       expect(studentTTest([1, NaN], [1, 2]).p).to.be.NaN;
-    });
-  });
-
-  describe('welchTTest', () => {
-    it('a = [1, 2], b = [3, 5]: same t, df = 1.25^2 / (0.25^2 + 1) = 25/17', () => {
-      const r = welchTTest([1, 2], [3, 5]);
-      expect(r.t).to.be.closeTo(-Math.sqrt(5), 1e-12);
-      expect(r.df).to.be.closeTo(25 / 17, 1e-12);
-      // scipy: pvalue 0.19872738893452602, df 1.4705882352941178
-      expect(r.p).to.be.closeTo(0.19872738893452602, 1e-9);
-      expect(r.p).to.be.closeTo(pNumeric(r.t, r.df), 2e-6);
-    });
-    it('equals Student for equal sizes and variances', () => {
-      const r = welchTTest([1, 2, 3], [4, 5, 6]);
-      expect(r.df).to.be.closeTo(4, 1e-12);
-      expect(r.p).to.be.closeTo(0.021311641128756713, 1e-10);
-    });
-    it('matches scipy (equal_var=False)', () => {
-      // statistic 6.200053263861176, pvalue 0.0008783561698150998, df 5.876132980931501
-      const r = welchTTest([0.881, 0.884, 0.879, 0.883, 0.88], [0.872, 0.869, 0.875, 0.871]);
-      expect(r.t).to.be.closeTo(6.200053263861176, 1e-9);
-      expect(r.df).to.be.closeTo(5.876132980931501, 1e-9);
-      expect(r.p).to.be.closeTo(0.0008783561698150998, 1e-10);
-      // statistic 0.28322776175167874, pvalue 0.7926250315727056, df 3.5769404856400153
-      const s = welchTTest([10.1, 12.3, 9.8, 11.0, 13.4, 10.7], [8.2, 14.9, 7.1, 12.5]);
-      expect(s.t).to.be.closeTo(0.28322776175167874, 1e-12);
-      expect(s.df).to.be.closeTo(3.5769404856400153, 1e-12);
-      expect(s.p).to.be.closeTo(0.7926250315727056, 1e-9);
-    });
-    it('degenerate cases', () => {
-      expect(welchTTest([1], [1, 2, 3]).p).to.be.NaN;
-      const same = welchTTest([2, 2], [2, 2, 2]);
-      expect(same.t).to.equal(0);
-      expect(same.p).to.equal(1);
-      const diff = welchTTest([2, 2], [3, 3]);
-      expect(diff.t).to.equal(-Infinity);
-      expect(diff.p).to.equal(0);
-      // one sample constant, the other not: an ordinary test with df = n_b - 1
-      const half = welchTTest([2, 2, 2], [1, 2, 3]);
-      expect(half.df).to.be.closeTo(2, 1e-12);
-      expect(half.t).to.be.closeTo(0, 1e-12);
-      expect(half.p).to.be.closeTo(1, 1e-12);
-    });
-  });
-
-  describe('pairedTTest', () => {
-    it('matches scipy.stats.ttest_rel', () => {
-      // statistic 3.5856858280031814, pvalue 0.023050365013243798, df 4
-      const r = pairedTTest([0.61, 0.64, 0.59, 0.66, 0.63], [0.58, 0.6, 0.59, 0.61, 0.6]);
-      expect(r.t).to.be.closeTo(3.5856858280031814, 1e-9);
-      expect(r.df).to.equal(4);
-      expect(r.p).to.be.closeTo(0.023050365013243798, 1e-10);
-      expect(r.p).to.be.closeTo(p4(r.t), 1e-10);
-    });
-    it('differs from the unpaired test (pairing removes the common per-seed shift)', () => {
-      const a = [1.0, 2.0, 3.0, 4.0];
-      const b = [0.9, 1.8, 2.95, 3.85];
-      // d = [0.1, 0.2, 0.05, 0.15]: mean 0.125, sd sqrt(0.0125/3), t = 0.125 / sqrt(0.0125/12)
-      const r = pairedTTest(a, b);
-      expect(r.t).to.be.closeTo(0.125 / Math.sqrt(0.0125 / 12), 1e-9);
-      expect(r.df).to.equal(3);
-      expect(r.p).to.be.lessThan(0.05);
-      expect(studentTTest(a, b).p).to.be.greaterThan(0.5);
-    });
-    it('degenerate cases and length mismatch', () => {
-      expect(pairedTTest([1], [2]).p).to.be.NaN;
-      expect(pairedTTest([1, 2], [1, 2])).to.deep.equal({ t: 0, df: 1, p: 1 });
-      expect(pairedTTest([2, 3], [1, 2])).to.deep.equal({ t: Infinity, df: 1, p: 0 });
-      expect(() => pairedTTest([1, 2], [1])).to.throw(/different lengths/);
     });
   });
 

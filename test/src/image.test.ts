@@ -5,18 +5,16 @@ import { PNG } from 'pngjs';
 import {
   IMAGENET_MEAN,
   IMAGENET_STD,
+  ImageError,
   centerCrop,
   decodeImage,
-  loadImage,
   normalizeImage,
-  preprocessImage,
   readImageFile,
   resizeBilinear,
   resizeShorterSide,
-} from '../../cls-data/images';
-import { ClsDataError, type RgbImage } from '../../cls-data/sample';
-import { Rng } from '../../src/rng';
-import { removeTmpDirs, thrown, tmpDir, writeFile } from './helpers';
+  type RgbImage,
+} from '../../src/image';
+import { removeTmpDirs, thrown, tmpDir, writeFile } from '../cls-data/helpers';
 
 /** RGBA bytes of a w x h image whose pixel (x, y) is f(x, y) = [r, g, b]. */
 function rgba(w: number, h: number, f: (x: number, y: number) => number[]): Buffer {
@@ -46,7 +44,7 @@ function image(w: number, h: number, f: (x: number, y: number) => number[]): Rgb
 
 const channel = (img: RgbImage, c: number): number[] => Array.from({ length: img.width * img.height }, (_, p) => img.data[3 * p + c]);
 
-describe('cls-data/images', () => {
+describe('src/image', () => {
   after(removeTmpDirs);
 
   it('decodes PNG exactly (RGB kept, alpha dropped, greyscale expanded)', () => {
@@ -74,7 +72,8 @@ describe('cls-data/images', () => {
     const dir = tmpDir();
     const garbage = writeFile(dir, 'x.jpg', 'hello world');
     let e = thrown(() => readImageFile(garbage));
-    expect(e).to.be.instanceOf(ClsDataError);
+    expect(e).to.be.instanceOf(ImageError);
+    expect((e as ImageError).file).to.equal(garbage);
     expect(e.message).to.equal(`${garbage}: unreadable image: not a JPEG or PNG (first bytes 68 65 6c 6c)`);
     const good = jpeg.encode({ width: 8, height: 8, data: rgba(8, 8, () => [1, 2, 3]) }, 90).data;
     const truncated = writeFile(dir, 't.jpg', good.subarray(0, 40));
@@ -83,7 +82,6 @@ describe('cls-data/images', () => {
     const badPng = writeFile(dir, 'b.png', pngBytes(4, 4, () => [1, 2, 3]).subarray(0, 30));
     expect(thrown(() => readImageFile(badPng)).message).to.contain(`${badPng}: unreadable PNG image`);
     expect(thrown(() => readImageFile(path.join(dir, 'none.png'))).message).to.equal(`${path.join(dir, 'none.png')}: unreadable image: cannot read (ENOENT)`);
-    expect(thrown(() => loadImage(garbage)).message).to.contain(garbage);
   });
 
   it('bilinear enlarging interpolates between pixel centres with edge clamping', () => {
@@ -136,25 +134,5 @@ describe('cls-data/images', () => {
     const chw = normalizeImage(img, [0, 0, 0], [1, 1, 1], 'chw');
     Array.from(chw).forEach((v, i) => expect(v).to.be.closeTo([1, 0, 0, 1, 0.5, 1][i], 1e-6));
     expect(() => normalizeImage(img, [0, 0], [1, 1, 1])).to.throw(/3 means/);
-  });
-
-  it('preprocessImage: stretch and resize-crop give S*S*3; eps = 0 noise changes nothing', () => {
-    const img = image(30, 20, (x, y) => [x * 8, y * 12, 100]);
-    expect(preprocessImage(img, { size: 8 })).to.have.length(8 * 8 * 3);
-    const a = preprocessImage(img, { size: 8, mode: 'resize-crop' });
-    expect(a).to.have.length(8 * 8 * 3);
-    const b = preprocessImage(img, { size: 8, mode: 'resize-crop', noise: { eps: 0, rng: new Rng(1) } });
-    expect(Array.from(b)).to.deep.equal(Array.from(a));
-    const noisy = [1, 2, 3, 4, 5, 6].map((seed) => preprocessImage(img, { size: 8, noise: { eps: 5, rng: new Rng(seed) } }));
-    const clean = preprocessImage(img, { size: 8 });
-    const changed = noisy.filter((x) => x.some((v, i) => v !== clean[i])).length;
-    expect(changed).to.be.within(1, 5);
-  });
-
-  it('loadImage decodes a PNG file and runs the pipeline', () => {
-    const dir = tmpDir();
-    const file = writeFile(dir, 'p.png', pngBytes(4, 4, () => [255, 255, 255]));
-    const out = loadImage(file, { size: 2, mean: [0, 0, 0], std: [1, 1, 1] });
-    expect(Array.from(out)).to.deep.equal(new Array(12).fill(1));
   });
 });

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { heatmapLabel, renderHeatmapSvg, writeHeatmap, type HeatmapCell, type HeatmapOptions } from '../../src/heatmap';
+import { heatmapLabel, renderHeatmapSvg, writeHeatmap, type HeatmapCell, type HeatmapOptions } from '../../eval/heatmap';
 
 /** Checks that every start tag is closed in order (a minimal well-formedness test); returns the root tag name. */
 function checkBalanced(svg: string): string {

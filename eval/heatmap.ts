@@ -2,7 +2,7 @@ import * as vega from 'vega';
 import type { ColorScheme } from 'vega';
 import * as vl from 'vega-lite';
 import type { TopLevelSpec } from 'vega-lite';
-import { writeFileAtomic } from './atomic';
+import { writeFileAtomic } from '../src/atomic';
 
 /**
  * Annotated heatmaps rendered headless to SVG with Vega-Lite, for hyper-parameter grids such as

@@ -1,14 +1,10 @@
-/** Rank metrics of one direction (realistic ranks). */
-export interface RankMetricsLike {
-  mr: number;
-  mrr: number;
-  'hits@1': number;
-  'hits@3': number;
-  'hits@10': number;
-}
+import type { RankMetrics } from './metrics';
 
-/** A Markdown table of head / tail / both metrics. */
-export function formatRankTable(title: string, m: { head: RankMetricsLike; tail: RankMetricsLike; both: RankMetricsLike; filtered?: boolean }): string {
+/**
+ * A Markdown table of head / tail / both rank metrics (realistic ranks), titled with whether the
+ * ranking was filtered. MR with one decimal, the others with four.
+ */
+export function formatRankTable(title: string, m: { head: RankMetrics; tail: RankMetrics; both: RankMetrics; filtered?: boolean }): string {
   const rows = [
     `${title} (${m.filtered === false ? 'UNFILTERED' : 'filtered'}, realistic ranks)`,
     '| direction | MR | MRR | H@1 | H@3 | H@10 |',

@@ -1,13 +1,12 @@
 /**
- * Summary statistics and two-sample t-tests for result tables (mean ± std over seeds, and the
- * significance tests of the paper's Table III, which uses Student's equal-variance t-test).
+ * Summary statistics and the two-sample t-test of the result tables (mean ± std over seeds, and
+ * the significance test of the paper's Table III, Student's equal-variance t-test).
  *
- * Degenerate inputs never throw (except paired samples of different lengths, a caller error):
- * - too few observations for the test (see each function) → `{ t: NaN, df: NaN, p: NaN }`;
+ * Degenerate inputs never throw:
+ * - too few observations for the test → `{ t: NaN, df: NaN, p: NaN }`;
  * - zero variance (every sample constant): equal means → `t = 0, p = 1` (identical samples,
  *   no evidence of a difference); different means → `t = ±Infinity, p = 0` (the limit as the
- *   variance goes to 0). `df` keeps its value where it is defined (NaN for Welch, whose
- *   Welch–Satterthwaite degrees of freedom are 0/0 there);
+ *   variance goes to 0), `df` keeping its value;
  * - NaN in the data propagates to NaN results.
  * p-values are two-sided, from jStat's Student t CDF.
  */
@@ -22,7 +21,7 @@ const { jStat } = require('jstat') as { jStat: { studentt: JStatStudentT } };
 export interface TTestResult {
   /** t statistic (sign: mean of the first sample minus the second). */
   t: number;
-  /** Degrees of freedom (non-integer for Welch). */
+  /** Degrees of freedom. */
   df: number;
   /** Two-sided p-value in [0, 1]. */
   p: number;
@@ -91,32 +90,6 @@ export function studentTTest(a: readonly number[], b: readonly number[]): TTestR
   const ssb = nb > 1 ? sampleVariance(b) * (nb - 1) : 0;
   const pooled = (ssa + ssb) / df;
   return finish(mean(a) - mean(b), Math.sqrt(pooled * (1 / na + 1 / nb)), df);
-}
-
-/**
- * Welch's unequal-variance t-test, two-sided, with Welch–Satterthwaite degrees of freedom; as
- * `scipy.stats.ttest_ind(a, b, equal_var=False)`. Needs n_a, n_b >= 2; otherwise all NaN.
- */
-export function welchTTest(a: readonly number[], b: readonly number[]): TTestResult {
-  const na = a.length;
-  const nb = b.length;
-  if (na < 2 || nb < 2) return { ...INVALID };
-  const qa = sampleVariance(a) / na;
-  const qb = sampleVariance(b) / nb;
-  const df = (qa + qb) ** 2 / ((qa * qa) / (na - 1) + (qb * qb) / (nb - 1));
-  return finish(mean(a) - mean(b), Math.sqrt(qa + qb), df);
-}
-
-/**
- * Paired t-test on the differences a_i - b_i (df = n - 1), two-sided; as
- * `scipy.stats.ttest_rel(a, b)`. Needs n >= 2, otherwise all NaN. Throws if the lengths differ.
- */
-export function pairedTTest(a: readonly number[], b: readonly number[]): TTestResult {
-  if (a.length !== b.length) throw new Error(`pairedTTest: samples have different lengths (${a.length} and ${b.length})`);
-  const n = a.length;
-  if (n < 2) return { ...INVALID };
-  const d = a.map((v, i) => v - b[i]);
-  return finish(mean(d), Math.sqrt(sampleVariance(d) / n), n - 1);
 }
 
 /**

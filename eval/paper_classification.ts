@@ -1,12 +1,11 @@
 /**
- * The classification numbers of the IMML paper (../shared/seed/imml-paper.txt), copied by hand
- * from its Tables I, III and IV, for printing beside our results. Accuracy in percent.
+ * The classification numbers of the IMML paper (Li, Song, Zheng, Li, Sun, Xiong, "Interventional
+ * Imbalanced Multi-Modal Representation Learning via beta-Generalization Front-Door Criterion"),
+ * copied by hand from its Tables I, III and IV, for printing beside our results. Accuracy in percent.
  */
 
 /** Dataset keys of the paper's tables. */
 export type PaperDataset = 'food101' | 'mvsa-single' | 'mvsa-multiple' | 'hfm';
-
-export const PAPER_DATASETS: readonly PaperDataset[] = ['food101', 'mvsa-single', 'mvsa-multiple', 'hfm'];
 
 export const PAPER_DATASET_TITLES: Readonly<Record<PaperDataset, string>> = {
   food101: 'Food101',

@@ -1,7 +1,8 @@
 /**
- * Image input for the classification adapter: decode JPEG (jpeg-js) and PNG (pngjs) to RGB
- * float32 in 0..255, resize with a bilinear (triangle) filter, centre-crop, optional QMF noise,
- * and mean/std normalisation (ImageNet statistics by default).
+ * Image input shared by both tasks (the classification images of cls-data, the entity images that
+ * kg-data turns into CNN features): decode JPEG (jpeg-js) and PNG (pngjs) to RGB float32 in
+ * 0..255, resize with a bilinear (triangle) filter, centre-crop, and mean/std normalisation
+ * (ImageNet statistics by default). Nothing here knows a dataset.
  *
  * The resize is the triangle filter of PIL's `Image.resize(..., BILINEAR)` (which torchvision's
  * `Resize` calls): when shrinking, the filter support widens with the scale so that every input
@@ -11,19 +12,30 @@
 import * as fs from 'node:fs';
 import * as jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
-import type { Rng } from '../src/rng';
-import { addImageNoise } from './noise';
-import { ClsDataError, type RgbImage } from './sample';
+
+/** A decoded RGB image: row-major height x width x 3 (HWC), values in 0..255 pixel units. */
+export interface RgbImage {
+  readonly width: number;
+  readonly height: number;
+  /** Length width*height*3; channel order R, G, B. */
+  readonly data: Float32Array;
+}
+
+/** An image that cannot be read or decoded; the message starts with the file (or source id). */
+export class ImageError extends Error {
+  constructor(
+    readonly file: string,
+    readonly problem: string,
+  ) {
+    super(`${file}: ${problem}`);
+    this.name = 'ImageError';
+  }
+}
 
 /** ImageNet channel means (torchvision), for inputs scaled to [0, 1]. */
 export const IMAGENET_MEAN: readonly number[] = [0.485, 0.456, 0.406];
 /** ImageNet channel standard deviations (torchvision). */
 export const IMAGENET_STD: readonly number[] = [0.229, 0.224, 0.225];
-/** Channel means QMF's text-image code normalises with (helpers.py `get_transforms`). */
-export const QMF_MEAN: readonly number[] = [0.46777044, 0.44531429, 0.40661017];
-/** Channel standard deviations QMF's text-image code normalises with. */
-export const QMF_STD: readonly number[] = [0.12221994, 0.12145835, 0.14380469];
-
 /**
  * Decode JPEG or PNG bytes (format from the magic number) to an {@link RgbImage}. Greyscale
  * and palette images become RGB; an alpha channel is dropped (as PIL's `convert('RGB')`).
@@ -38,15 +50,15 @@ export function decodeImage(bytes: Uint8Array, source: string): RgbImage {
     else if (isPng) rgba = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     else {
       const head = Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ');
-      throw new ClsDataError(source, undefined, `unreadable image: not a JPEG or PNG (first bytes ${head || 'none'})`);
+      throw new ImageError(source, `unreadable image: not a JPEG or PNG (first bytes ${head || 'none'})`);
     }
   } catch (err) {
-    if (err instanceof ClsDataError) throw err;
-    throw new ClsDataError(source, undefined, `unreadable ${isJpeg ? 'JPEG' : 'PNG'} image (${(err as Error).message ?? err})`);
+    if (err instanceof ImageError) throw err;
+    throw new ImageError(source, `unreadable ${isJpeg ? 'JPEG' : 'PNG'} image (${(err as Error).message ?? err})`);
   }
   const { width, height } = rgba;
   if (!(width > 0 && height > 0) || rgba.data.length < width * height * 4) {
-    throw new ClsDataError(source, undefined, `unreadable image: decoded to ${width}x${height} with ${rgba.data.length} bytes`);
+    throw new ImageError(source, `unreadable image: decoded to ${width}x${height} with ${rgba.data.length} bytes`);
   }
   const data = new Float32Array(width * height * 3);
   for (let p = 0, n = width * height; p < n; p++) {
@@ -63,7 +75,7 @@ export function readImageFile(file: string): RgbImage {
   try {
     bytes = fs.readFileSync(file);
   } catch (err) {
-    throw new ClsDataError(file, undefined, `unreadable image: cannot read (${(err as NodeJS.ErrnoException).code ?? err})`);
+    throw new ImageError(file, `unreadable image: cannot read (${(err as NodeJS.ErrnoException).code ?? err})`);
   }
   return decodeImage(bytes, file);
 }
@@ -197,46 +209,4 @@ export function normalizeImage(img: RgbImage, mean: readonly number[] = IMAGENET
     }
   }
   return out;
-}
-
-/** Options of {@link preprocessImage}. */
-export interface ImagePipelineOptions {
-  /** Output side S (default 224). */
-  readonly size?: number;
-  /**
-   * `'stretch'` (default): resize straight to S x S. `'resize-crop'`: QMF/torchvision
-   * `Resize(resizeTo)` + `CenterCrop(S)`, keeping the aspect ratio.
-   */
-  readonly mode?: 'stretch' | 'resize-crop';
-  /** Shorter side before the crop in `'resize-crop'` mode (default round(S * 256 / 224)). */
-  readonly resizeTo?: number;
-  /** Normalisation (default ImageNet; QMF used {@link QMF_MEAN} / {@link QMF_STD}). */
-  readonly mean?: readonly number[];
-  readonly std?: readonly number[];
-  readonly layout?: ImageLayout;
-  /** QMF test noise ({@link addImageNoise}), applied after the resize and before the crop. */
-  readonly noise?: { readonly eps: number; readonly rng: Rng };
-}
-
-/**
- * Resize (and crop), optionally add QMF noise, and normalise: the whole test-time image pipeline.
- * Returns S*S*3 floats in `layout`.
- */
-export function preprocessImage(img: RgbImage, opts: ImagePipelineOptions = {}): Float32Array {
-  const size = opts.size ?? 224;
-  let x: RgbImage;
-  if ((opts.mode ?? 'stretch') === 'stretch') {
-    x = resizeBilinear(img, size, size);
-    if (opts.noise) x = addImageNoise(x, opts.noise.eps, opts.noise.rng);
-  } else {
-    x = resizeShorterSide(img, opts.resizeTo ?? Math.round((size * 256) / 224));
-    if (opts.noise) x = addImageNoise(x, opts.noise.eps, opts.noise.rng);
-    x = centerCrop(x, size, size);
-  }
-  return normalizeImage(x, opts.mean, opts.std, opts.layout);
-}
-
-/** {@link readImageFile} then {@link preprocessImage}; errors name the file. */
-export function loadImage(file: string, opts: ImagePipelineOptions = {}): Float32Array {
-  return preprocessImage(readImageFile(file), opts);
 }
