@@ -24,7 +24,7 @@ import { Rng } from '../../rng';
 import { clsConfig, defaultVariant, type ClsConfig } from './config';
 import { noisySamples, orderModalities, splitInputs, WordIndex } from '../../../cls-data/split_inputs';
 import { CnnImageEncoder, EmbeddingBagEncoder, FeatureEncoder } from '../../classification/encoders';
-import type { ClsModel, ClsPlugin, EncodedBatch, ModalityEncoder, SplitInputs, StepContext, TrainerHost } from '../../classification/types';
+import type { ClsModel, ClsPlugin, EncodedBatch, FusionOutput, ModalityEncoder, SplitInputs, StepContext, TrainerHost } from '../../classification/types';
 
 /** Thrown when the training loss becomes NaN or infinite. */
 export class ClsTrainingDivergedError extends Error {
@@ -377,9 +377,9 @@ export class ClsTrainer {
       const diff = batches.flatMap((b) => b.diff);
       const { loss, inputGrads, paramGrads } = lossAndGrads(this.store, diff, (ins, p) => {
         const f = this.features(batches, ins, p);
-        const out = this.model.fuse(f.fused, p, ctx);
+        const { out, extra } = this.fuseWithExtraRows(f.fused, this.plugins.map((pl) => pl.extraRows?.(f, p, ctx)), p, ctx);
         let total = this.model.loss(out, p, ctx);
-        for (const pl of this.plugins) total = tf.add(total, pl.loss(f, out, this.model, p, ctx)) as tf.Scalar;
+        this.plugins.forEach((pl, i) => (total = tf.add(total, pl.loss(f, out, this.model, p, ctx, extra[i])) as tf.Scalar));
         return total;
       });
       if (!Number.isFinite(loss)) throw new ClsTrainingDivergedError(epoch, stepIndex, loss, this.label());
@@ -396,6 +396,27 @@ export class ClsTrainer {
     } finally {
       batches.forEach((b) => b.dispose?.());
     }
+  }
+
+  /**
+   * The model's output on the batch and on each plug-in's extra rows, from one fusion call on
+   * the rows stacked (models are row-wise, see ClsModel.fuse): IMML's L_beta then costs a few
+   * more rows of the same ops instead of a second pass of small ones.
+   */
+  private fuseWithExtraRows(fused: tf.Tensor2D[], extras: (tf.Tensor2D[] | undefined)[], p: ParamTensors, ctx: StepContext): { out: FusionOutput; extra: (FusionOutput | undefined)[] } {
+    if (extras.every((e) => !e)) return { out: this.model.fuse(fused, p, ctx), extra: extras.map(() => undefined) };
+    const B = fused[0].shape[0];
+    const stacked = fused.map((h, m) => tf.concat([h, ...extras.flatMap((e) => (e ? [e[m]] : []))], 0) as tf.Tensor2D);
+    const all = this.model.fuse(stacked, p, ctx);
+    let start = B;
+    const extra = extras.map((e) => {
+      if (!e) return undefined;
+      const rows = e[0].shape[0];
+      const o = rowsOf(all, start, rows);
+      start += rows;
+      return o;
+    });
+    return { out: rowsOf(all, 0, B), extra };
   }
 
   label(): string {
@@ -463,6 +484,16 @@ export class ClsTrainer {
     this.restore(best.state);
     return { epochsRun: epoch, bestEpoch: best.epoch, devAccuracy: best.acc, history, secondsPerEpoch: history.length > 0 ? trainSeconds / history.length : NaN };
   }
+}
+
+/** Rows [start, start + size) of a row-wise fusion output; each part is sliced when first read. */
+function rowsOf(out: FusionOutput, start: number, size: number): FusionOutput {
+  const parts: Record<string, tf.Tensor> = {};
+  for (const [k, t] of Object.entries(out.parts)) {
+    let sliced: tf.Tensor | undefined;
+    Object.defineProperty(parts, k, { enumerable: true, get: () => (sliced ??= tf.slice(t, start, size)) });
+  }
+  return { scores: tf.slice(out.scores, start, size) as tf.Tensor2D, parts };
 }
 
 /** Train and evaluate one configuration; writes `config.out` (JSON) when set. */
