@@ -177,11 +177,32 @@ export interface ClsPlugin {
   report?(): Record<string, number | string>;
 }
 
+/** A model trained inside a run (e.g. UMT's uni-modal teachers) on some of its modalities. */
+export interface NestedModel {
+  /** Display name in the log. */
+  readonly label: string;
+  /** Dataset modalities it reads (a subset of the run's). */
+  readonly modalities: readonly string[];
+  /** Label of its random stream (derived from the run seed). */
+  readonly stream: string;
+  readonly create: (ctx: ModelBuildContext) => ClsModel;
+}
+
 /** What the trainer exposes to plug-in hooks. */
 export interface TrainerHost {
   readonly train: SplitInputs;
   readonly numClasses: number;
   readonly modalities: readonly string[];
+  /** Feature mode of the run's model (and of its encoders). */
+  readonly mode: FeatureMode;
+  /** The run's configuration as plain data (the shipped variant resolved), e.g. for cache keys. */
+  readonly settings: Readonly<Record<string, unknown>>;
+  /**
+   * Train `model` with fresh encoders of the run's configuration and the run's training loop
+   * (early stopping on dev, no plug-ins); resolves to its encoder outputs h^m of every training
+   * sample, one [trainSize * D_m] array per modality of `model.modalities`.
+   */
+  trainNested(model: NestedModel): Promise<Float32Array[]>;
   /** Features entering the fusion for `rows` of a split, computed without gradients ([rows, D_m] per modality, host copies). */
   fusedFeatures(split: SplitInputs, rows: Int32Array): Float32Array[];
   /** The seeded generator of the run (derive sub-streams from it). */
