@@ -7,8 +7,8 @@ import type { ImmlOptions } from '../../imml/options';
 import type { BetaDraw, BetaMix } from '../../src/plugin';
 
 /**
- * IMML (Interventional Imbalanced Multi-Modal Representation Learning, the paper in
- * ../shared/seed; Section IV, Algorithm 1) on any classification model, through the shared
+ * IMML ("Interventional Imbalanced Multi-Modal Representation Learning via beta-Generalization
+ * Front-Door Criterion"; Section IV, Algorithm 1) on any classification model, through the shared
  * plug-in `imml/plugin.ts` (the only implementation of N_DK, P^m, L_mdke and L_beta):
  * - the weighted features h^m * w^m replace h^m in the model's forward pass (`weigh`);
  * - gamma1 L_mdke + gamma2 L_beta is added to the model's loss, where L_beta runs the model's
@@ -17,7 +17,7 @@ import type { BetaDraw, BetaMix } from '../../src/plugin';
  *   TMC's evidential loss for TMC) with targets lambda y_i + (1 - lambda) y_{i'}.
  * Nothing here depends on the model.
  */
-export class ImmlClsPlugin implements ClsPlugin {
+export class IMMLClsPlugin implements ClsPlugin {
   readonly name = 'imml';
   readonly label = 'IMML';
   readonly imml: ImmlPlugin;

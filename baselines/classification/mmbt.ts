@@ -24,7 +24,7 @@ function swapLast(x: tf.Tensor4D): tf.Tensor4D {
 /**
  * Batched a @ b ([B, H, n, k] @ [B, H, k, m]) whose gradient uses explicit transposes and plain
  * batched matMuls: tfjs' own gradient calls matMul with transpose flags, which the wasm backend
- * runs several times slower (SPEC.md performance facts).
+ * runs several times slower (see src/tf_ops.ts `matMulFast`).
  */
 const bmm: (a: tf.Tensor4D, b: tf.Tensor4D) => tf.Tensor4D = tf.customGrad(((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
   const [a, b, save] = args as [tf.Tensor4D, tf.Tensor4D, tf.GradSaveFunc];
@@ -55,7 +55,7 @@ const bmm: (a: tf.Tensor4D, b: tf.Tensor4D) => tf.Tensor4D = tf.customGrad(((...
  * mix them like any vector); padded token slots are all-zero vectors and are masked out of
  * the attention (a word whose embedding were exactly zero would be masked too).
  */
-export class Mmbt implements ClsModel {
+export class MMBT implements ClsModel {
   readonly name = 'mmbt';
   readonly label = 'MMBT';
   readonly mode = 'tokens' as const;

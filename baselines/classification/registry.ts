@@ -4,13 +4,13 @@ import type { Rng } from '../../src/rng';
 import type { ClsModel, ClsPlugin, FeatureMode, ModelBuildContext } from '../../src/classification/types';
 import { concatBert } from './concat_bert';
 import { concatBow } from './concat_bow';
-import { ImmlClsPlugin } from './imml_plugin';
+import { IMMLClsPlugin } from './imml_plugin';
 import { LateFusion } from './late_fusion';
-import { Mmbt } from './mmbt';
-import { PmrPlugin, type PmrOptions } from './pmr';
-import { Qmf } from './qmf';
-import { Tmc } from './tmc';
-import { UmtPlugin } from './umt';
+import { MMBT } from './mmbt';
+import { PMRPlugin, type PmrOptions } from './pmr';
+import { QMF } from './qmf';
+import { TMC } from './tmc';
+import { UMTPlugin } from './umt';
 import { UniModal } from './unimodal';
 
 /** Which of the dataset's modalities a model reads. */
@@ -43,9 +43,9 @@ export const CLS_MODELS = {
   'late-fusion': { label: 'L-f', uses: 'all', mode: 'vector', minModalities: 2, create: (c) => new LateFusion(c) },
   'concat-bow': { label: 'C-Bow', uses: 'all', mode: 'vector', minModalities: 2, create: concatBow },
   'concat-bert': { label: 'C-BERT', uses: 'all', mode: 'vector', minModalities: 2, expectsFeatures: true, create: concatBert },
-  mmbt: { label: 'MMBT', uses: 'all', mode: 'tokens', minModalities: 2, create: (c) => new Mmbt(c) },
-  tmc: { label: 'TMC', uses: 'all', mode: 'vector', minModalities: 2, create: (c) => new Tmc(c) },
-  qmf: { label: 'QMF', uses: 'all', mode: 'vector', minModalities: 2, create: (c) => new Qmf(c) },
+  mmbt: { label: 'MMBT', uses: 'all', mode: 'tokens', minModalities: 2, create: (c) => new MMBT(c) },
+  tmc: { label: 'TMC', uses: 'all', mode: 'vector', minModalities: 2, create: (c) => new TMC(c) },
+  qmf: { label: 'QMF', uses: 'all', mode: 'vector', minModalities: 2, create: (c) => new QMF(c) },
 } satisfies Record<string, ClsModelSpec>;
 
 export type ClsModelName = keyof typeof CLS_MODELS;
@@ -77,9 +77,9 @@ export interface PluginBuildContext {
 
 /** Registry of the plug-ins (combinable: `--plugin pmr,imml`). */
 export const CLS_PLUGINS = {
-  pmr: (c: PluginBuildContext): ClsPlugin => new PmrPlugin(c.dims, c.numClasses, c.pmr, c.rng.derive('pmr')),
-  umt: (c: PluginBuildContext): ClsPlugin => new UmtPlugin(c.dims, c.umtScale),
-  imml: (c: PluginBuildContext): ClsPlugin => new ImmlClsPlugin(c.dims, c.imml, c.store, c.rng),
+  pmr: (c: PluginBuildContext): ClsPlugin => new PMRPlugin(c.dims, c.numClasses, c.pmr, c.rng.derive('pmr')),
+  umt: (c: PluginBuildContext): ClsPlugin => new UMTPlugin(c.dims, c.umtScale),
+  imml: (c: PluginBuildContext): ClsPlugin => new IMMLClsPlugin(c.dims, c.imml, c.store, c.rng),
 } satisfies Record<string, (c: PluginBuildContext) => ClsPlugin>;
 
 export type ClsPluginName = keyof typeof CLS_PLUGINS;

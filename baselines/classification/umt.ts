@@ -58,7 +58,7 @@ export async function teacherFeatures(host: TrainerHost, modality: string, dim: 
  * read here, so the distillation target (the encoder output, before any IMML weighting) and the
  * default scale 1 are our reading of the paper.
  */
-export class UmtPlugin implements ClsPlugin {
+export class UMTPlugin implements ClsPlugin {
   readonly name = 'umt';
   readonly label = 'UMT';
   /** Frozen teacher features per modality, [trainSize * D_m] (read-only after beforeTraining). */
