@@ -181,15 +181,22 @@ export function immlOptionsFrom(c: {
 }
 export type { ImmlOptions } from './options';
 
+/** Backends whose tensors live in this process's memory (reading them back is a copy, not a device sync). */
+const HOST_BACKENDS = new Set(['wasm', 'cpu']);
+
 /**
  * out[r] = scale[r] * x[source[r]] ([source.length, W]) as one differentiable op on the host.
  * The gradient dx[source[r]] += scale[r] * dy[r] is summed block by block in reverse order
  * (`blockStarts`: first row of each block), the order in which tfjs' backward pass adds the
  * gradients of the per-block ops this op replaces, so that the sums are the same floats.
+ * `onHost` false: tf.gather and tf.mul instead (the default off the wasm and cpu backends).
  */
-export function scaledRows(x: tf.Tensor2D, source: Int32Array, scale: Float32Array, blockStarts: readonly number[] = [0]): tf.Tensor2D {
+export function scaledRows(x: tf.Tensor2D, source: Int32Array, scale: Float32Array, blockStarts: readonly number[] = [0], onHost = HOST_BACKENDS.has(tf.getBackend())): tf.Tensor2D {
   const [n, W] = x.shape;
   const R = source.length;
+  // on a device backend (tfjs-node, GPU) reading x back every step would cost more than the
+  // ops this replaces, and tf.gather has its gradient there
+  if (!onHost) return tf.mul(tf.gather(x, tf.tensor1d(source, 'int32')), tf.tensor2d(scale, [R, 1])) as tf.Tensor2D;
   const op = tf.customGrad(((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const xs = (args[0] as tf.Tensor).dataSync() as Float32Array;
     const out = new Float32Array(R * W);

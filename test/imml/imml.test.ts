@@ -18,6 +18,7 @@ import {
   type BetaMix,
   type ImmlOptions,
 } from '../../imml';
+import { scaledRows } from '../../imml/plugin';
 
 /*
  * Unit tests of the IMML plug-in (imml/losses.ts, imml/plugin.ts) and of the dense parameter
@@ -671,6 +672,23 @@ describe('imml', () => {
         expect(got.grads, `${backend} M ${M} N ${partners} gradients`).to.deep.equal(want.grads);
       }
       await tf.setBackend('cpu');
+    });
+
+    it('scaledRows: the device-backend form (gather, multiply) gives the host form\'s values and gradients', () => {
+      const rng = new Rng(77);
+      const x = tf.tensor2d(randMat(rng, 6, 3));
+      const source = Int32Array.of(0, 5, 2, 2, 1, 4, 0, 3);
+      const scale = Float32Array.from({ length: 8 }, () => rng.next());
+      const dy = tf.tensor2d(randMat(rng, 8, 3));
+      const run = (onHost: boolean) => {
+        const { value, grads } = tf.valueAndGrads((t: tf.Tensor) => tf.sum(tf.mul(scaledRows(t as tf.Tensor2D, source, scale, [0, 5], onHost), dy)))([x]);
+        return { out: Array.from(scaledRows(x, source, scale, [0, 5], onHost).dataSync()), grad: Array.from(grads[0].dataSync()), value: value.dataSync()[0] };
+      };
+      const host = run(true);
+      const device = run(false);
+      expect(device.out).to.deep.equal(host.out);
+      device.grad.forEach((g, i) => expect(g).to.be.closeTo(host.grad[i], 1e-6));
+      for (let r = 0; r < 8; r++) for (let k = 0; k < 3; k++) expect(host.out[r * 3 + k]).to.equal(Math.fround(scale[r] * x.dataSync()[source[r] * 3 + k]));
     });
 
     it('losses(): values match plain-JS Eq. 2/3 on the projections and Eq. 6 on the host, total = g1 L_mdke + g2 L_beta', () => {
