@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { denseProduct, transposeRows } from '../src/dense/products';
+import { denseProduct } from '../src/dense/products';
+import { currentTensorEngine } from '../src/dense/tf_loss';
 
 /** One projection head P^m = W2 relu(W1 h + b1) + b2 as tensors (W1 [D_m, D], b1 [D], W2 [D, D], b2 [D]). */
 export interface ProjectionHead {
@@ -82,7 +83,7 @@ function headForward(h: Float32Array, par: Float32Array[], n: number, Dm: number
 /** Gradients of one head from dL/dz (scaled by the upstream gradient g). */
 function headBackward(h: Float32Array, par: Float32Array[], f: HeadForward, dz: Float32Array, g: number, n: number, Dm: number, D: number) {
   const { H, Z: z, r: rn } = f;
-  const dX = new Float32Array(n * D);
+  const dX = scratch32('dX', n * D);
   for (let i = 0; i < n; i++) {
     const o = i * D;
     let dot = 0;
@@ -92,11 +93,11 @@ function headBackward(h: Float32Array, par: Float32Array[], f: HeadForward, dz: 
   }
   // H^T dX and h^T dA with the transposes made here: ORT's Gemm with transA measured ~2.5x
   // slower than a plain product at 128 x 128, more than the copy costs
-  const dW2 = denseProduct(transposeRows(H, n, D), dX, D, n, D);
+  const dW2 = denseProduct(transposeInto(scratch32('HT', D * n), H, n, D), dX, D, n, D);
   const db2 = columnSums(dX, n, D);
-  const dA = denseProduct(dX, par[2], n, D, D, false, true);
+  const dA = productInto(scratch32('dA', n * D), dX, par[2], n, D, D, false, true);
   for (let i = 0; i < dA.length; i++) if (H[i] <= 0) dA[i] = 0;
-  const dW1 = denseProduct(transposeRows(h, n, Dm), dA, Dm, n, D);
+  const dW1 = denseProduct(transposeInto(scratch32('hT', Dm * n), h, n, Dm), dA, Dm, n, D);
   const db1 = columnSums(dA, n, D);
   const dh = denseProduct(dA, par[0], n, D, Dm, false, true);
   return { dh, dW1, db1, dW2, db2 };
@@ -138,10 +139,10 @@ function ntXentCyclic(Z: Float32Array[], n: number, D: number, tau: number): { l
  */
 function ntXentTwo(z0: Float32Array, z1: Float32Array, n: number, D: number, tau: number): { loss: number; dZ: Float32Array[] } {
   const inv = 1 / tau;
-  const cross = denseProduct(z0, z1, n, D, n, false, true);
+  const cross = productInto(scratch32('cross', n * n), z0, z1, n, D, n, false, true);
   const e = scratch64('e', n * n);
   for (let k = 0; k < n * n; k++) e[k] = Math.exp((cross[k] - 1) * inv);
-  const es = [z0, z1].map((z, m) => symmetricExp(denseProduct(z, z, n, D, n, false, true), n, inv, scratch64(`es${m}`, n * n)));
+  const es = [z0, z1].map((z, m) => symmetricExp(productInto(scratch32('self', n * n), z, z, n, D, n, false, true), n, inv, scratch64(`es${m}`, n * n)));
   // row sums of the two directions' denominators: rows of e (anchors in 1), columns (anchors in 2)
   const sum0 = new Float64Array(n);
   const sum1 = new Float64Array(n);
@@ -196,8 +197,8 @@ function ntXentTwo(z0: Float32Array, z1: Float32Array, n: number, D: number, tau
 }
 
 /*
- * Temporaries of ntXentTwo that do not outlive one call (the backward pass keeps only dz and
- * the heads' activations), kept across steps: allocating ~1 MB of fresh arrays per step showed
+ * Temporaries that do not outlive one forward or backward call (the backward pass keeps only
+ * dz and the heads' activations, and every gradient gets its own array), kept across steps: allocating ~1 MB of fresh arrays per step showed
  * up as garbage-collector time in the classification profile.
  */
 const scratchF32 = new Map<string, Float32Array>();
@@ -213,6 +214,20 @@ function scratch64(key: string, length: number): Float64Array {
   let a = scratchF64.get(key);
   if (!a || a.length !== length) scratchF64.set(key, (a = new Float64Array(length)));
   return a;
+}
+
+/** op(a) @ op(b) into `out` (a scratch buffer): the run's engine writes there directly; otherwise denseProduct's result is copied. */
+function productInto(out: Float32Array, a: Float32Array, b: Float32Array, m: number, k: number, n: number, transA = false, transB = false): Float32Array {
+  const engine = currentTensorEngine();
+  if (engine) engine.matMul(a, b, m, k, n, out, transA, transB);
+  else out.set(denseProduct(a, b, m, k, n, transA, transB));
+  return out;
+}
+
+/** The transpose of x [rows, cols] into `out` [cols, rows]. */
+function transposeInto(out: Float32Array, x: Float32Array, rows: number, cols: number): Float32Array {
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[j * rows + i] = x[i * cols + j];
+  return out;
 }
 
 /** exp((self - 1) / tau) of a symmetric similarity matrix into `out`, computed on one triangle; 0 on the diagonal (the anchor itself). */
