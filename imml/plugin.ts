@@ -103,26 +103,35 @@ export class ImmlPlugin implements RepresentationPlugin {
     return { blocks, batchSize: B };
   }
 
-  /** The mixed features z(h^p_i, h^a_{i'}) of Eq. 6 for a draw (weighted = h^m_hat, predominant first). */
+  /**
+   * The mixed features z(h^p_i, h^a_{i'}) of Eq. 6 for a draw (weighted = h^m_hat, predominant
+   * first): row r of modality m is scale_r^m * weighted[m][source_r^m], with scale lambda and
+   * source i (the anchor) for the predominant modality, (1 - lambda) / (M - 1) and i' = (i + n)
+   * mod B for the others. One host-side op per modality ({@link scaledRows}) instead of the
+   * slice / roll / multiply / concat chain of every block (a dozen small tfjs ops each), with the
+   * same float32 products and the same gradient sums.
+   */
   mix(weighted: tf.Tensor2D[], draw: BetaDraw): BetaMix {
     const M = weighted.length;
-    const perModality: tf.Tensor2D[][] = weighted.map(() => []);
-    const anchors: number[] = [];
-    const partners: number[] = [];
-    const lambdas: number[] = [];
-    for (const { shift, rows, lambda } of draw.blocks) {
-      const lam = tf.tensor2d(lambda, [rows, 1]);
-      const auxScale = tf.div(tf.sub(1, lam), M - 1);
-      perModality[0].push(tf.mul(lam, tf.slice(weighted[0], 0, rows)) as tf.Tensor2D);
-      for (let m = 1; m < M; m++) perModality[m].push(tf.mul(auxScale, tf.slice(rollRows(weighted[m], shift), 0, rows)) as tf.Tensor2D);
-      for (let i = 0; i < rows; i++) {
-        anchors.push(i);
-        partners.push((i + shift) % draw.batchSize);
-        lambdas.push(lambda[i]);
+    const total = draw.blocks.reduce((s, b) => s + b.rows, 0);
+    const anchors = new Int32Array(total);
+    const partners = new Int32Array(total);
+    const lambda = new Float32Array(total);
+    const auxScale = new Float32Array(total);
+    const blockStarts: number[] = [];
+    let r = 0;
+    for (const { shift, rows, lambda: lam } of draw.blocks) {
+      blockStarts.push(r);
+      for (let i = 0; i < rows; i++, r++) {
+        anchors[r] = i;
+        partners[r] = (i + shift) % draw.batchSize;
+        lambda[r] = lam[i];
+        // float32 (1 - lambda) / (M - 1), as tfjs' sub and div of the float32 lambda compute it
+        auxScale[r] = Math.fround(Math.fround(1 - lam[i]) / (M - 1));
       }
     }
-    const features = perModality.map((parts) => (parts.length === 1 ? parts[0] : (tf.concat(parts, 0) as tf.Tensor2D)));
-    return { features, anchors: Int32Array.from(anchors), partners: Int32Array.from(partners), lambda: Float32Array.from(lambdas) };
+    const features = weighted.map((h, m) => (m === 0 ? scaledRows(h, anchors, lambda, blockStarts) : scaledRows(h, partners, auxScale, blockStarts)));
+    return { features, anchors, partners, lambda };
   }
 
   /** Rows of x (one row per batch sample) for the mixed samples' anchors i, in mix order. */
@@ -141,11 +150,12 @@ export class ImmlPlugin implements RepresentationPlugin {
    * gamma1 L_mdke + gamma2 L_beta for one batch. `betaLossOf` is the host's downstream loss of the
    * mixed samples: its fusion F and target mapping on `mix.features`, with soft targets
    * lambda y_{anchor} + (1 - lambda) y_{partner} (e.g. `mixedCrossEntropy`). `complete`: see `mdke`.
+   * `mixed`: `mix(weighted, draw)` when the host already built it (to fuse it with its batch).
    */
-  losses(weighted: tf.Tensor2D[], p: ParamTensors, draw: BetaDraw, betaLossOf: (mix: BetaMix) => tf.Scalar, complete?: Uint8Array): ImmlLosses {
+  losses(weighted: tf.Tensor2D[], p: ParamTensors, draw: BetaDraw, betaLossOf: (mix: BetaMix) => tf.Scalar, complete?: Uint8Array, mixed?: BetaMix): ImmlLosses {
     const { gamma1, gamma2, useBeta } = this.options;
     const mdke = this.mdke(weighted, p, complete);
-    const beta = useBeta && weighted.length > 1 && draw.blocks.length > 0 ? betaLossOf(this.mix(weighted, draw)) : tf.scalar(0);
+    const beta = useBeta && weighted.length > 1 && draw.blocks.length > 0 ? betaLossOf(mixed ?? this.mix(weighted, draw)) : tf.scalar(0);
     const total = tf.add(tf.mul(gamma1, mdke), tf.mul(gamma2, beta)) as tf.Scalar;
     return { total, mdke, beta };
   }
@@ -159,3 +169,49 @@ export class ImmlPlugin implements RepresentationPlugin {
 }
 
 export type { ImmlOptions } from './options';
+
+/** Backends whose tensors live in this process's memory (reading them back is a copy, not a device sync). */
+const HOST_BACKENDS = new Set(['wasm', 'cpu']);
+
+/**
+ * out[r] = scale[r] * x[source[r]] ([source.length, W]) as one differentiable op on the host.
+ * The gradient dx[source[r]] += scale[r] * dy[r] is summed block by block in reverse order
+ * (`blockStarts`: first row of each block), the order in which tfjs' backward pass adds the
+ * gradients of the per-block ops this op replaces, so that the sums are the same floats.
+ * `onHost` false: tf.gather and tf.mul instead (the default off the wasm and cpu backends).
+ */
+export function scaledRows(x: tf.Tensor2D, source: Int32Array, scale: Float32Array, blockStarts: readonly number[] = [0], onHost = HOST_BACKENDS.has(tf.getBackend())): tf.Tensor2D {
+  const [n, W] = x.shape;
+  const R = source.length;
+  // on a device backend (tfjs-node, GPU) reading x back every step would cost more than the
+  // ops this replaces, and tf.gather has its gradient there
+  if (!onHost) return tf.mul(tf.gather(x, tf.tensor1d(source, 'int32')), tf.tensor2d(scale, [R, 1])) as tf.Tensor2D;
+  const op = tf.customGrad(((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const xs = (args[0] as tf.Tensor).dataSync() as Float32Array;
+    const out = new Float32Array(R * W);
+    for (let r = 0; r < R; r++) {
+      const s = scale[r];
+      const o = r * W;
+      const src = source[r] * W;
+      for (let k = 0; k < W; k++) out[o + k] = s * xs[src + k];
+    }
+    return {
+      value: tf.tensor2d(out, [R, W]),
+      gradFunc: (dy: tf.Tensor) => {
+        const g = dy.dataSync() as Float32Array;
+        const dx = new Float32Array(n * W);
+        for (let b = blockStarts.length - 1; b >= 0; b--) {
+          const end = b + 1 < blockStarts.length ? blockStarts[b + 1] : R;
+          for (let r = blockStarts[b]; r < end; r++) {
+            const s = scale[r];
+            const o = r * W;
+            const dst = source[r] * W;
+            for (let k = 0; k < W; k++) dx[dst + k] += Math.fround(s * g[o + k]); // float32 product, then sum
+          }
+        }
+        return tf.tensor2d(dx, [n, W]);
+      },
+    };
+  }) as never) as unknown as (t: tf.Tensor2D) => tf.Tensor2D;
+  return op(x);
+}

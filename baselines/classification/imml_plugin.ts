@@ -4,6 +4,7 @@ import type { Rng } from '../../src/rng';
 import type { ClsModel, ClsPlugin, FusionOutput, PluginFeatures, StepContext } from '../../src/classification/types';
 import { ImmlPlugin } from '../../imml/plugin';
 import type { ImmlOptions } from '../../imml/options';
+import type { BetaDraw, BetaMix } from '../../src/plugin';
 
 /**
  * IMML (Li, Song, Zheng, Li, Sun, Xiong, "Interventional Imbalanced Multi-Modal Representation
@@ -17,11 +18,13 @@ import type { ImmlOptions } from '../../imml/options';
  *   TMC's evidential loss for TMC) with targets lambda y_i + (1 - lambda) y_{i'}.
  * Nothing here depends on the model.
  */
-export class ImmlClsPlugin implements ClsPlugin {
+export class IMMLClsPlugin implements ClsPlugin {
   readonly name = 'imml';
   readonly label = 'IMML';
   readonly imml: ImmlPlugin;
   private sums = { mdke: 0, beta: 0, steps: 0 };
+  /** This step's draw and mix (from `extraRows`), consumed by `loss`. */
+  private pending?: { draw: BetaDraw; mix: BetaMix; rows: Int32Array };
 
   constructor(dims: readonly number[], options: ImmlOptions, store: ParamStore, rng: Rng) {
     this.imml = new ImmlPlugin(dims, options, store, rng.derive('imml'));
@@ -31,14 +34,33 @@ export class ImmlClsPlugin implements ClsPlugin {
     return this.imml.weigh(hs, p);
   }
 
-  loss(f: PluginFeatures, _out: FusionOutput, model: ClsModel, p: ParamTensors, ctx: StepContext): tf.Scalar {
-    if (!ctx.training) return tf.scalar(0);
+  /** The mixed samples of this step's L_beta draw, fused by the trainer together with the batch. */
+  extraRows(f: PluginFeatures, _p: ParamTensors, ctx: StepContext): tf.Tensor2D[] | undefined {
+    this.pending = undefined;
+    if (!ctx.training || !this.imml.options.useBeta || f.fused.length < 2) return undefined;
     const draw = this.imml.drawBeta(ctx.rows.length);
-    const l = this.imml.losses(f.fused, p, draw, (mix) => {
-      const yA = Int32Array.from(mix.anchors, (i) => ctx.labels[i]);
-      const yB = Int32Array.from(mix.partners, (i) => ctx.labels[i]);
-      return model.softLoss(model.fuse(mix.features, p, ctx), yA, yB, mix.lambda, ctx);
-    });
+    if (draw.blocks.length === 0) return undefined;
+    this.pending = { draw, mix: this.imml.mix(f.fused, draw), rows: ctx.rows };
+    return this.pending.mix.features;
+  }
+
+  loss(f: PluginFeatures, _out: FusionOutput, model: ClsModel, p: ParamTensors, ctx: StepContext, extra?: FusionOutput): tf.Scalar {
+    if (!ctx.training) return tf.scalar(0);
+    const pending = this.pending;
+    this.pending = undefined;
+    if (extra && (!pending || pending.rows !== ctx.rows)) throw new Error('imml: got fused extra rows, but extraRows was not called for this batch');
+    // without the trainer's joint fusion (extraRows not called), draw here and fuse the mix alone
+    const draw = pending?.draw ?? this.imml.drawBeta(ctx.rows.length);
+    const l = this.imml.losses(
+      f.fused, p, draw,
+      (mix) => {
+        const yA = Int32Array.from(mix.anchors, (i) => ctx.labels[i]);
+        const yB = Int32Array.from(mix.partners, (i) => ctx.labels[i]);
+        return model.softLoss(extra ?? model.fuse(mix.features, p, ctx), yA, yB, mix.lambda, ctx);
+      },
+      undefined,
+      pending?.mix,
+    );
     this.sums.mdke += (l.mdke.dataSync() as Float32Array)[0];
     this.sums.beta += (l.beta.dataSync() as Float32Array)[0];
     this.sums.steps++;

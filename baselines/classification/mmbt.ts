@@ -63,7 +63,7 @@ const bmm: (a: tf.Tensor4D, b: tf.Tensor4D) => tf.Tensor4D = tf.customGrad(((...
  * mix them like any vector); padded token slots are all-zero vectors and are masked out of
  * the attention (a word whose embedding were exactly zero would be masked too).
  */
-export class Mmbt implements ClsModel {
+export class MMBT implements ClsModel {
   readonly name = 'mmbt';
   readonly label = 'MMBT';
   readonly mode = 'tokens' as const;

@@ -5,7 +5,7 @@ import type { Rng } from '../../src/rng';
 import type { ClsModel, ClsPlugin, FusionOutput, PluginFeatures, StepContext, TrainerHost } from '../../src/classification/types';
 import { crossEntropy, euclideanDistances } from './common';
 
-/** Options of {@link PmrPlugin} (defaults of the official code's arguments). */
+/** Options of {@link PMRPlugin} (defaults of the official code's arguments). */
 export interface PmrOptions {
   /** alpha: weight of the prototype cross-entropy of the weaker modality (official default 1.0). */
   alpha: number;
@@ -62,7 +62,7 @@ export function classMeans(features: Float32Array, labels: ArrayLike<number>, nu
  *   (our generalisation; identical for two).
  * h^m are the features entering the fusion (IMML-weighted when IMML is also on).
  */
-export class PmrPlugin implements ClsPlugin {
+export class PMRPlugin implements ClsPlugin {
   readonly name = 'pmr';
   readonly label = 'PMR';
   readonly options: PmrOptions;

@@ -14,7 +14,7 @@ export const QMF_OPTIONS: Schema<{ qmfRankWeight: number }> = {
  * `src/utils/utils.py` class `History`): the cumulative sum of each training sample's loss
  * ("correctness"), min-max normalised over all samples when read.
  */
-export class QmfHistory {
+export class QMFHistory {
   readonly cumulative: Float64Array;
 
   constructor(readonly size: number) {
@@ -94,19 +94,19 @@ export function qmfRankLoss(conf: tf.Tensor1D, target: Float32Array, margin: Flo
  * per modality a linear classifier (logits_m); energy confidence conf_m = logsumexp(logits_m) / 10;
  * fused = sum_m logits_m * conf_m with the confidences detached; loss = sum_m CE(logits_m) +
  * CE(fused) + sum_m rankLoss_m, where rankLoss_m ties conf_m to the sample's cumulative
- * training loss ({@link qmfRankLoss}, {@link QmfHistory}). Prediction = argmax of the fused logits.
+ * training loss ({@link qmfRankLoss}, {@link QMFHistory}). Prediction = argmax of the fused logits.
  */
-export class Qmf implements ClsModel {
+export class QMF implements ClsModel {
   readonly name = 'qmf';
   readonly label = 'QMF';
   readonly mode = 'vector' as const;
-  readonly histories: QmfHistory[];
+  readonly histories: QMFHistory[];
   private readonly rankWeight: number;
 
   constructor(ctx: ModelBuildContext) {
     if (ctx.dims.length < 2) throw new Error('qmf needs at least two modalities');
     ctx.dims.forEach((d, m) => addLinear(ctx.store, ctx.rng, `head.${m}`, d, ctx.numClasses));
-    this.histories = ctx.dims.map(() => new QmfHistory(ctx.trainSize));
+    this.histories = ctx.dims.map(() => new QMFHistory(ctx.trainSize));
     this.rankWeight = resolveOptions(QMF_OPTIONS, pickGiven(QMF_OPTIONS, ctx.options), 'qmf').qmfRankWeight;
   }
 

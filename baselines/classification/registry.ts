@@ -5,13 +5,13 @@ import type { Rng } from '../../src/rng';
 import type { ClsModel, ClsPlugin, FeatureMode, ModelBuildContext } from '../../src/classification/types';
 import { concatBert } from './concat_bert';
 import { concatBow } from './concat_bow';
-import { ImmlClsPlugin } from './imml_plugin';
+import { IMMLClsPlugin } from './imml_plugin';
 import { LateFusion } from './late_fusion';
-import { MMBT_OPTIONS, Mmbt } from './mmbt';
-import { PMR_OPTIONS, PmrPlugin } from './pmr';
-import { QMF_OPTIONS, Qmf } from './qmf';
-import { TMC_OPTIONS, Tmc } from './tmc';
-import { UMT_OPTIONS, UmtPlugin } from './umt';
+import { MMBT_OPTIONS, MMBT } from './mmbt';
+import { PMR_OPTIONS, PMRPlugin } from './pmr';
+import { QMF_OPTIONS, QMF } from './qmf';
+import { TMC_OPTIONS, TMC } from './tmc';
+import { UMT_OPTIONS, UMTPlugin } from './umt';
 import { UniModal } from './unimodal';
 
 /** Which of the dataset's modalities a model reads. */
@@ -46,9 +46,9 @@ export const CLS_MODELS = {
   'late-fusion': { label: 'L-f', uses: 'all', mode: 'vector', minModalities: 2, options: NO_OPTIONS, create: (c) => new LateFusion(c) },
   'concat-bow': { label: 'C-Bow', uses: 'all', mode: 'vector', minModalities: 2, options: NO_OPTIONS, create: concatBow },
   'concat-bert': { label: 'C-BERT', uses: 'all', mode: 'vector', minModalities: 2, expectsFeatures: true, options: NO_OPTIONS, create: concatBert },
-  mmbt: { label: 'MMBT', uses: 'all', mode: 'tokens', minModalities: 2, options: MMBT_OPTIONS, create: (c) => new Mmbt(c) },
-  tmc: { label: 'TMC', uses: 'all', mode: 'vector', minModalities: 2, options: TMC_OPTIONS, create: (c) => new Tmc(c) },
-  qmf: { label: 'QMF', uses: 'all', mode: 'vector', minModalities: 2, options: QMF_OPTIONS, create: (c) => new Qmf(c) },
+  mmbt: { label: 'MMBT', uses: 'all', mode: 'tokens', minModalities: 2, options: MMBT_OPTIONS, create: (c) => new MMBT(c) },
+  tmc: { label: 'TMC', uses: 'all', mode: 'vector', minModalities: 2, options: TMC_OPTIONS, create: (c) => new TMC(c) },
+  qmf: { label: 'QMF', uses: 'all', mode: 'vector', minModalities: 2, options: QMF_OPTIONS, create: (c) => new QMF(c) },
 } satisfies Record<string, ClsModelSpec>;
 
 export type ClsModelName = keyof typeof CLS_MODELS;
@@ -80,9 +80,9 @@ export interface PluginBuildContext {
  * files; the classify command composes them) and factories over the build context.
  */
 export const CLS_PLUGINS = {
-  pmr: component(PMR_OPTIONS, (o, c: PluginBuildContext): ClsPlugin => new PmrPlugin(c.dims, c.numClasses, o, c.rng.derive('pmr'))),
-  umt: component(UMT_OPTIONS, (o, c: PluginBuildContext): ClsPlugin => new UmtPlugin(c.dims, o.umtScale)),
-  imml: component(IMML_OPTIONS, (o, c: PluginBuildContext): ClsPlugin => new ImmlClsPlugin(c.dims, o, c.store, c.rng)),
+  pmr: component(PMR_OPTIONS, (o, c: PluginBuildContext): ClsPlugin => new PMRPlugin(c.dims, c.numClasses, o, c.rng.derive('pmr'))),
+  umt: component(UMT_OPTIONS, (o, c: PluginBuildContext): ClsPlugin => new UMTPlugin(c.dims, o.umtScale)),
+  imml: component(IMML_OPTIONS, (o, c: PluginBuildContext): ClsPlugin => new IMMLClsPlugin(c.dims, o, c.store, c.rng)),
 } satisfies Registry<PluginBuildContext, ClsPlugin>;
 
 export type ClsPluginName = keyof typeof CLS_PLUGINS;

@@ -75,7 +75,7 @@ export function tmcLoss(alpha: tf.Tensor2D, y: tf.Tensor2D, annealing: number): 
  * {@link tmcLoss} with annealing min(1, epoch / annealingEpochs) (QMF's train_tmc: 10 epochs).
  * Prediction = argmax of the combined alpha.
  */
-export class Tmc implements ClsModel {
+export class TMC implements ClsModel {
   readonly name = 'tmc';
   readonly label = 'TMC';
   readonly mode = 'vector' as const;

@@ -105,7 +105,12 @@ export interface ClsModel {
   readonly label: string;
   /** Feature mode wanted from every encoder. */
   readonly mode: FeatureMode;
-  /** F + target mapping: per-modality features (predominant first) -> scores. */
+  /**
+   * F + target mapping: per-modality features (predominant first) -> scores. Row-wise: each
+   * sample's scores and parts depend on its own features only (the trainer runs plug-ins' extra
+   * rows, e.g. IMML's mixed samples, through one call together with the batch; the conformance
+   * suite checks it for every registered model).
+   */
   fuse(hs: tf.Tensor2D[], p: ParamTensors, ctx: StepContext): FusionOutput;
   /** The base loss L of the model on hard labels (ctx.labels). */
   loss(out: FusionOutput, p: ParamTensors, ctx: StepContext): tf.Scalar;
@@ -151,8 +156,17 @@ export interface ClsPlugin {
   readonly label: string;
   /** Replace h^m before the fusion (IMML's N_DK). Only one plug-in may weigh. */
   weigh?(hs: tf.Tensor2D[], p: ParamTensors): tf.Tensor2D[];
-  /** Extra loss terms for a training batch (already weighted by the plug-in's own coefficients). */
-  loss(f: PluginFeatures, out: FusionOutput, model: ClsModel, p: ParamTensors, ctx: StepContext): tf.Scalar;
+  /**
+   * Extra samples to run through the model's fusion in the same call as the training batch
+   * (IMML's mixed samples of L_beta): per-modality rows [R, D_m]. Their output comes back to
+   * `loss` as `extra`; one fusion call on B + R rows costs far less than two small ones.
+   */
+  extraRows?(f: PluginFeatures, p: ParamTensors, ctx: StepContext): tf.Tensor2D[] | undefined;
+  /**
+   * Extra loss terms for a training batch (already weighted by the plug-in's own coefficients).
+   * `extra`: the model's output on the rows `extraRows` returned for this step, when it did.
+   */
+  loss(f: PluginFeatures, out: FusionOutput, model: ClsModel, p: ParamTensors, ctx: StepContext, extra?: FusionOutput): tf.Scalar;
   /** Before the first epoch (e.g. UMT trains its teachers, PMR computes its first prototypes). */
   beforeTraining?(host: TrainerHost): Promise<void> | void;
   /** After each epoch (PMR recomputes its prototypes). */
@@ -163,11 +177,32 @@ export interface ClsPlugin {
   report?(): Record<string, number | string>;
 }
 
+/** A model trained inside a run (e.g. UMT's uni-modal teachers) on some of its modalities. */
+export interface NestedModel {
+  /** Display name in the log. */
+  readonly label: string;
+  /** Dataset modalities it reads (a subset of the run's). */
+  readonly modalities: readonly string[];
+  /** Label of its random stream (derived from the run seed). */
+  readonly stream: string;
+  readonly create: (ctx: ModelBuildContext) => ClsModel;
+}
+
 /** What the trainer exposes to plug-in hooks. */
 export interface TrainerHost {
   readonly train: SplitInputs;
   readonly numClasses: number;
   readonly modalities: readonly string[];
+  /** Feature mode of the run's model (and of its encoders). */
+  readonly mode: FeatureMode;
+  /** The run's configuration as plain data (the shipped variant resolved), e.g. for cache keys. */
+  readonly settings: Readonly<Record<string, unknown>>;
+  /**
+   * Train `model` with fresh encoders of the run's configuration and the run's training loop
+   * (early stopping on dev, no plug-ins); resolves to its encoder outputs h^m of every training
+   * sample, one [trainSize * D_m] array per modality of `model.modalities`.
+   */
+  trainNested(model: NestedModel): Promise<Float32Array[]>;
   /** Features entering the fusion for `rows` of a split, computed without gradients ([rows, D_m] per modality, host copies). */
   fusedFeatures(split: SplitInputs, rows: Int32Array): Float32Array[];
   /** The seeded generator of the run (derive sub-streams from it). */

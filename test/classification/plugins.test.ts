@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import * as tf from '@tensorflow/tfjs';
-import { PmrPlugin, classMeans } from '../../baselines/classification/pmr';
-import { UmtPlugin } from '../../baselines/classification/umt';
-import { ImmlClsPlugin } from '../../baselines/classification/imml_plugin';
+import { PMRPlugin, classMeans } from '../../baselines/classification/pmr';
+import { UMTPlugin } from '../../baselines/classification/umt';
+import { IMMLClsPlugin } from '../../baselines/classification/imml_plugin';
 import { Rng } from '../../src/rng';
 import { lossAndGrads } from '../../src/params';
 import { ClsTrainer } from '../../src/app/classification/train';
@@ -13,7 +13,7 @@ describe('PMR', function () {
   before(useWasm);
 
   it('prototype logits are minus the Euclidean distance to each class prototype', () => {
-    const pmr = new PmrPlugin([2, 2], 2, {}, new Rng(1));
+    const pmr = new PMRPlugin([2, 2], 2, {}, new Rng(1));
     pmr.prototypes = [Float32Array.from([0, 0, 3, 4]), Float32Array.from([1, 1, 1, 1])];
     const s = pmr.prototypeLogits(tf.tensor2d([[0, 0], [3, 0]]), 0).dataSync();
     const expected = [0, -5, -3, -4];
@@ -26,7 +26,7 @@ describe('PMR', function () {
   });
 
   it('adds alpha * prototype CE of the weaker modality only', () => {
-    const pmr = new PmrPlugin([2, 2], 2, { alpha: 2 }, new Rng(1));
+    const pmr = new PMRPlugin([2, 2], 2, { alpha: 2 }, new Rng(1));
     pmr.prototypes = [Float32Array.from([-1, 0, 1, 0]), Float32Array.from([0, 0, 0, 0.01])];
     const strong = tf.tensor2d([[-1, 0], [1, 0]]); // modality 0 sits on its prototypes: high score
     const weak = tf.tensor2d([[0, 0], [0, 0]]); // modality 1 cannot tell the classes apart
@@ -44,7 +44,7 @@ describe('PMR', function () {
   it('trains with L-f on toy data and keeps prototypes of the right size', async () => {
     const t = new ClsTrainer(tinyConfig({ model: 'late-fusion', plugins: ['pmr'], epochs: 2 }), tinyData({ attributes: true }));
     await t.fit();
-    const pmr = t.plugins[0] as PmrPlugin;
+    const pmr = t.plugins[0] as PMRPlugin;
     expect(pmr.prototypes.map((p) => p.length)).to.deep.equal([2 * t.encoders[0].dim, 2 * t.encoders[1].dim]);
   });
 });
@@ -55,7 +55,7 @@ describe('UMT', function () {
 
   it('trains frozen uni-modal teachers first and distils their features', async () => {
     const t = new ClsTrainer(tinyConfig({ model: 'qmf', plugins: ['umt'], epochs: 2 }), tinyData({ attributes: true }));
-    const umt = t.plugins[0] as UmtPlugin;
+    const umt = t.plugins[0] as UMTPlugin;
     const origBefore = umt.beforeTraining.bind(umt);
     let snapshot: Float32Array[] = [];
     umt.beforeTraining = async (host) => {
@@ -100,7 +100,7 @@ describe('IMML on classification models', function () {
       for (const pl of t.plugins) total = tf.add(total, pl.loss({ raw, fused }, out, t.model, p, ctx)) as tf.Scalar;
       return total;
     });
-    const imm = t.plugins.find((x) => x.name === 'imml') as ImmlClsPlugin | undefined;
+    const imm = t.plugins.find((x) => x.name === 'imml') as IMMLClsPlugin | undefined;
     return { loss, base: parts.base, report: imm?.report(), trainer: t };
   }
 

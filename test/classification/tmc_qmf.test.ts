@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import * as tf from '@tensorflow/tfjs';
 import { digamma, lgamma, stopGradient } from '../../baselines/classification/common';
-import { Qmf, qmfRankLoss, qmfRankTargets } from '../../baselines/classification/qmf';
+import { QMF, qmfRankLoss, qmfRankTargets } from '../../baselines/classification/qmf';
 import { dsCombineTwo, klToUniformDirichlet, tmcLoss } from '../../baselines/classification/tmc';
 import { ParamStore } from '../../src/params';
 import { Rng } from '../../src/rng';
@@ -42,9 +42,9 @@ describe('TMC', function () {
 describe('QMF', function () {
   before(useWasm);
 
-  function identityQmf(): { model: Qmf; p: Record<string, tf.Tensor> } {
+  function identityQmf(): { model: QMF; p: Record<string, tf.Tensor> } {
     const store = new ParamStore();
-    const model = new Qmf({ dims: [2, 2], tokenDims: [2, 2], modalities: ['a', 'b'], numClasses: 2, trainSize: 4, store, rng: new Rng(1), options: {} });
+    const model = new QMF({ dims: [2, 2], tokenDims: [2, 2], modalities: ['a', 'b'], numClasses: 2, trainSize: 4, store, rng: new Rng(1), options: {} });
     const p = store.tensors();
     p['head.0.W'] = tf.eye(2);
     p['head.1.W'] = tf.eye(2);

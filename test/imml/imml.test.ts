@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
 import { Rng } from '../../src/rng';
+import { selectBackend } from '../../src/backend';
 import { DenseOptimizer, ParamStore, constant, lossAndGrads, type ParamTensors } from '../../src/params';
 import type { ArrayBundle } from '../../src/tensor_file';
 import {
@@ -17,6 +18,7 @@ import {
   type BetaMix,
   type ImmlOptions,
 } from '../../imml';
+import { scaledRows } from '../../imml/plugin';
 
 /*
  * Unit tests of the IMML plug-in (imml/losses.ts, imml/plugin.ts) and of the dense parameter
@@ -635,6 +637,59 @@ describe('imml', () => {
         });
       });
     }
+
+    it('mix() gives bit-identical features and input gradients to the tfjs slice/roll/multiply/concat chain (cpu and wasm)', async () => {
+      // the chain mix() replaced, written out with tfjs ops (its values are what main computed)
+      const chain = (weighted: tf.Tensor2D[], draw: BetaDraw): tf.Tensor2D[] => {
+        const M = weighted.length;
+        const per: tf.Tensor2D[][] = weighted.map(() => []);
+        for (const { shift, rows, lambda } of draw.blocks) {
+          const lam = tf.tensor2d(lambda, [rows, 1]);
+          const aux = tf.div(tf.sub(1, lam), M - 1);
+          per[0].push(tf.mul(lam, tf.slice(weighted[0], 0, rows)) as tf.Tensor2D);
+          for (let m = 1; m < M; m++) per[m].push(tf.mul(aux, tf.slice(rollRows(weighted[m], shift), 0, rows)) as tf.Tensor2D);
+        }
+        return per.map((parts) => (parts.length === 1 ? parts[0] : (tf.concat(parts, 0) as tf.Tensor2D)));
+      };
+      for (const [backend, M, partners, betaFraction] of [['cpu', 2, 2, 1], ['cpu', 3, 3, 1], ['cpu', 2, 3, 0.5], ['wasm', 2, 2, 1], ['wasm', 3, 3, 1]] as const) {
+        if (backend === 'wasm') await selectBackend('wasm');
+        const rng = new Rng(640 + M + partners);
+        const dims = [7, 5, 6].slice(0, M);
+        const B = 9;
+        const plugin = new ImmlPlugin(dims, immlOptions({ partners, betaFraction }), new ParamStore(), rng);
+        const draw = plugin.drawBeta(B);
+        const hs = dims.map((d) => tf.tensor2d(randMat(rng, B, d)));
+        const dys = chain(hs, draw).map((f) => tf.tensor2d(randMat(rng, f.shape[0], f.shape[1])));
+        // a loss that is linear in the features with random weights: its input gradient is the op's backward
+        const lossOf = (features: tf.Tensor2D[]) => tf.addN(features.map((f, m) => tf.sum(tf.mul(f, dys[m])))) as tf.Scalar;
+        const run = (f: (w: tf.Tensor2D[]) => tf.Tensor2D[]) => {
+          const { value, grads } = tf.valueAndGrads((...w: tf.Tensor[]) => lossOf(f(w as tf.Tensor2D[])))(hs);
+          return { features: f(hs).map((t) => Array.from(t.dataSync())), grads: grads.map((g) => Array.from(g.dataSync())), value: value.dataSync()[0] };
+        };
+        const want = run((w) => chain(w, draw));
+        const got = run((w) => plugin.mix(w, draw).features);
+        expect(got.features, `${backend} M ${M} N ${partners} features`).to.deep.equal(want.features);
+        expect(got.grads, `${backend} M ${M} N ${partners} gradients`).to.deep.equal(want.grads);
+      }
+      await tf.setBackend('cpu');
+    });
+
+    it('scaledRows: the device-backend form (gather, multiply) gives the host form\'s values and gradients', () => {
+      const rng = new Rng(77);
+      const x = tf.tensor2d(randMat(rng, 6, 3));
+      const source = Int32Array.of(0, 5, 2, 2, 1, 4, 0, 3);
+      const scale = Float32Array.from({ length: 8 }, () => rng.next());
+      const dy = tf.tensor2d(randMat(rng, 8, 3));
+      const run = (onHost: boolean) => {
+        const { value, grads } = tf.valueAndGrads((t: tf.Tensor) => tf.sum(tf.mul(scaledRows(t as tf.Tensor2D, source, scale, [0, 5], onHost), dy)))([x]);
+        return { out: Array.from(scaledRows(x, source, scale, [0, 5], onHost).dataSync()), grad: Array.from(grads[0].dataSync()), value: value.dataSync()[0] };
+      };
+      const host = run(true);
+      const device = run(false);
+      expect(device.out).to.deep.equal(host.out);
+      device.grad.forEach((g, i) => expect(g).to.be.closeTo(host.grad[i], 1e-6));
+      for (let r = 0; r < 8; r++) for (let k = 0; k < 3; k++) expect(host.out[r * 3 + k]).to.equal(Math.fround(scale[r] * x.dataSync()[source[r] * 3 + k]));
+    });
 
     it('losses(): values match plain-JS Eq. 2/3 on the projections and Eq. 6 on the host, total = g1 L_mdke + g2 L_beta', () => {
       const rng = new Rng(701);

@@ -68,6 +68,17 @@ describe('imml/mdke_fused: fused L_mdke op', () => {
     });
   }
 
+  it('two modalities at a temperature below the fixed-shift bound (row-maximum path) equal tfjs autodiff too', () => {
+    // 2 / tau = 800 > 600: the shared fixed shift could underflow, so the per-pair path runs
+    const pb = problem(21, 9, [6, 5], 8);
+    for (const tau of [0.0025, 0.5]) {
+      const ref = lossAndGradsOf(pb, tau, false);
+      const got = lossAndGradsOf(pb, tau, true);
+      expect(got.loss, `tau ${tau}`).to.be.closeTo(ref.loss, 1e-4 * Math.abs(ref.loss) + 1e-4);
+      ref.grads.forEach((g, i) => expectAllClose(got.grads[i], g, 1e-4, 2e-3, `tau ${tau} grad ${i}`));
+    }
+  });
+
   it('gives the same value and gradients with its products on the ORT engine', function () {
     let head: DenseHead;
     try {

@@ -5,8 +5,6 @@
  * QMF's protocol, a clear error on a non-finite loss, the result JSON written atomically.
  */
 import { pickGiven } from '../../options';
-import * as crypto from 'node:crypto';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { createEngine } from '../../dense/select';
@@ -16,8 +14,7 @@ import { ensureBowVocabulary } from '../../../cls-data/bow';
 import { isClsDatasetName, loadClsDataset, loadClsDirectory } from '../../../cls-data/registry';
 import type { ClsDataset } from '../../../cls-data/sample';
 import { clsModelSpec, createPlugins, type ClsModelSpec } from '../../../baselines/classification/registry';
-import { UniModal } from '../../../baselines/classification/unimodal';
-import { writeFileAtomic, writeJsonAtomic } from '../../atomic';
+import { writeJsonAtomic } from '../../atomic';
 import { activeBackend } from '../../backend';
 import { DenseOptimizer, ParamStore, lossAndGrads, type ParamTensors } from '../../params';
 import { Progress } from '../../progress';
@@ -25,7 +22,7 @@ import { Rng } from '../../rng';
 import { clsConfig, defaultVariant, pluginOptionsOf, type ClsConfig } from './config';
 import { noisySamples, orderModalities, splitInputs, WordIndex } from '../../../cls-data/split_inputs';
 import { CnnImageEncoder, EmbeddingBagEncoder, FeatureEncoder } from '../../classification/encoders';
-import type { ClsModel, ClsPlugin, EncodedBatch, ModalityEncoder, SplitInputs, StepContext, TrainerHost } from '../../classification/types';
+import type { ClsModel, ClsPlugin, EncodedBatch, FusionOutput, ModalityEncoder, NestedModel, SplitInputs, StepContext, TrainerHost } from '../../classification/types';
 
 /** Thrown when the training loss becomes NaN or infinite. */
 export class ClsTrainingDivergedError extends Error {
@@ -159,7 +156,7 @@ export interface ClsResult {
 }
 
 interface TrainerOptions {
-  /** Model spec to use instead of config.model (UMT teachers). */
+  /** Model spec to use instead of config.model (nested models, e.g. UMT's teachers). */
   spec?: ClsModelSpec;
   /** Dataset modalities to use instead of the spec's choice. */
   modalities?: string[];
@@ -168,9 +165,6 @@ interface TrainerOptions {
   stream?: string;
   log?: (m: string) => void;
 }
-
-/** Per-process memo of UMT teacher features. */
-const TEACHER_MEMO = new Map<string, Float32Array>();
 
 /** One model + encoders + plug-ins with its training loop. */
 export class ClsTrainer {
@@ -320,49 +314,28 @@ export class ClsTrainer {
     });
   }
 
-  private host(): TrainerHost & { trainTeacher(m: number): Promise<Float32Array> } {
+  private host(): TrainerHost {
+    const c = this.config;
     return {
       train: this.data.train,
       numClasses: this.data.numClasses,
       modalities: this.modalities,
+      mode: this.spec.mode,
+      settings: { ...c, variant: c.variant ?? defaultVariant(c.dataset) },
       fusedFeatures: (split, rows) => this.hostFeatures(split, rows, 'fused'),
+      trainNested: (model) => this.trainNested(model),
       rng: this.rng.derive('host'),
       log: this.log,
-      trainTeacher: (m) => this.trainTeacher(m),
     };
   }
 
-  /** UMT: train the uni-modal teacher of modality m and return its encoder features of every training sample. */
-  private async trainTeacher(m: number): Promise<Float32Array> {
-    const modality = this.modalities[m];
-    const c = this.config;
-    const key = JSON.stringify({
-      v: 1, dataset: c.dataset, variant: c.variant ?? defaultVariant(c.dataset), modality, mode: this.spec.mode, seed: c.seed, epochs: c.epochs, patience: c.patience,
-      batchSize: c.batchSize, lr: c.lr, embLr: c.embLr, textEncoder: c.textEncoder, pooling: c.pooling, hidden: c.hidden, maxTokens: c.maxTokens, features: c.features[modality] ?? '',
-    });
-    const hash = crypto.createHash('sha256').update(key).digest('hex').slice(0, 16);
-    const memo = TEACHER_MEMO.get(hash);
-    if (memo) return memo;
-    const file = c.teacherCache ? path.join(c.teacherCache, `teacher-${hash}.f32`) : '';
-    if (file && fs.existsSync(file)) {
-      const buf = fs.readFileSync(file);
-      const f = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
-      if (f.length === this.data.train.size * this.encoders[m].dim) {
-        TEACHER_MEMO.set(hash, f);
-        return f;
-      }
-    }
-    const spec: ClsModelSpec = { label: `teacher(${modality})`, uses: 'predominant', mode: this.spec.mode, minModalities: 1, create: (ctx) => new UniModal('teacher', `teacher(${modality})`, ctx) };
-    const teacher = new ClsTrainer(c, this.data, { spec, modalities: [modality], plugins: [], stream: `umt-teacher-${modality}`, log: this.log });
-    await teacher.fit();
+  /** TrainerHost.trainNested: a trainer of the same config on `model.modalities`, without plug-ins. */
+  private async trainNested(model: NestedModel): Promise<Float32Array[]> {
+    const spec: ClsModelSpec = { label: model.label, uses: 'all', mode: this.spec.mode, minModalities: 1, create: model.create };
+    const nested = new ClsTrainer(this.config, this.data, { spec, modalities: [...model.modalities], plugins: [], stream: model.stream, log: this.log });
+    await nested.fit();
     const rows = Int32Array.from({ length: this.data.train.size }, (_, i) => i);
-    const f = teacher.hostFeatures(this.data.train, rows, 'raw')[0];
-    TEACHER_MEMO.set(hash, f);
-    if (file) {
-      writeFileAtomic(file, new Uint8Array(f.buffer, f.byteOffset, f.byteLength));
-      writeJsonAtomic(`${file}.json`, JSON.parse(key));
-    }
-    return f;
+    return nested.hostFeatures(this.data.train, rows, 'raw');
   }
 
   /** One optimisation step on `rows` of the training split; returns the loss. */
@@ -375,9 +348,9 @@ export class ClsTrainer {
       const diff = batches.flatMap((b) => b.diff);
       const { loss, inputGrads, paramGrads } = lossAndGrads(this.store, diff, (ins, p) => {
         const f = this.features(batches, ins, p);
-        const out = this.model.fuse(f.fused, p, ctx);
+        const { out, extra } = this.fuseWithExtraRows(f.fused, this.plugins.map((pl) => pl.extraRows?.(f, p, ctx)), p, ctx);
         let total = this.model.loss(out, p, ctx);
-        for (const pl of this.plugins) total = tf.add(total, pl.loss(f, out, this.model, p, ctx)) as tf.Scalar;
+        this.plugins.forEach((pl, i) => (total = tf.add(total, pl.loss(f, out, this.model, p, ctx, extra[i])) as tf.Scalar));
         return total;
       });
       if (!Number.isFinite(loss)) throw new ClsTrainingDivergedError(epoch, stepIndex, loss, this.label());
@@ -394,6 +367,27 @@ export class ClsTrainer {
     } finally {
       batches.forEach((b) => b.dispose?.());
     }
+  }
+
+  /**
+   * The model's output on the batch and on each plug-in's extra rows, from one fusion call on
+   * the rows stacked (models are row-wise, see ClsModel.fuse): IMML's L_beta then costs a few
+   * more rows of the same ops instead of a second pass of small ones.
+   */
+  private fuseWithExtraRows(fused: tf.Tensor2D[], extras: (tf.Tensor2D[] | undefined)[], p: ParamTensors, ctx: StepContext): { out: FusionOutput; extra: (FusionOutput | undefined)[] } {
+    if (extras.every((e) => !e)) return { out: this.model.fuse(fused, p, ctx), extra: extras.map(() => undefined) };
+    const B = fused[0].shape[0];
+    const stacked = fused.map((h, m) => tf.concat([h, ...extras.flatMap((e) => (e ? [e[m]] : []))], 0) as tf.Tensor2D);
+    const all = this.model.fuse(stacked, p, ctx);
+    let start = B;
+    const extra = extras.map((e) => {
+      if (!e) return undefined;
+      const rows = e[0].shape[0];
+      const o = rowsOf(all, start, rows);
+      start += rows;
+      return o;
+    });
+    return { out: rowsOf(all, 0, B), extra };
   }
 
   label(): string {
@@ -461,6 +455,16 @@ export class ClsTrainer {
     this.restore(best.state);
     return { epochsRun: epoch, bestEpoch: best.epoch, devAccuracy: best.acc, history, secondsPerEpoch: history.length > 0 ? trainSeconds / history.length : NaN };
   }
+}
+
+/** Rows [start, start + size) of a row-wise fusion output; each part is sliced when first read. */
+function rowsOf(out: FusionOutput, start: number, size: number): FusionOutput {
+  const parts: Record<string, tf.Tensor> = {};
+  for (const [k, t] of Object.entries(out.parts)) {
+    let sliced: tf.Tensor | undefined;
+    Object.defineProperty(parts, k, { enumerable: true, get: () => (sliced ??= tf.slice(t, start, size)) });
+  }
+  return { scores: tf.slice(out.scores, start, size) as tf.Tensor2D, parts };
 }
 
 /** Train and evaluate one configuration; writes `config.out` (JSON) when set. */
