@@ -84,8 +84,11 @@ export interface MultimodalOptions {
 export interface FusedEncoder {
   /** Floats per encoded row. */
   readonly rowWidth: number;
-  /** The model's energy on encoded rows (entity width rowWidth) and relation rows. */
-  readonly kernel: TripleKernel;
+  /**
+   * The model's energy on encoded rows (entity width rowWidth) and relation rows; when it is also a
+   * {@link HeadQueryKernel}, the step scores the negatives that keep their positive's head through it.
+   */
+  readonly kernel: TripleKernel | (TripleKernel & HeadQueryKernel);
   /** Encodes entities ids from their structural rows [U, structuralWidth] (U = ids.length). */
   encode(ids: Int32Array, structural: Float32Array): FusedEncoding;
 }
@@ -119,3 +122,27 @@ export const MULTIMODAL_OPTIONS: Schema<MultimodalConfig> = {
   textFeatures: { type: 'string', default: '', help: "text features per entity (same formats); '' = dataset default, none = off" },
   auxWeight: { type: 'number', default: 1, min: 0, help: 'weight of TransAE reconstruction / MMKRL alignment losses' },
 };
+
+/**
+ * Optional capability of a fused kernel: score and backpropagate many triples that share a head
+ * row and a relation (a positive and its tail-corrupted negatives) from a query computed once.
+ * `scoreQuery` / `backwardQuery` must give exactly the bits of `score` / `backward` of the same
+ * triple (the query holds the very float64 intermediates the per-triple kernel computes), so a
+ * step may use either path without changing a single number.
+ */
+export interface HeadQueryKernel {
+  /** Float64s in a query. */
+  readonly queryWidth: number;
+  /** Writes the query of head row hOff and relation row rOff into q [queryWidth]. */
+  headQuery(E: Float32Array, hOff: number, R: Float32Array, rOff: number, q: Float64Array): void;
+  /** = score(E, hOff, R, rOff, tOff) for the (hOff, rOff) of q. */
+  scoreQuery(q: Float64Array, E: Float32Array, tOff: number): number;
+  /** = backward(E, hOff, R, rOff, tOff, g, gE, gHOff, gTOff, gR, gROff) for the (hOff, rOff) of q. */
+  backwardQuery(q: Float64Array, E: Float32Array, tOff: number, g: number, gE: Float32Array, gHOff: number, gTOff: number, gR: Float32Array, gROff: number): void;
+}
+
+/** Whether `kernel` implements {@link HeadQueryKernel}. */
+export function hasHeadQueries(kernel: TripleKernel): kernel is TripleKernel & HeadQueryKernel {
+  const k = kernel as Partial<HeadQueryKernel>;
+  return typeof k.headQuery === 'function' && typeof k.scoreQuery === 'function' && typeof k.backwardQuery === 'function';
+}

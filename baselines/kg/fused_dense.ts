@@ -21,32 +21,83 @@ export interface FeatureRows {
   readonly P: number;
 }
 
-/** {@link FeatureRows} of modality f for entities ids. */
+/** {@link FeatureRows} of modality f for entities ids (fresh arrays). */
 export function maskedFeatureRows(f: ModalityFeatures, ids: Int32Array): FeatureRows {
-  const U = ids.length;
-  const D = f.dim;
-  const mask = new Uint8Array(U);
-  let P = 0;
-  for (let u = 0; u < U; u++) if (f.mask[ids[u]]) P++;
-  const x = new Float32Array(P * D);
-  const at = new Int32Array(P);
-  let p = 0;
-  for (let u = 0; u < U; u++) {
-    const e = ids[u];
-    if (!f.mask[e]) continue;
-    mask[u] = 1;
-    at[p] = u;
-    x.set(f.data.subarray(e * D, e * D + D), p * D);
-    p++;
-  }
-  return { x, at, mask, P };
+  return new FeatureRowsBuffer(f).gather(ids);
 }
 
-/** Rows at of x [U, width] as a new [at.length, width] array. */
-export function gatherRows(x: Float32Array, width: number, at: Int32Array): Float32Array {
-  const out = new Float32Array(at.length * width);
-  for (let p = 0; p < at.length; p++) out.set(x.subarray(at[p] * width, at[p] * width + width), p * width);
+/**
+ * {@link FeatureRows} of one modality in buffers reused from batch to batch (a fused step gathers
+ * every batch's rows anew; fresh arrays cost a garbage collection every few batches). The views
+ * `gather` returns are valid until its next call.
+ */
+export class FeatureRowsBuffer {
+  private x = new Float32Array(0);
+  private at = new Int32Array(0);
+  private mask = new Uint8Array(0);
+
+  constructor(private readonly f: ModalityFeatures) {}
+
+  gather(ids: Int32Array): FeatureRows {
+    const { f } = this;
+    const U = ids.length;
+    const D = f.dim;
+    if (this.mask.length < U) {
+      this.mask = new Uint8Array(U);
+      this.at = new Int32Array(U);
+      this.x = new Float32Array(U * D);
+    }
+    const mask = this.mask.subarray(0, U);
+    const at = this.at;
+    const x = this.x;
+    const data = f.data;
+    let p = 0;
+    for (let u = 0; u < U; u++) {
+      const e = ids[u];
+      if (!f.mask[e]) {
+        mask[u] = 0;
+        continue;
+      }
+      mask[u] = 1;
+      at[p] = u;
+      const src = e * D;
+      const dst = p * D;
+      for (let j = 0; j < D; j++) x[dst + j] = data[src + j];
+      p++;
+    }
+    return { x: x.subarray(0, p * D), at: at.subarray(0, p), mask, P: p };
+  }
+}
+
+/** A Float32Array of at least n floats kept between calls (grown, never shrunk); not zeroed. */
+export class Scratch {
+  private buf = new Float32Array(0);
+
+  /** The first n floats (contents left from the last use). */
+  take(n: number): Float32Array {
+    if (this.buf.length < n) this.buf = new Float32Array(n);
+    return this.buf.subarray(0, n);
+  }
+
+  /** The first n floats, set to zero. */
+  zeros(n: number): Float32Array {
+    return this.take(n).fill(0);
+  }
+}
+
+/** Rows at of x [U, width] as a [at.length, width] array (into `out` when given). */
+export function gatherRows(x: Float32Array, width: number, at: Int32Array, out: Float32Array = new Float32Array(at.length * width)): Float32Array {
+  for (let p = 0; p < at.length; p++) {
+    const o = at[p] * width;
+    const q = p * width;
+    for (let c = 0; c < width; c++) out[q + c] = x[o + c];
+  }
   return out;
+}
+
+/** Whether at = [0, 1, ..., U-1] (every entity of the batch has the modality): rows need no gather. */
+export function isIdentity(at: Int32Array, U: number): boolean {
+  return at.length === U && (U === 0 || at[U - 1] === U - 1);
 }
 
 /** dst[at[p]] += part[p] for rows of width floats. */

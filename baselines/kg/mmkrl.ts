@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { MultimodalOptions } from '../../src/multimodal';
 import type { ParamTensors } from '../../src/params';
-import { ProjectedTranslationModel, anyPresent, checkFuseInputs, maskedSum, type TranslationSumSpec } from './ikrl';
+import { ProjectedTranslationModel, anyPresent, checkFuseInputs, maskedSum } from './projected_translation';
+import type { TranslationSumSpec } from './translation_sum';
 
 /** MMKRL's energy: the mean of E(s,s), E(s,m), E(m,s), E(m,m) (tail layout [s, m, s, m] scaled by 1/4). */
 export const MMKRL_SPEC: TranslationSumSpec = {
@@ -36,18 +37,14 @@ export const MMKRL_SPEC: TranslationSumSpec = {
  * - The paper's adversarial training is not part of this model (a training-loop concern; not done).
  * - Missing modality: its block contributes zero; an entity with no auxiliary modality falls back to
  *   e_m = e_s and is left out of the alignment loss.
- * - Norm: L1; norm 2 is rejected. Structural and relation rows: TransE init.
+ * - Norm: L1; norm 2 is rejected. Structural and relation rows: TransE init; structural rows are
+ *   renormalised to unit L2 norm after every step (`constrainStructural`), relation rows and e_m are not.
  */
 export class MMKRL extends ProjectedTranslationModel {
   constructor(o: MultimodalOptions) {
     super('mmkrl', o, MMKRL_SPEC);
   }
 
-  /**
-   * Alignment MSE: sum_i present_i ||s_i - m_i||^2 / max(1, d * sum_i present_i), m_i = sum_m mask_im h^m_i
-   * (before the fallback; entities without any modality are excluded). Unweighted (the trainer applies
-   * auxWeight). hs [s, h^1..h^M] -> scalar.
-   */
   /**
    * The same alignment MSE on typed arrays (fused training): L = sum_u present_u ||s_u - m_u||^2 / C,
    * C = max(1, d * sum_u present_u); dL/ds_u = 2 present_u (s_u - m_u) / C = -dL/dm_u (times weight).
@@ -71,6 +68,11 @@ export class MMKRL extends ProjectedTranslationModel {
     return sq / C;
   }
 
+  /**
+   * Alignment MSE: sum_i present_i ||s_i - m_i||^2 / max(1, d * sum_i present_i), m_i = sum_m mask_im h^m_i
+   * (before the fallback; entities without any modality are excluded). Unweighted (the trainer applies
+   * auxWeight). hs [s, h^1..h^M] -> scalar.
+   */
   auxiliaryLoss(hs: tf.Tensor2D[], masks: tf.Tensor2D[], _p: ParamTensors): tf.Scalar {
     checkFuseInputs(this.name, hs, masks, this.modalities.length);
     return tf.tidy(() => {

@@ -1,7 +1,8 @@
 import type { MultimodalKgModel, MultimodalOptions } from '../../src/multimodal';
 import { component, lookup, pickGiven, resolveOptions, type AnyOptions, type Component } from '../../src/options';
 import { OTKGE_OPTIONS, createOtkge } from './otkge';
-import { TRANSLATION_SUM_OPTIONS, createIkrl } from './ikrl';
+import { createIkrl } from './ikrl';
+import { TRANSLATION_SUM_OPTIONS } from './projected_translation';
 import { createTbkge } from './tbkge';
 import { createTransae } from './transae';
 import { createMmkrl } from './mmkrl';

@@ -1,5 +1,6 @@
 import type { MultimodalOptions } from '../../src/multimodal';
-import { ProjectedTranslationModel, type TranslationSumSpec } from './ikrl';
+import { ProjectedTranslationModel } from './projected_translation';
+import type { TranslationSumSpec } from './translation_sum';
 
 /**
  * TBKGE's energy E(s,s) + E(m,m) + E(m,s) + E(s,m) + E(s+m, s+m), E(a,b) = ||h_a + r - t_b||_1
@@ -32,7 +33,8 @@ export const TBKGE_SPEC: TranslationSumSpec = {
  * - Missing modality: its block contributes zero; an entity with no auxiliary modality falls back to
  *   e_m = e_s (then the energy is that of TransE on e_s, counted four times, plus the (s+m) term on 2 e_s).
  * - Norm: L1; norm 2 is rejected (ranking is exact only for L1). Structural and relation rows: TransE
- *   init (uniform(-6/sqrt(d), 6/sqrt(d)), unit L2 norm), no norm constraint during training here.
+ *   init (uniform(-6/sqrt(d), 6/sqrt(d)), unit L2 norm); structural rows are renormalised to unit L2
+ *   norm after every step (`constrainStructural`, TransE's constraint), relation rows and e_m are not.
  */
 export class TBKGE extends ProjectedTranslationModel {
   constructor(o: MultimodalOptions) {

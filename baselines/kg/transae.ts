@@ -2,14 +2,11 @@ import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../../src/rng';
 import type { ModalityFeatures } from '../../src/modality';
 import type { FusedEncoder, FusedEncoding, MultimodalKgModel, MultimodalOptions } from '../../src/multimodal';
-import { flushSubnormals, gatherRows, maskedFeatureRows, matMul, scatterAddRows } from './fused_dense';
+import { FeatureRowsBuffer, Scratch, flushSubnormals, gatherRows, isIdentity, matMul, scatterAddRows } from './fused_dense';
 import { ParamStore, glorotUniform, type ParamTensors } from '../../src/params';
-import { checkTable } from './common';
-import { normalizeRowsL2 } from './common';
-import {
-  TranslationSumScorer, anyPresent, checkFeatures, checkFuseInputs, checkMultimodalOptions, initTransE, maskedSum,
-  type TranslationSumSpec,
-} from './ikrl';
+import { checkTable, normalizeRowsL2 } from './common';
+import { anyPresent, checkFeatures, checkFuseInputs, checkMultimodalOptions, maskedSum } from './projected_translation';
+import { TranslationSumScorer, initTransE, type TranslationSumSpec } from './translation_sum';
 
 /** TransAE's energy: TransE on the entity embedding e = s + code (layout [e]). */
 export const TRANSAE_SPEC: TranslationSumSpec = { basis: ['e'], terms: [['e', 'e']], weight: 1 };
@@ -43,7 +40,8 @@ export const TRANSAE_SPEC: TranslationSumSpec = { basis: ['e'], terms: [['e', 'e
  *   (entity, modality) blocks' coordinates only. `auxiliaryLoss` returns it unweighted: the training
  *   step (src/train/multimodal_step.ts) multiplies it by options.auxWeight.
  * - Norm: L1; norm 2 is rejected. Structural and relation rows: TransE init (uniform(-6/sqrt(d),
- *   6/sqrt(d)), unit L2 norm).
+ *   6/sqrt(d)), unit L2 norm); structural rows are renormalised to unit L2 norm after every step
+ *   (`constrainStructural`), relation rows are not.
  */
 export class TransAE implements MultimodalKgModel {
   readonly name = 'transae';
@@ -77,32 +75,44 @@ export class TransAE implements MultimodalKgModel {
    * e = s + present c, reconstruction x^_m = c U_m + u_m. Hand-derived backward, with
    * dx^_m = 2 aw mask_m (x^_m - x_m) / C: dU_m = c^T dx^_m, du_m = sum_u dx^_m, dc = present de +
    * sum_m dx^_m U_m^T, dpre = dc c (1 - c), dW_m = (mask_m x_m)^T dpre, db = sum_u dpre, ds = de.
+   * Buffers are reused from batch to batch (what encode and backward return is valid until the
+   * next encode); the products of a modality every batch entity has skip the row gathers.
    */
   private encodeRows(ids: Int32Array, S: Float32Array): FusedEncoding {
     const U = ids.length;
     const d = this.dim;
-    const inputs = this.modalities.map((f) => maskedFeatureRows(f, ids));
-    const present = new Uint8Array(U);
+    const buf = (this.scratch ??= new AutoencoderBuffers(this.modalities));
+    const inputs = buf.features.map((f) => f.gather(ids));
+    const present = buf.present(U);
     for (const inp of inputs) for (let u = 0; u < U; u++) present[u] |= inp.mask[u];
-    const c = new Float32Array(U * d);
-    inputs.forEach((inp, m) => scatterAddRows(c, d, inp.at, matMul(inp.x, this.params.get(`transae.enc.W.${m}`).data, inp.P, this.modalities[m].dim, d)));
+    const c = buf.c.zeros(U * d);
+    inputs.forEach((inp, m) => {
+      const D = this.modalities[m].dim;
+      scatterAddRows(c, d, inp.at, matMul(inp.x, this.params.get(`transae.enc.W.${m}`).data, inp.P, D, d, false, false, buf.product.take(inp.P * d)));
+    });
     const b = this.params.get('transae.enc.b').data;
     for (let u = 0; u < U; u++) for (let j = 0; j < d; j++) c[u * d + j] = 1 / (1 + Math.exp(-(c[u * d + j] + b[j])));
-    const rows = new Float32Array(U * d);
-    for (let i = 0; i < rows.length; i++) rows[i] = S[i] + (present[Math.floor(i / d)] ? c[i] : 0);
+    const rows = buf.rows.take(U * d);
+    for (let u = 0; u < U; u++) {
+      const o = u * d;
+      if (present[u]) for (let j = 0; j < d; j++) rows[o + j] = S[o + j] + c[o + j];
+      else for (let j = 0; j < d; j++) rows[o + j] = S[o + j] + 0;
+    }
     // reconstruction residuals x^_m - x_m on the P_m rows that have modality m, and the loss
     let count = 0;
     let sq = 0;
-    const codes = inputs.map((inp) => gatherRows(c, d, inp.at));
+    const codes = inputs.map((inp, m) => (isIdentity(inp.at, U) ? c : gatherRows(c, d, inp.at, buf.codes[m].take(inp.P * d))));
     const residuals = inputs.map((inp, m) => {
       const D = this.modalities[m].dim;
-      const rec = matMul(codes[m], this.params.get(`transae.dec.W.${m}`).data, inp.P, d, D);
+      const rec = matMul(codes[m], this.params.get(`transae.dec.W.${m}`).data, inp.P, d, D, false, false, buf.residuals[m].take(inp.P * D));
       const ub = this.params.get(`transae.dec.b.${m}`).data;
+      const x = inp.x;
       count += inp.P * D;
       for (let p = 0; p < inp.P; p++) {
+        const o = p * D;
         for (let j = 0; j < D; j++) {
-          const v = rec[p * D + j] + ub[j] - inp.x[p * D + j];
-          rec[p * D + j] = v;
+          const v = rec[o + j] + ub[j] - x[o + j];
+          rec[o + j] = v;
           sq += v * v;
         }
       }
@@ -115,25 +125,30 @@ export class TransAE implements MultimodalKgModel {
       backward: (dRows, auxWeight, gS) => {
         gS.set(dRows.subarray(0, U * d));
         const grads: Record<string, Float32Array> = {};
-        const dc = new Float32Array(U * d);
-        for (let i = 0; i < U * d; i++) dc[i] = present[Math.floor(i / d)] ? dRows[i] : 0;
+        const dc = buf.dc.take(U * d);
+        for (let u = 0; u < U; u++) {
+          const o = u * d;
+          if (present[u]) for (let j = 0; j < d; j++) dc[o + j] = dRows[o + j];
+          else dc.fill(0, o, o + d);
+        }
         residuals.forEach((res, m) => {
           const D = this.modalities[m].dim;
           const P = inputs[m].P;
           const scale = auxWeight > 0 ? (2 * auxWeight) / C : 0;
-          const dRec = new Float32Array(P * D);
+          const dRec = buf.dRec.take(P * D);
           const du = new Float32Array(D);
           for (let p = 0; p < P; p++) {
+            const o = p * D;
             for (let j = 0; j < D; j++) {
-              const v = scale * res[p * D + j];
-              dRec[p * D + j] = v;
+              const v = scale * res[o + j];
+              dRec[o + j] = v;
               du[j] += v;
             }
           }
           // dU_m = c_P^T dx^_m (codes stored [P, d]: transA); dc_P += dx^_m U_m^T (U_m stored [d, D]: transB)
-          grads[`transae.dec.W.${m}`] = matMul(codes[m], dRec, d, P, D, true);
+          grads[`transae.dec.W.${m}`] = matMul(codes[m], dRec, d, P, D, true, false, buf.decGrads[m].take(d * D));
           grads[`transae.dec.b.${m}`] = du;
-          scatterAddRows(dc, d, inputs[m].at, matMul(dRec, this.params.get(`transae.dec.W.${m}`).data, P, D, d, false, true));
+          scatterAddRows(dc, d, inputs[m].at, matMul(dRec, this.params.get(`transae.dec.W.${m}`).data, P, D, d, false, true, buf.product.take(P * d)));
         });
         const db = new Float32Array(d);
         for (let u = 0; u < U; u++) {
@@ -145,12 +160,18 @@ export class TransAE implements MultimodalKgModel {
           }
         }
         flushSubnormals(dc, present, d);
-        inputs.forEach((inp, m) => (grads[`transae.enc.W.${m}`] = matMul(inp.x, gatherRows(dc, d, inp.at), this.modalities[m].dim, inp.P, d, true)));
+        inputs.forEach((inp, m) => {
+          const D = this.modalities[m].dim;
+          const dpre = isIdentity(inp.at, U) ? dc : gatherRows(dc, d, inp.at, buf.product.take(inp.P * d));
+          grads[`transae.enc.W.${m}`] = matMul(inp.x, dpre, D, inp.P, d, true, false, buf.encGrads[m].take(D * d));
+        });
         grads['transae.enc.b'] = db;
         return grads;
       },
     };
   }
+
+  private scratch?: AutoencoderBuffers;
 
   /** [s, x_1, ..., x_M]: the structural rows and the raw features, returned as they are. */
   encode(structural: tf.Tensor2D, features: tf.Tensor2D[], _p: ParamTensors): tf.Tensor2D[] {
@@ -191,12 +212,15 @@ export class TransAE implements MultimodalKgModel {
     });
   }
 
-  /** Structural rows: TransE init, uniform(-6/sqrt(d), 6/sqrt(d)) then unit L2 norm. */
-  /** Unit L2 norm for the touched structural rows after each step (Bordes et al. 2013, Algorithm 1; the IKRL/TransAE papers keep the TransE constraints). */
+  /**
+   * Unit L2 norm for the touched structural rows after each step (Bordes et al. 2013, Algorithm 1;
+   * TransAE's TransE part keeps its constraints). Relation rows and the autoencoder are not constrained.
+   */
   constrainStructural(table: Float32Array, rows: Int32Array, count: number): void {
     normalizeRowsL2(table, this.structuralWidth, table.length / this.structuralWidth, rows, count);
   }
 
+  /** Structural rows: TransE init, uniform(-6/sqrt(d), 6/sqrt(d)) then unit L2 norm. */
   initStructural(table: Float32Array, rows: number, rng: Rng): void {
     checkTable(table, rows, this.structuralWidth, 'transae.initStructural');
     initTransE(table, rows, this.dim, rng);
@@ -211,4 +235,35 @@ export class TransAE implements MultimodalKgModel {
 /** Registry factory of {@link TransAE}. */
 export function createTransae(o: MultimodalOptions): TransAE {
   return new TransAE(o);
+}
+
+/** The buffers of {@link TransAE}'s fused encoder, reused from batch to batch. */
+class AutoencoderBuffers {
+  readonly features: FeatureRowsBuffer[];
+  readonly codes: Scratch[];
+  readonly residuals: Scratch[];
+  readonly decGrads: Scratch[];
+  readonly encGrads: Scratch[];
+  readonly c = new Scratch();
+  readonly rows = new Scratch();
+  readonly dc = new Scratch();
+  readonly dRec = new Scratch();
+  /** One product at a time: encoder outputs, dc contributions, gathered dpre. */
+  readonly product = new Scratch();
+  private flags = new Uint8Array(0);
+
+  constructor(modalities: readonly ModalityFeatures[]) {
+    this.features = modalities.map((f) => new FeatureRowsBuffer(f));
+    const each = (): Scratch[] => modalities.map(() => new Scratch());
+    this.codes = each();
+    this.residuals = each();
+    this.decGrads = each();
+    this.encGrads = each();
+  }
+
+  /** U zeroed flags. */
+  present(U: number): Uint8Array {
+    if (this.flags.length < U) this.flags = new Uint8Array(U);
+    return this.flags.subarray(0, U).fill(0);
+  }
 }

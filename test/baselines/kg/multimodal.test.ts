@@ -17,11 +17,13 @@ import type { RankForm } from '../../../src/scorer';
 import { lossAndGrads, type ParamTensors } from '../../../src/params';
 import { MULTIMODAL_MODELS, createMultimodalModel, isMultimodalModel, multimodalModelNames, type MultimodalComponent } from '../../../baselines/kg/multimodal_registry';
 import type { OtkgeOptions } from '../../../baselines/kg/otkge';
-import { TranslationSumScorer } from '../../../baselines/kg/ikrl';
+import { TranslationSumScorer } from '../../../baselines/kg/translation_sum';
 import { rankFormRef } from './rank_form_ref';
 import { createEngine } from '../../../src/dense/select';
 import { setTensorEngine } from '../../../src/dense/tf_loss';
 import type { DenseHead } from '../../../src/dense/head';
+import { hasHeadQueries } from '../../../src/multimodal';
+import { resolveMethod } from '../../../eval/link_prediction';
 
 type Vec = ArrayLike<number>;
 
@@ -560,7 +562,7 @@ function multimodalSuite(name: string, config: string[], seed: number): void {
         }
         if (!withGrads) return { loss };
         const dSu = new Float32Array(K * st.sw);
-        const paramGrads = e.backward(dRows, AUX_WEIGHT, dSu);
+        const paramGrads = Object.fromEntries(Object.entries(e.backward(dRows, AUX_WEIGHT, dSu)).map(([n, v]) => [n, v.slice()]));
         const dS = new Float32Array(K * st.sw);
         ids.forEach((ent, u) => dS.set(dSu.subarray(u * st.sw, (u + 1) * st.sw), ent * st.sw));
         return { loss, dS, dR, paramGrads };
@@ -632,11 +634,13 @@ function multimodalSuite(name: string, config: string[], seed: number): void {
       const Su = new Float32Array(K * st.sw);
       ids.forEach((e, u) => Su.set(st.S.subarray(e * st.sw, (e + 1) * st.sw), u * st.sw));
       const dRows = uniform(new Rng(seed + 31), K * enc.rowWidth);
+      // copies: an encoder may reuse its buffers at the next encode
       const run = () => {
         const e = enc.encode(ids, Su);
+        const rows = e.rows.slice();
         const dS = new Float32Array(K * st.sw);
-        const grads = e.backward(dRows, AUX_WEIGHT, dS);
-        return { rows: e.rows, aux: e.auxLoss, dS, grads };
+        const grads = Object.fromEntries(Object.entries(e.backward(dRows, AUX_WEIGHT, dS)).map(([n, v]) => [n, v.slice()]));
+        return { rows, aux: e.auxLoss, dS, grads };
       };
       const viaTfjs = run();
       setTensorEngine(ortHead!);
@@ -651,6 +655,38 @@ function multimodalSuite(name: string, config: string[], seed: number): void {
       expectClose(viaOrt.aux, viaTfjs.aux, 1e-5, 1e-4, 'auxLoss');
       expectAllClose(viaOrt.dS, viaTfjs.dS, 1e-5, 1e-4, 'dS');
       for (const name of st.model.params.names()) expectAllClose(viaOrt.grads[name], viaTfjs.grads[name], 1e-5, 1e-4, `d/d${name}`);
+    });
+
+    it('fused kernel head queries give the very bits of score and backward (or are absent)', function () {
+      const enc = st.model.fusedEncoder;
+      if (!enc) this.skip();
+      const kernel = enc.kernel;
+      if (!hasHeadQueries(kernel)) this.skip();
+      const W = enc.rowWidth;
+      const rng = new Rng(seed + 41);
+      const E = uniform(rng, K * W);
+      const R = uniform(rng, NR * st.Wr);
+      // exact zeros of some differences: entity 6 = entity 0's row shifted by relation 0 (sign(0) = 0 paths)
+      for (let c = 0; c < W; c++) E[6 * W + c] = Math.fround(E[c] + R[c % st.Wr]);
+      const q = new Float64Array(kernel.queryWidth);
+      const triples: [number, number, number][] = [];
+      for (let h = 0; h < K; h++) for (let r = 0; r < NR; r++) for (const t of [0, 3, 6, h]) triples.push([h, r, t]);
+      const init = uniform(rng, K * W);
+      const initR = uniform(rng, NR * st.Wr);
+      const [gA, gB] = [init.slice(), init.slice()];
+      const [rA, rB] = [initR.slice(), initR.slice()];
+      triples.forEach(([h, r, t], i) => {
+        const g = 2 * rng.next() - 1;
+        kernel.headQuery(E, h * W, R, r * st.Wr, q);
+        const plain = kernel.score(E, h * W, R, r * st.Wr, t * W);
+        const viaQuery = kernel.scoreQuery(q, E, t * W);
+        if (!Object.is(plain, viaQuery)) expect.fail(`triple ${i} (${h}, ${r}, ${t}): scoreQuery ${viaQuery} !== score ${plain}`);
+        kernel.backward(E, h * W, R, r * st.Wr, t * W, g, gA, h * W, t * W, rA, r * st.Wr);
+        kernel.backwardQuery(q, E, t * W, g, gB, h * W, t * W, rB, r * st.Wr);
+      });
+      const firstDiff = (a: Float32Array, b: Float32Array): number => a.findIndex((v, i) => !Object.is(v, b[i]));
+      expect(firstDiff(gA, gB), 'first entity gradient that differs').to.equal(-1);
+      expect(firstDiff(rA, rB), 'first relation gradient that differs').to.equal(-1);
     });
 
     it('the scorer\'s fused kernel on representation rows equals score and tf.grads (or is absent)', function () {
@@ -759,6 +795,13 @@ describe('baselines/kg multimodal registry and options', () => {
     expect(width('tbkge')).to.deep.equal([DIM, DIM, 5 * DIM]);
     expect(width('mmkrl')).to.deep.equal([DIM, DIM, 4 * DIM]);
     expect(width('transae')).to.deep.equal([DIM, DIM, DIM]);
+  });
+
+  it('the TransE-family models rank through the worker kernel pool (rankForm l1: method loop)', () => {
+    for (const name of ['ikrl', 'tbkge', 'transae', 'mmkrl']) {
+      const m = createMultimodalModel(name, makeOptions(feats(), 1));
+      expect(resolveMethod(m.scorer), name).to.equal('loop');
+    }
   });
 
   it('norm 2 is refused with an error that says why (ranking is exact with L1)', () => {
