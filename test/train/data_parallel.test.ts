@@ -198,6 +198,24 @@ describe('data-parallel negative-sampling training (worker threads)', () => {
     }
   });
 
+  it('resume with another --workers continues the run bit for bit (workers is resume-safe)', async () => {
+    await selectBackend('wasm');
+    const quiet = { quiet: true, log: () => {} };
+    const config = (epochs: number, workers: number): TrainConfig => resolveConfig({}, {
+      dataset: TINY, model: 'transe', training: 'negative-sampling', loss: 'margin', dim: 8, epochs, batchSize: 8, negatives: 2, evalEvery: 0, patience: 0,
+      backend: 'wasm', out: fs.mkdtempSync(path.join(os.tmpdir(), 'mmkge-dp-resume-')), workers, seed: 9,
+    } as Partial<TrainConfig>);
+    const full = config(4, 1);
+    await runTraining(full, quiet);
+    const part = config(2, 2);
+    await runTraining(part, quiet);
+    await runTraining({ ...part, epochs: 4, workers: 1 }, { ...quiet, resume: true });
+    const a = fs.readFileSync(path.join(full.out, 'model-best.bin'));
+    const b = fs.readFileSync(path.join(part.out, 'model-best.bin'));
+    expect(b.equals(a)).to.equal(true);
+    for (const dir of [full.out, part.out]) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
   describe('worker threads: lifetime and failures', () => {
     const c: Case = { model: 'transe', options: { dim: 64, norm: 1 }, loss: 'margin' };
     /** TransE whose worker threads use the failing fixture kernel; the main thread's kernel is slowed so the workers get claims. */
