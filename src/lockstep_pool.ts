@@ -6,8 +6,10 @@
  * count). No event-loop round trip per phase: a phase costs a futex wake, not a message.
  *
  * Protocol (one Int32Array on a SharedArrayBuffer, see the slot constants): the caller sets the
- * phase, the unit count and the claim size, bumps GENERATION and notifies; each worker runs claims
- * until none are left, then increments DONE. Errors in a worker are caught there and their message is
+ * phase, the unit count and the claim size, opens the phase (JOIN), bumps GENERATION and notifies;
+ * a worker that wakes while the phase is open joins it and runs claims until none are left. Once
+ * the caller has run out of claims it closes the phase and waits only for the workers that joined:
+ * on a busy machine a worker the scheduler has not woken yet costs nothing. Errors in a worker are caught there and their message is
  * written to a shared byte buffer; a worker that exits (even abruptly through process.exit) says so
  * from its 'exit' handler. Either way the caller gets one Error, and every later phase gets it too.
  */
@@ -23,7 +25,15 @@ const DONE = 5;
 const FAILED = 6;
 const STOP = 7;
 const ERROR_BYTES = 8;
-const CONTROL_SLOTS = 9;
+/** Who works on the current phase: bits 0-9 joined workers, bit 10 closed, bits 11-30 generation tag. */
+const JOIN = 9;
+/** Claims run by worker threads since the pool started (a statistic: which thread ran what never matters). */
+const WORKER_CLAIMS = 10;
+const CONTROL_SLOTS = 11;
+const ACTIVE_MASK = 0x3ff;
+const CLOSED = 0x400;
+const TAG_SHIFT = 11;
+const TAG_MASK = 0xfffff;
 const ERROR_CAPACITY = 4096;
 
 /** Phase number reserved for `configure` (worker handlers never see it as a work phase). */
@@ -86,6 +96,11 @@ export class LockstepPool {
     this.exited = Promise.all(exits).then(() => undefined);
   }
 
+  /** Claims the worker threads (not the caller) have run so far. */
+  get workerClaims(): number {
+    return Atomics.load(this.control, WORKER_CLAIMS);
+  }
+
   /** Threads that work on a phase, the caller included. */
   get threads(): number {
     return this.workers.length + 1;
@@ -126,26 +141,32 @@ export class LockstepPool {
       if (phase !== CONFIGURE) local(phase, 0, units);
       return;
     }
+    const generation = (Atomics.load(c, GENERATION) + 1) | 0;
     Atomics.store(c, PHASE, phase);
     Atomics.store(c, UNITS, units);
     Atomics.store(c, CLAIM, claim);
     Atomics.store(c, NEXT, 0);
     Atomics.store(c, DONE, 0);
-    Atomics.add(c, GENERATION, 1);
+    Atomics.store(c, JOIN, (generation & TAG_MASK) << TAG_SHIFT);
+    Atomics.store(c, GENERATION, generation);
     Atomics.notify(c, GENERATION);
     let localError: unknown;
-    if (phase !== CONFIGURE) {
+    if (phase === CONFIGURE) {
+      // every worker must take its message: wait for all of them
+      const n = this.workers.length;
+      for (let d = Atomics.load(c, DONE); d < n && Atomics.load(c, FAILED) !== 2; d = Atomics.load(c, DONE)) Atomics.wait(c, DONE, d, 1000);
+    } else {
       try {
         claimLoop(c, phase, local);
       } catch (err) {
         localError = err;
         Atomics.store(c, NEXT, units); // nothing left to claim: the workers stop early
       }
-    }
-    const n = this.workers.length;
-    for (let d = Atomics.load(c, DONE); d < n; d = Atomics.load(c, DONE)) {
-      if (Atomics.load(c, FAILED) === 2) break; // a worker exited: it will never count itself done
-      Atomics.wait(c, DONE, d, 1000);
+      Atomics.or(c, JOIN, CLOSED);
+      for (let j = Atomics.load(c, JOIN); (j & ACTIVE_MASK) > 0; j = Atomics.load(c, JOIN)) {
+        if (Atomics.load(c, FAILED) === 2) break; // a worker exited mid-phase
+        Atomics.wait(c, JOIN, j, 1000);
+      }
     }
     if (Atomics.load(c, FAILED) !== 0) this.fail(`worker thread failed: ${decodeError(this.error, c)}`);
     if (this.broken) throw this.broken;
@@ -191,14 +212,13 @@ function recordError(error: Uint8Array, c: Int32Array, message: string, state: 1
  */
 export function serveLockstep(workerData: unknown, create: (data: unknown) => LockstepHandler): void {
   const { control: c, error, port, data } = workerData as LockstepWorkerData;
-  const done = (): void => {
-    Atomics.add(c, DONE, 1);
-    Atomics.notify(c, DONE);
-  };
   let stopping = false;
+  let joined = false;
   process.on('exit', () => {
     if (stopping) return;
     recordError(error, c, 'the thread exited unexpectedly', 2);
+    if (joined) Atomics.sub(c, JOIN, 1);
+    Atomics.notify(c, JOIN);
     Atomics.notify(c, DONE);
   });
   let handler: LockstepHandler | undefined;
@@ -214,6 +234,10 @@ export function serveLockstep(workerData: unknown, create: (data: unknown) => Lo
     seen = Atomics.load(c, GENERATION);
     if (Atomics.load(c, STOP) === 1) break;
     const phase = Atomics.load(c, PHASE);
+    if (phase !== CONFIGURE) {
+      joined = tryJoin(c, seen & TAG_MASK);
+      if (!joined) continue; // closed already: the caller did this phase without us
+    }
     try {
       if (setupError !== undefined) throw new Error(setupError);
       if (phase === CONFIGURE) {
@@ -221,14 +245,33 @@ export function serveLockstep(workerData: unknown, create: (data: unknown) => Lo
         if (!received) throw new Error('configure: no message arrived');
         handler!.configure(received.message);
       } else {
-        claimLoop(c, phase, (p, from, to) => handler!.work(p, from, to));
+        claimLoop(c, phase, (p, from, to) => {
+          Atomics.add(c, WORKER_CLAIMS, 1);
+          handler!.work(p, from, to);
+        });
       }
     } catch (err) {
       Atomics.store(c, NEXT, Atomics.load(c, UNITS));
       recordError(error, c, (err as Error)?.message ?? String(err), 1);
     }
-    done();
+    if (phase === CONFIGURE) {
+      Atomics.add(c, DONE, 1);
+      Atomics.notify(c, DONE);
+    } else {
+      joined = false;
+      Atomics.sub(c, JOIN, 1);
+      Atomics.notify(c, JOIN);
+    }
   }
   stopping = true;
   port.close();
+}
+
+/** Joins the open phase of generation tag `tag`; false once it is closed or another generation began. */
+function tryJoin(c: Int32Array, tag: number): boolean {
+  for (;;) {
+    const s = Atomics.load(c, JOIN);
+    if (s >>> TAG_SHIFT !== tag || (s & CLOSED) !== 0) return false;
+    if (Atomics.compareExchange(c, JOIN, s, s + 1) === s) return true;
+  }
 }

@@ -275,6 +275,11 @@ export class DataParallelKernel {
     this.pool.dispose();
   }
 
+  /** Claims the worker threads have run (a statistic). */
+  get workerClaims(): number {
+    return this.pool.workerClaims;
+  }
+
   /** Resolves once every worker thread has exited (tests). */
   get exited(): Promise<void> {
     return this.pool.exited;

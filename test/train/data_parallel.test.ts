@@ -75,10 +75,14 @@ function batches(): { batch: Int32Array; B: number }[] {
   return out;
 }
 
+/** Claims worker threads ran over all `train` calls: the determinism tests mean something only if > 0. */
+let workerClaims = 0;
+
 function train(c: Case, workers: number): { losses: number[]; tables: KgTables; threads: number } {
   const { step, tables } = makeStep(c, workers);
   try {
     const losses = batches().map(({ batch, B }) => step.run(batch, B));
+    workerClaims += (step as unknown as { parallel?: { workerClaims: number } }).parallel?.workerClaims ?? 0;
     return { losses, tables, threads: step.threads };
   } finally {
     step.dispose();
@@ -103,6 +107,10 @@ describe('data-parallel negative-sampling training (worker threads)', () => {
       expect(one.losses.every(Number.isFinite)).to.equal(true);
     });
   }
+
+  it('the worker threads did part of the work in the runs above', () => {
+    expect(workerClaims).to.be.greaterThan(0);
+  });
 
   for (const [name, kernel] of [
     ['transe L1', createScorer('transe', { dim: 19, norm: 1 })], ['transe L2', createScorer('transe', { dim: 19, norm: 2 })],
