@@ -22,7 +22,16 @@ export interface NegativeSamplingParts extends TableUpdateParts {
    * `kernel.backwardSlice` and `workerKernel` train in this thread.
    */
   workers?: number;
+  /**
+   * Smallest batch work (triples x kernel coordinates) that goes to the threads; smaller batches run
+   * in this thread, where waking workers would cost more than it saves (same numbers either way).
+   * Default {@link MIN_PARALLEL_WORK}.
+   */
+  minParallelWork?: number;
 }
+
+/** Default `minParallelWork`: ~50 us of kernel work per phase, well above a thread wake-up. */
+export const MIN_PARALLEL_WORK = 1 << 16;
 
 /** A table's touched rows during a batch: gradient rows by slot. */
 interface GradientSlots {
@@ -71,7 +80,9 @@ export class NegativeSamplingStep {
   run(batch: Int32Array, B: number): number {
     const { scorer, negatives: k } = this.p;
     this.ensureCapacity(B, k);
-    if (this.parallel) return this.runParallel(this.parallel, batch, B);
+    if (this.parallel && B * (1 + k) * scorer.kernel!.coordinates! >= (this.p.minParallelWork ?? MIN_PARALLEL_WORK)) {
+      return this.runParallel(this.parallel, batch, B);
+    }
     const neg = this.negBatch.subarray(0, 3 * B * k);
     this.p.sampler.sample(batch, B, neg);
     const pos = this.posScores.subarray(0, B);

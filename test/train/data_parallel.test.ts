@@ -13,11 +13,28 @@ import { NegativeSampler } from '../../src/sampling';
 import { Rng } from '../../src/rng';
 import type { Scorer, ScorerOptions, TripleKernel } from '../../src/scorer';
 import { createTables, type KgTables } from '../../src/train/model';
-import { NegativeSamplingStep } from '../../src/train/negative_sampling';
+import { MIN_PARALLEL_WORK, NegativeSamplingStep } from '../../src/train/negative_sampling';
 import { LockstepWorkerError } from '../../src/lockstep_pool';
 import type { RegularizerKind } from '../../src/train/regularizer';
 
-const TINY = path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'kg', 'tiny');
+/** A random KG (40 entities, 3 relations, 300 / 15 / 15 triples) large enough for batches that go to the threads. */
+function syntheticDataset(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mmkge-dp-data-'));
+  const r = new Rng(21);
+  const seen = new Set<string>();
+  const lines: string[] = [];
+  while (lines.length < 330) {
+    const line = `e${Math.floor(r.next() * 40)}\tr${Math.floor(r.next() * 3)}\te${Math.floor(r.next() * 40)}`;
+    if (!seen.has(line)) {
+      seen.add(line);
+      lines.push(line);
+    }
+  }
+  fs.writeFileSync(path.join(dir, 'train.tsv'), lines.slice(0, 300).join('\n') + '\n');
+  fs.writeFileSync(path.join(dir, 'valid.tsv'), lines.slice(300, 315).join('\n') + '\n');
+  fs.writeFileSync(path.join(dir, 'test.tsv'), lines.slice(315).join('\n') + '\n');
+  return dir;
+}
 const DIST = path.join(__dirname, '..', '..');
 
 interface Case {
@@ -53,7 +70,7 @@ function makeStep(c: Case, workers: number, scorer: Scorer = createScorer(c.mode
     relationOptimizer: createOptimizer(opt, NR, scorer.relationWidth, { lr: 0.05 }),
     regularizer: c.regularizer ?? 'none', regWeight: c.regularizer ? 0.01 : 0,
     complexEntities: scorer.entityWidth !== scorer.relationWidth || c.model === 'complex', complexRelations: c.model === 'complex',
-    useKernel: true, workers,
+    useKernel: true, workers, minParallelWork: 0,
   });
   return { step, tables };
 }
@@ -179,9 +196,12 @@ describe('data-parallel negative-sampling training (worker threads)', () => {
   }
 
   describe('trainModel through the CLI config: --workers 1 and 2 give the same run', () => {
+    let data = '';
     before(async () => {
       await selectBackend('wasm');
+      data = syntheticDataset();
     });
+    after(() => fs.rmSync(data, { recursive: true, force: true }));
     const quiet = { quiet: true, log: () => {} };
     for (const [model, loss, extra] of [
       ['transe', 'margin', {}], ['rotate', 'nssa', { margin: 6 }], ['distmult', 'softplus', { regularizer: 'n3', regWeight: 1e-3 }], ['complex', 'bce', {}],
@@ -191,7 +211,7 @@ describe('data-parallel negative-sampling training (worker threads)', () => {
         for (const workers of [1, 2]) {
           const out = fs.mkdtempSync(path.join(os.tmpdir(), 'mmkge-dp-'));
           const config = resolveConfig({}, {
-            dataset: TINY, model, training: 'negative-sampling', loss, dim: 8, epochs: 4, batchSize: 8, negatives: 2, evalEvery: 2, patience: 0, backend: 'wasm', out, workers, seed: 5, ...extra,
+            dataset: data, model, training: 'negative-sampling', loss, dim: 32, epochs: 4, batchSize: 64, negatives: 32, evalEvery: 2, patience: 0, backend: 'wasm', out, workers, seed: 5, ...extra,
           } as Partial<TrainConfig>);
           const metrics = await runTraining(config, quiet);
           runs.push({ metrics, best: fs.readFileSync(path.join(out, 'model-best.bin')) });
@@ -201,6 +221,7 @@ describe('data-parallel negative-sampling training (worker threads)', () => {
         expect(numbers(runs[1].metrics.test)).to.equal(numbers(runs[0].metrics.test));
         expect(numbers(runs[1].metrics.valid)).to.equal(numbers(runs[0].metrics.valid));
         expect(runs[0].metrics.test.both.mrr).to.be.within(0, 1);
+        expect(64 * 33 * 32, 'batches go to the threads').to.be.at.least(MIN_PARALLEL_WORK);
         expect(runs[1].best.equals(runs[0].best)).to.equal(true);
       });
     }
@@ -209,8 +230,9 @@ describe('data-parallel negative-sampling training (worker threads)', () => {
   it('resume with another --workers continues the run bit for bit (workers is resume-safe)', async () => {
     await selectBackend('wasm');
     const quiet = { quiet: true, log: () => {} };
+    const data = syntheticDataset();
     const config = (epochs: number, workers: number): TrainConfig => resolveConfig({}, {
-      dataset: TINY, model: 'transe', training: 'negative-sampling', loss: 'margin', dim: 8, epochs, batchSize: 8, negatives: 2, evalEvery: 0, patience: 0,
+      dataset: data, model: 'transe', training: 'negative-sampling', loss: 'margin', dim: 32, epochs, batchSize: 64, negatives: 32, evalEvery: 0, patience: 0,
       backend: 'wasm', out: fs.mkdtempSync(path.join(os.tmpdir(), 'mmkge-dp-resume-')), workers, seed: 9,
     } as Partial<TrainConfig>);
     const full = config(4, 1);
@@ -221,7 +243,7 @@ describe('data-parallel negative-sampling training (worker threads)', () => {
     const a = fs.readFileSync(path.join(full.out, 'model-best.bin'));
     const b = fs.readFileSync(path.join(part.out, 'model-best.bin'));
     expect(b.equals(a)).to.equal(true);
-    for (const dir of [full.out, part.out]) fs.rmSync(dir, { recursive: true, force: true });
+    for (const dir of [full.out, part.out, data]) fs.rmSync(dir, { recursive: true, force: true });
   });
 
   describe('worker threads: lifetime and failures', () => {
