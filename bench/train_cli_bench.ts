@@ -1,10 +1,12 @@
 /**
  * Training throughput where a user sees it: `mmkge train` subprocesses, metrics.json
  * `triplesPerSecond`, side by side in one run (never a timed test).
- * - TransE-L1 on FB-IMG (dim 200, batch 1024, 1 uniform negative, margin loss, sparse Adagrad) against
- *   bench/reference/transe_torch.py (PyTorch CPU, sparse embeddings) on 1 and 2 threads.
+ * - TransE-L1 on FB-IMG (dim 200, batch 1024, 1 uniform negative, margin loss, sparse Adagrad) with
+ *   --workers 1 and 2 against bench/reference/transe_torch.py (PyTorch CPU, sparse embeddings) on 1
+ *   and 2 threads.
+ * - RotatE on WN9-IMG with its preset (NSSA, 64 negatives, batch 512) with --workers 1 and 2.
  * - IKRL, TBKGE, TransAE, MMKRL on WN9-IMG with their presets against TransE with the same
- *   negatives (16) and batch (512).
+ *   negatives (16) and batch (512), TransE on one thread (--workers 1).
  * The final evaluation of `mmkge train` is not what is timed; to keep it short each run trains on
  * the full train split of a temporary copy of the dataset whose valid/test splits hold 20 triples.
  */
@@ -60,36 +62,72 @@ function torchTrain(train: string, threads: number, epochs: number): number | un
 
 const fmt = (x: number | undefined): string => (x === undefined ? 'n/a' : Math.round(x).toLocaleString('en'));
 
-/** Runs both comparisons, prints Markdown tables, returns the figures. */
-export async function runTrainCliBench(quick: boolean): Promise<Record<string, unknown>> {
+/** TransE-L1 on FB-IMG through `mmkge train` with 1 and 2 workers, side by side with PyTorch on 1 and 2 threads. */
+export async function transeVsTorch(quick: boolean): Promise<Record<string, number | null | undefined>> {
   const epochs = quick ? 2 : 3;
   const fb = await trainOnlyCopy('fb-img');
-  console.log(`## TransE-L1 through \`mmkge train\` vs PyTorch CPU, FB-IMG (dim 200, batch 1024, 1 uniform negative, margin 1, sparse Adagrad lr 0.05, ${epochs} epochs)\n`);
-  const transe = mmkgeTrain(['--dataset', fb.dir, '--model', 'transe', '--norm', '1', '--dim', '200', '--batch-size', '1024', '--negatives', '1',
-    '--sampler', 'uniform', '--loss', 'margin', '--margin', '1', '--optimizer', 'adagrad', '--lr', '0.05', '--epochs', String(epochs)]);
-  const torch1 = torchTrain(fb.train, 1, epochs);
-  const torch2 = torchTrain(fb.train, 2, epochs);
-  const torchBest = torch1 === undefined && torch2 === undefined ? undefined : Math.max(torch1 ?? 0, torch2 ?? 0);
-  console.log('| run | positive triples/s |\n|---|---:|');
-  console.log(`| mmkge train (metrics.json) | ${fmt(transe)} |`);
-  console.log(`| PyTorch, 1 thread | ${fmt(torch1)} |`);
-  console.log(`| PyTorch, 2 threads | ${fmt(torch2)} |`);
-  console.log(`| ratio mmkge / best PyTorch | ${torchBest ? (transe / torchBest).toFixed(2) + 'x' : 'n/a'} |\n`);
-
-  const wn = await trainOnlyCopy('wn9-img');
-  const mmEpochs = quick ? 1 : 2;
-  console.log(`## Multimodal negative-sampling training through \`mmkge train\`, WN9-IMG (presets: 16 negatives, batch 512, NSSA; text features; ${mmEpochs} epochs)\n`);
-  const common = ['--dataset', wn.dir, '--epochs', String(mmEpochs), ...(wn.textFeatures ? ['--text-features', wn.textFeatures] : [])];
-  const base = mmkgeTrain([...common, '--model', 'transe', '--negatives', '16', '--batch-size', '512']);
-  console.log('| model | positive triples/s | / TransE (same negatives and batch) |\n|---|---:|---:|');
-  console.log(`| transe | ${fmt(base)} | 1.00 |`);
-  const mm: Record<string, number> = { transe: base };
-  for (const model of ['ikrl', 'tbkge', 'transae', 'mmkrl']) {
-    mm[model] = mmkgeTrain([...common, '--model', model]);
-    console.log(`| ${model} | ${fmt(mm[model])} | ${(mm[model] / base).toFixed(2)} |`);
+  try {
+    console.log(`## TransE-L1 through \`mmkge train\` vs PyTorch CPU, FB-IMG (dim 200, batch 1024, 1 uniform negative, margin 1, sparse Adagrad lr 0.05, ${epochs} epochs)\n`);
+    const transeArgs = ['--dataset', fb.dir, '--model', 'transe', '--norm', '1', '--dim', '200', '--batch-size', '1024', '--negatives', '1',
+      '--sampler', 'uniform', '--loss', 'margin', '--margin', '1', '--optimizer', 'adagrad', '--lr', '0.05', '--epochs', String(epochs)];
+    const transe1 = mmkgeTrain([...transeArgs, '--workers', '1']);
+    const transe2 = mmkgeTrain([...transeArgs, '--workers', '2']);
+    const torch1 = torchTrain(fb.train, 1, epochs);
+    const torch2 = torchTrain(fb.train, 2, epochs);
+    const torchBest = torch1 === undefined && torch2 === undefined ? undefined : Math.max(torch1 ?? 0, torch2 ?? 0);
+    const ratio = (x: number): string => (torchBest ? (x / torchBest).toFixed(2) + 'x' : 'n/a');
+    console.log('| run | positive triples/s | / best PyTorch |\n|---|---:|---:|');
+    console.log(`| mmkge train --workers 1 (metrics.json) | ${fmt(transe1)} | ${ratio(transe1)} |`);
+    console.log(`| mmkge train --workers 2 (metrics.json) | ${fmt(transe2)} | ${ratio(transe2)} |`);
+    console.log(`| PyTorch, 1 thread | ${fmt(torch1)} | |`);
+    console.log(`| PyTorch, 2 threads | ${fmt(torch2)} | |\n`);
+    return { mmkge1: transe1, mmkge2: transe2, torch1, torch2, ratio1: torchBest ? transe1 / torchBest : null, ratio2: torchBest ? transe2 / torchBest : null };
+  } finally {
+    fs.rmSync(fb.dir, { recursive: true, force: true });
   }
-  console.log('');
-  fs.rmSync(fb.dir, { recursive: true, force: true });
-  fs.rmSync(wn.dir, { recursive: true, force: true });
-  return { transe: { mmkge: transe, torch1, torch2, ratio: torchBest ? transe / torchBest : null }, multimodal: mm };
+}
+
+/** RotatE on WN9-IMG (its preset) through `mmkge train` with 1 and 2 workers. */
+export async function rotateWorkers(quick: boolean): Promise<Record<string, number>> {
+  const epochs = quick ? 1 : 2;
+  const wn = await trainOnlyCopy('wn9-img');
+  try {
+    console.log(`## RotatE through \`mmkge train\`, WN9-IMG (preset: dim 200, 64 uniform negatives, batch 512, NSSA, Adagrad; ${epochs} epochs), 1 and 2 threads\n`);
+    const args = ['--dataset', wn.dir, '--model', 'rotate', '--epochs', String(epochs)];
+    const one = mmkgeTrain([...args, '--workers', '1']);
+    const two = mmkgeTrain([...args, '--workers', '2']);
+    console.log('| run | positive triples/s | / 1 thread |\n|---|---:|---:|');
+    console.log(`| --workers 1 | ${fmt(one)} | 1.00 |`);
+    console.log(`| --workers 2 | ${fmt(two)} | ${(two / one).toFixed(2)} |\n`);
+    return { workers1: one, workers2: two, speedup: two / one };
+  } finally {
+    fs.rmSync(wn.dir, { recursive: true, force: true });
+  }
+}
+
+/** IKRL, TBKGE, TransAE, MMKRL on WN9-IMG against one-thread TransE with the same negatives and batch. */
+export async function multimodalVsTranse(quick: boolean): Promise<Record<string, number>> {
+  const wn = await trainOnlyCopy('wn9-img');
+  try {
+    const mmEpochs = quick ? 1 : 2;
+    console.log(`## Multimodal negative-sampling training through \`mmkge train\`, WN9-IMG (presets: 16 negatives, batch 512, NSSA; text features; ${mmEpochs} epochs)\n`);
+    const common = ['--dataset', wn.dir, '--epochs', String(mmEpochs), ...(wn.textFeatures ? ['--text-features', wn.textFeatures] : [])];
+    const base = mmkgeTrain([...common, '--model', 'transe', '--negatives', '16', '--batch-size', '512', '--workers', '1']);
+    console.log('| model | positive triples/s | / TransE (1 thread, same negatives and batch) |\n|---|---:|---:|');
+    console.log(`| transe | ${fmt(base)} | 1.00 |`);
+    const mm: Record<string, number> = { transe: base };
+    for (const model of ['ikrl', 'tbkge', 'transae', 'mmkrl']) {
+      mm[model] = mmkgeTrain([...common, '--model', model]);
+      console.log(`| ${model} | ${fmt(mm[model])} | ${(mm[model] / base).toFixed(2)} |`);
+    }
+    console.log('');
+    return mm;
+  } finally {
+    fs.rmSync(wn.dir, { recursive: true, force: true });
+  }
+}
+
+/** Runs the three comparisons, prints Markdown tables, returns the figures. */
+export async function runTrainCliBench(quick: boolean): Promise<Record<string, unknown>> {
+  return { transe: await transeVsTorch(quick), rotate: await rotateWorkers(quick), multimodal: await multimodalVsTranse(quick) };
 }

@@ -37,6 +37,49 @@ export interface SparseOptimizer {
   state(): OptimizerState;
   /** Restores a state produced by `state()` of an optimiser of the same kind and shape (copied in). */
   loadState(s: OptimizerState): void;
+  /**
+   * Optional, for data-parallel training: moves the state onto SharedArrayBuffers (values kept, later
+   * `loadState` copies in place) and returns what another thread needs to update row ranges of a step.
+   */
+  shareState?(): SharedOptimizerState;
+  /**
+   * Optional, with `shareState`: starts one sparse step that `applyRowRange` then performs over disjoint
+   * slot ranges (in any thread): advances the global step count once and returns the step's scalar.
+   */
+  beginRowStep?(): number;
+}
+
+/**
+ * An optimiser's state on SharedArrayBuffers plus its constants: with the scalar of `beginRowStep`,
+ * all `applyRowRange` needs (plain data, so it can be posted to a worker thread).
+ */
+export interface SharedOptimizerState {
+  readonly name: 'adagrad' | 'adam';
+  /** Adagrad: [sum]; Adam: [expAvg, expAvgSq]. */
+  readonly arrays: Float32Array[];
+  readonly eps: number;
+  readonly weightDecay: number;
+  readonly beta1: number;
+  readonly beta2: number;
+}
+
+/**
+ * Slots [from, to) of one sparse step started by `beginRowStep` (which returned `scalar`): the same
+ * per-element arithmetic as `step`, so disjoint ranges applied in any order and in any threads give the
+ * table and state one `step` over all slots gives (an element's update reads only its own state).
+ */
+export function applyRowRange(
+  s: SharedOptimizerState, scalar: number, table: Float32Array, width: number, rows: Int32Array, from: number, to: number, grads: Float32Array,
+): void {
+  if (s.name === 'adagrad') adagradRows(table, s.arrays[0], grads, rows, from, to, width, scalar, s.eps, s.weightDecay);
+  else adamRows(table, s.arrays[0], s.arrays[1], grads, rows, from, to, width, s.beta1, s.beta2, s.eps, s.weightDecay, scalar);
+}
+
+/** A copy of `a` on a SharedArrayBuffer. */
+function toShared(a: Float32Array): Float32Array {
+  const out = new Float32Array(new SharedArrayBuffer(a.length * 4));
+  out.set(a);
+  return out;
 }
 
 /** Options of `createOptimizer`. */
@@ -116,7 +159,7 @@ export class Adagrad implements SparseOptimizer {
   readonly eps: number;
   /** Coupled L2 penalty on stepped rows. */
   readonly weightDecay: number;
-  private readonly sum: Float32Array;
+  private sum: Float32Array;
   private steps = 0;
 
   constructor(readonly numRows: number, readonly width: number, options: OptimizerOptions) {
@@ -133,14 +176,25 @@ export class Adagrad implements SparseOptimizer {
   step(table: Float32Array, width: number, rows: Int32Array, count: number, grads: Float32Array): void {
     checkStep(this.name, this.numRows, this.width, table, width, rows, count, grads);
     this.steps++;
-    adagradRows(table, this.sum, grads, rows, count, width, this.lr, this.eps, this.weightDecay);
+    adagradRows(table, this.sum, grads, rows, 0, count, width, this.lr, this.eps, this.weightDecay);
   }
 
   stepDense(table: Float32Array, width: number, grads: Float32Array): void {
     checkDense(this.name, this.numRows, this.width, table, width, grads);
     this.steps++;
     // one "row" spanning the whole table: the same per-element arithmetic as the sparse path
-    adagradRows(table, this.sum, grads, null, 1, table.length, this.lr, this.eps, this.weightDecay);
+    adagradRows(table, this.sum, grads, null, 0, 1, table.length, this.lr, this.eps, this.weightDecay);
+  }
+
+  shareState(): SharedOptimizerState {
+    if (!(this.sum.buffer instanceof SharedArrayBuffer)) this.sum = toShared(this.sum);
+    return { name: this.name, arrays: [this.sum], eps: this.eps, weightDecay: this.weightDecay, beta1: 0, beta2: 0 };
+  }
+
+  /** Returns the learning rate of the step. */
+  beginRowStep(): number {
+    this.steps++;
+    return this.lr;
   }
 
   state(): OptimizerState {
@@ -176,8 +230,8 @@ export class SparseAdam implements SparseOptimizer {
   readonly beta2: number;
   /** Coupled L2 penalty on stepped rows (SparseAdam itself has none). */
   readonly weightDecay: number;
-  private readonly expAvg: Float32Array;
-  private readonly expAvgSq: Float32Array;
+  private expAvg: Float32Array;
+  private expAvgSq: Float32Array;
   private steps = 0;
   private stepSize = 0;
 
@@ -200,14 +254,28 @@ export class SparseAdam implements SparseOptimizer {
   step(table: Float32Array, width: number, rows: Int32Array, count: number, grads: Float32Array): void {
     checkStep(this.name, this.numRows, this.width, table, width, rows, count, grads);
     this.advance();
-    adamRows(table, this.expAvg, this.expAvgSq, grads, rows, count, width, this.beta1, this.beta2, this.eps, this.weightDecay, this.stepSize);
+    adamRows(table, this.expAvg, this.expAvgSq, grads, rows, 0, count, width, this.beta1, this.beta2, this.eps, this.weightDecay, this.stepSize);
   }
 
   stepDense(table: Float32Array, width: number, grads: Float32Array): void {
     checkDense(this.name, this.numRows, this.width, table, width, grads);
     this.advance();
     // one "row" spanning the whole table: the same per-element arithmetic as the sparse path
-    adamRows(table, this.expAvg, this.expAvgSq, grads, null, 1, table.length, this.beta1, this.beta2, this.eps, this.weightDecay, this.stepSize);
+    adamRows(table, this.expAvg, this.expAvgSq, grads, null, 0, 1, table.length, this.beta1, this.beta2, this.eps, this.weightDecay, this.stepSize);
+  }
+
+  shareState(): SharedOptimizerState {
+    if (!(this.expAvg.buffer instanceof SharedArrayBuffer)) {
+      this.expAvg = toShared(this.expAvg);
+      this.expAvgSq = toShared(this.expAvgSq);
+    }
+    return { name: this.name, arrays: [this.expAvg, this.expAvgSq], eps: this.eps, weightDecay: this.weightDecay, beta1: this.beta1, beta2: this.beta2 };
+  }
+
+  /** Returns the bias-corrected step size of the step. */
+  beginRowStep(): number {
+    this.advance();
+    return this.stepSize;
   }
 
   private advance(): void {
@@ -228,12 +296,12 @@ export class SparseAdam implements SparseOptimizer {
   }
 }
 
-/** Adagrad update of rows[i] (or, rows = null, of the single row 0) from compact grads; see `Adagrad`. */
+/** Adagrad update of rows[i], i in [from, to) (or, rows = null, of the single row 0) from compact grads; see `Adagrad`. */
 function adagradRows(
-  table: Float32Array, sum: Float32Array, grads: Float32Array, rows: Int32Array | null, count: number,
+  table: Float32Array, sum: Float32Array, grads: Float32Array, rows: Int32Array | null, from: number, to: number,
   w: number, lr: number, eps: number, wd: number,
 ): void {
-  for (let i = 0; i < count; i++) {
+  for (let i = from; i < to; i++) {
     const pOff = rows === null ? 0 : rows[i] * w;
     const gOff = i * w;
     if (wd === 0) {
@@ -257,14 +325,14 @@ function adagradRows(
   }
 }
 
-/** Lazy Adam update of rows[i] (or, rows = null, of the single row 0) from compact grads; see `SparseAdam`. */
+/** Lazy Adam update of rows[i], i in [from, to) (or, rows = null, of the single row 0) from compact grads; see `SparseAdam`. */
 function adamRows(
-  table: Float32Array, m: Float32Array, v: Float32Array, grads: Float32Array, rows: Int32Array | null, count: number,
+  table: Float32Array, m: Float32Array, v: Float32Array, grads: Float32Array, rows: Int32Array | null, from: number, to: number,
   w: number, beta1: number, beta2: number, eps: number, wd: number, stepSize: number,
 ): void {
   const a1 = 1 - beta1;
   const a2 = 1 - beta2;
-  for (let i = 0; i < count; i++) {
+  for (let i = from; i < to; i++) {
     const pOff = rows === null ? 0 : rows[i] * w;
     const gOff = i * w;
     for (let c = 0; c < w; c++) {

@@ -30,6 +30,39 @@ export interface TripleKernel {
     E: Float32Array, hOff: number, R: Float32Array, rOff: number, tOff: number, g: number,
     gE: Float32Array, gHOff: number, gTOff: number, gR: Float32Array, gROff: number,
   ): void;
+  /**
+   * Optional: `backward` restricted to coordinates [k0, k1) of 0..`coordinates` (coordinate k of an
+   * [re | im] row is the pair k, dim + k), adding into those addresses the very float values `backward`
+   * adds, in the same order. `score` is this triple's float64 `score` (a norm kernel divides by it
+   * instead of recomputing the norm). Lets data-parallel training split a batch's backward over
+   * threads by coordinates with sums bit-identical to one thread's.
+   */
+  backwardSlice?(
+    E: Float32Array, hOff: number, R: Float32Array, rOff: number, tOff: number, g: number,
+    gE: Float32Array, gHOff: number, gTOff: number, gR: Float32Array, gROff: number, k0: number, k1: number, score: number,
+  ): void;
+  /** Coordinates `backwardSlice` ranges over (the scorer's dim). */
+  readonly coordinates?: number;
+}
+
+/**
+ * How a worker thread rebuilds a scorer's kernel without the scorer (and without tfjs):
+ * `require(module)[factory](args)` returns a {@link WorkerKernel} computing the very floats of the
+ * scorer's `kernel` and `constrainEntities`.
+ */
+export interface KernelRecipe {
+  /** Absolute path of the compiled module (e.g. `require.resolve('./transe_kernel')`). */
+  readonly module: string;
+  /** Name of the exported factory. */
+  readonly factory: string;
+  /** Plain-data arguments of the factory. */
+  readonly args: Readonly<Record<string, number | boolean | string>>;
+}
+
+/** What a {@link KernelRecipe}'s factory returns. */
+export interface WorkerKernel {
+  kernel: TripleKernel;
+  constrainEntities?: (table: Float32Array, rows: Int32Array, count: number) => void;
 }
 
 /**
@@ -56,6 +89,8 @@ export interface Scorer {
   queryHead?(r: tf.Tensor2D, t: tf.Tensor2D): tf.Tensor2D;
   /** Optional fused typed-array kernel (speed only; autodiff through `score` is the reference). */
   readonly kernel?: TripleKernel;
+  /** Optional: how worker threads rebuild `kernel` and `constrainEntities` (data-parallel training). */
+  readonly workerKernel?: KernelRecipe;
   /** Initialise an entity table of `rows` rows (row-major, entityWidth floats each) in place. */
   initEntities(table: Float32Array, rows: number, rng: Rng): void;
   /** Initialise a relation table in place. */

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../../src/rng';
-import type { RankForm, Scorer, ScorerOptions, TripleKernel } from '../../src/scorer';
+import type { KernelRecipe, RankForm, Scorer, ScorerOptions, TripleKernel } from '../../src/scorer';
 import { checkOptions, checkTable, fillBilinearInit } from './common';
+import { ComplExKernel } from './complex_kernel';
 
 /**
  * ComplEx: score(h, r, t) = Re(sum_k h_k * r_k * conj(t_k)), h, r, t in C^dim.
@@ -35,6 +36,8 @@ export class ComplEx implements Scorer {
   readonly initStd?: number;
   /** Fused typed-array score/backward. */
   readonly kernel: TripleKernel;
+  /** Rebuilds `kernel` in training worker threads (complex_kernel.ts). */
+  readonly workerKernel: KernelRecipe;
 
   /** options: dim (complex coordinates, required), initStd. */
   constructor(options: ScorerOptions) {
@@ -43,6 +46,7 @@ export class ComplEx implements Scorer {
     this.relationWidth = 2 * this.dim;
     this.initStd = options.initStd;
     this.kernel = new ComplExKernel(this.dim);
+    this.workerKernel = { module: require.resolve('./complex_kernel'), factory: 'complexWorkerKernel', args: { dim: this.dim } };
   }
 
   /** Re(sum_k h_k r_k conj(t_k)). h, t [..., 2d], r [..., 2d] -> broadcast leading shape [...]. */
@@ -86,44 +90,5 @@ export class ComplEx implements Scorer {
   initRelations(table: Float32Array, rows: number, rng: Rng): void {
     checkTable(table, rows, this.relationWidth, 'complex.initRelations');
     fillBilinearInit(table, rows * this.relationWidth, this.dim, this.initStd, rng);
-  }
-}
-
-/**
- * ComplEx kernel, h = a + ib, r = c + id, t = e + if per coordinate:
- * score = sum (a c - b d) e + (a d + b c) f; d/da = c e + d f, d/db = c f - d e, d/dc = a e + b f,
- * d/dd = a f - b e, d/de = a c - b d, d/df = a d + b c.
- */
-class ComplExKernel implements TripleKernel {
-  constructor(private readonly dim: number) {}
-
-  score(E: Float32Array, hOff: number, R: Float32Array, rOff: number, tOff: number): number {
-    const n = this.dim;
-    let s = 0;
-    for (let k = 0; k < n; k++) {
-      const a = E[hOff + k], b = E[hOff + n + k];
-      const c = R[rOff + k], d = R[rOff + n + k];
-      const e = E[tOff + k], f = E[tOff + n + k];
-      s += (a * c - b * d) * e + (a * d + b * c) * f;
-    }
-    return s;
-  }
-
-  backward(
-    E: Float32Array, hOff: number, R: Float32Array, rOff: number, tOff: number, g: number,
-    gE: Float32Array, gHOff: number, gTOff: number, gR: Float32Array, gROff: number,
-  ): void {
-    const n = this.dim;
-    for (let k = 0; k < n; k++) {
-      const a = E[hOff + k], b = E[hOff + n + k];
-      const c = R[rOff + k], d = R[rOff + n + k];
-      const e = E[tOff + k], f = E[tOff + n + k];
-      gE[gHOff + k] += g * (c * e + d * f);
-      gE[gHOff + n + k] += g * (c * f - d * e);
-      gR[gROff + k] += g * (a * e + b * f);
-      gR[gROff + n + k] += g * (a * f - b * e);
-      gE[gTOff + k] += g * (a * c - b * d);
-      gE[gTOff + n + k] += g * (a * d + b * c);
-    }
   }
 }

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../../src/rng';
-import type { RankForm, Scorer, ScorerOptions, TripleKernel } from '../../src/scorer';
+import type { KernelRecipe, RankForm, Scorer, ScorerOptions, TripleKernel } from '../../src/scorer';
 import { checkOptions, checkTable, fillBilinearInit } from './common';
+import { DistMultKernel } from './distmult_kernel';
 
 /**
  * DistMult: score(h, r, t) = sum_k h_k * r_k * t_k (a diagonal bilinear form h^T diag(r) t).
@@ -31,6 +32,8 @@ export class DistMult implements Scorer {
   readonly initStd?: number;
   /** Fused typed-array score/backward. */
   readonly kernel: TripleKernel;
+  /** Rebuilds `kernel` in training worker threads (distmult_kernel.ts). */
+  readonly workerKernel: KernelRecipe;
 
   /** options: dim (required), initStd. */
   constructor(options: ScorerOptions) {
@@ -39,6 +42,7 @@ export class DistMult implements Scorer {
     this.relationWidth = this.dim;
     this.initStd = options.initStd;
     this.kernel = new DistMultKernel(this.dim);
+    this.workerKernel = { module: require.resolve('./distmult_kernel'), factory: 'distmultWorkerKernel', args: { dim: this.dim } };
   }
 
   /** sum_k h_k r_k t_k over the last axis. h, t [..., d], r [..., d] -> broadcast leading shape [...]. */
@@ -66,32 +70,5 @@ export class DistMult implements Scorer {
   initRelations(table: Float32Array, rows: number, rng: Rng): void {
     checkTable(table, rows, this.relationWidth, 'distmult.initRelations');
     fillBilinearInit(table, rows * this.relationWidth, this.dim, this.initStd, rng);
-  }
-}
-
-/** DistMult kernel: score = sum_k h_k r_k t_k; d/dh_k = r_k t_k, d/dr_k = h_k t_k, d/dt_k = h_k r_k. */
-class DistMultKernel implements TripleKernel {
-  constructor(private readonly dim: number) {}
-
-  score(E: Float32Array, hOff: number, R: Float32Array, rOff: number, tOff: number): number {
-    const n = this.dim;
-    let s = 0;
-    for (let k = 0; k < n; k++) s += E[hOff + k] * R[rOff + k] * E[tOff + k];
-    return s;
-  }
-
-  backward(
-    E: Float32Array, hOff: number, R: Float32Array, rOff: number, tOff: number, g: number,
-    gE: Float32Array, gHOff: number, gTOff: number, gR: Float32Array, gROff: number,
-  ): void {
-    const n = this.dim;
-    for (let k = 0; k < n; k++) {
-      const h = E[hOff + k];
-      const r = R[rOff + k];
-      const t = E[tOff + k];
-      gE[gHOff + k] += g * r * t;
-      gR[gROff + k] += g * h * t;
-      gE[gTOff + k] += g * h * r;
-    }
   }
 }

@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../../src/rng';
 import type { Schema } from '../../src/options';
-import { EMBEDDING_OPTIONS, type EmbeddingOptions, type RankForm, type Scorer, type ScorerOptions, type TripleKernel } from '../../src/scorer';
+import { EMBEDDING_OPTIONS, type EmbeddingOptions, type KernelRecipe, type RankForm, type Scorer, type ScorerOptions, type TripleKernel } from '../../src/scorer';
 import { DIST_EPS, checkOptions, checkTable, fillNormal, fillUniform, normalizeRowsL2 } from './common';
+import { TransEL1Kernel, TransEL2Kernel } from './transe_kernel';
 
 /** TransE's options. */
 export interface TransEOptions extends EmbeddingOptions {
@@ -58,6 +59,8 @@ export class TransE implements Scorer {
   readonly initStd?: number;
   /** Fused typed-array score/backward (L1 or L2 by `norm`). */
   readonly kernel: TripleKernel;
+  /** Rebuilds `kernel` and `constrainEntities` in training worker threads (transe_kernel.ts). */
+  readonly workerKernel: KernelRecipe;
   /**
    * Renormalises entity rows rows[0..count) of the [nEntities, dim] table to unit L2 norm in place:
    * e <- e / ||e||_2 (Bordes et al. 2013, Algorithm 1). Undefined when `normalizeEntities` is false.
@@ -76,6 +79,7 @@ export class TransE implements Scorer {
     this.normalizeEntities = options.normalizeEntities ?? TRANSE_OPTIONS.normalizeEntities.default;
     this.initStd = options.initStd;
     this.kernel = norm === 1 ? new TransEL1Kernel(this.dim) : new TransEL2Kernel(this.dim);
+    this.workerKernel = { module: require.resolve('./transe_kernel'), factory: 'transeWorkerKernel', args: { dim: this.dim, norm, normalizeEntities: this.normalizeEntities } };
     if (this.normalizeEntities) {
       const width = this.dim;
       this.constrainEntities = (table, rows, count) => normalizeRowsL2(table, width, 0, rows, count);
@@ -117,67 +121,5 @@ export class TransE implements Scorer {
     if (this.initStd !== undefined) return fillNormal(table, n, this.initStd, rng);
     fillUniform(table, n, 6 / Math.sqrt(this.dim), rng);
     normalizeRowsL2(table, this.relationWidth, rows);
-  }
-}
-
-/** TransE L1 kernel: score = -sum_k |h_k + r_k - t_k|; d score/d h_k = -sign(d_k), d/d t_k = +sign(d_k). */
-class TransEL1Kernel implements TripleKernel {
-  constructor(private readonly dim: number) {}
-
-  score(E: Float32Array, hOff: number, R: Float32Array, rOff: number, tOff: number): number {
-    const n = this.dim;
-    let s = 0;
-    for (let k = 0; k < n; k++) s += Math.abs(E[hOff + k] + R[rOff + k] - E[tOff + k]);
-    return -s;
-  }
-
-  backward(
-    E: Float32Array, hOff: number, R: Float32Array, rOff: number, tOff: number, g: number,
-    gE: Float32Array, gHOff: number, gTOff: number, gR: Float32Array, gROff: number,
-  ): void {
-    const n = this.dim;
-    const ng = -g;
-    for (let k = 0; k < n; k++) {
-      const d = E[hOff + k] + R[rOff + k] - E[tOff + k];
-      // d score / d d_k = -sign(d_k), sign(0) = 0; branch-free (signs of random rows mispredict: ~2x slower)
-      const gd = ng * (+(d > 0) - +(d < 0));
-      gE[gHOff + k] += gd;
-      gR[gROff + k] += gd;
-      gE[gTOff + k] -= gd;
-    }
-  }
-}
-
-/** TransE L2 kernel: score = -sqrt(sum_k d_k^2 + eps), d = h + r - t; d score/d d_k = -d_k / sqrt(...). */
-class TransEL2Kernel implements TripleKernel {
-  constructor(private readonly dim: number) {}
-
-  score(E: Float32Array, hOff: number, R: Float32Array, rOff: number, tOff: number): number {
-    const n = this.dim;
-    let s = 0;
-    for (let k = 0; k < n; k++) {
-      const d = E[hOff + k] + R[rOff + k] - E[tOff + k];
-      s += d * d;
-    }
-    return -Math.sqrt(s + DIST_EPS);
-  }
-
-  backward(
-    E: Float32Array, hOff: number, R: Float32Array, rOff: number, tOff: number, g: number,
-    gE: Float32Array, gHOff: number, gTOff: number, gR: Float32Array, gROff: number,
-  ): void {
-    const n = this.dim;
-    let s = 0;
-    for (let k = 0; k < n; k++) {
-      const d = E[hOff + k] + R[rOff + k] - E[tOff + k];
-      s += d * d;
-    }
-    const c = -g / Math.sqrt(s + DIST_EPS);
-    for (let k = 0; k < n; k++) {
-      const gd = c * (E[hOff + k] + R[rOff + k] - E[tOff + k]);
-      gE[gHOff + k] += gd;
-      gR[gROff + k] += gd;
-      gE[gTOff + k] -= gd;
-    }
   }
 }

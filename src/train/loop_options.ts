@@ -31,6 +31,6 @@ export const LOOP_OPTIONS: Schema<LoopConfig> = {
   evalEvery: { type: 'int', default: 10, min: 0, max: 1_000_000, help: 'validate every k epochs (0 = only at the end)' },
   patience: { type: 'int', default: 5, min: 0, max: 1_000_000, help: 'early-stopping patience in validations (0 = off)' },
   evalBatchSize: { type: 'int', default: 512, min: 1, max: 1_000_000, help: 'queries per ranking chunk' },
-  workers: { type: 'int', default: 0, min: 0, max: 1024, help: 'evaluation worker threads (0 = one per core)' },
+  workers: { type: 'int', default: 0, min: 0, max: 1024, help: 'threads for ranking and for fused-kernel negative-sampling training (0 = one per core; same numbers for any count)' },
   useKernel: { type: 'bool', default: true, help: 'use fused typed-array kernels when the scorer has them' },
 };

@@ -5,6 +5,7 @@ import type { NegativeSampler } from '../sampling';
 import { SparseGradient } from '../optim';
 import type { KgTables } from './model';
 import { regularizeRow, type TableUpdateParts } from './regularizer';
+import { DataParallelKernel, dataParallelApplies, trainingThreads } from './parallel_ns';
 
 /** What one negative-sampling batch needs besides the triples. */
 export interface NegativeSamplingParts extends TableUpdateParts {
@@ -15,6 +16,27 @@ export interface NegativeSamplingParts extends TableUpdateParts {
   negatives: number;
   /** Use the scorer's fused kernel when it has one. */
   useKernel: boolean;
+  /**
+   * Threads of the fused-kernel path (the `workers` option): 0 = one per core, 1 = this thread only
+   * (the default). Any count gives the same numbers (parallel_ns.ts); scorers without
+   * `kernel.backwardSlice` and `workerKernel` train in this thread.
+   */
+  workers?: number;
+  /**
+   * Smallest batch work (triples x kernel coordinates) that goes to the threads; smaller batches run
+   * in this thread, where waking workers would cost more than it saves (same numbers either way).
+   * Default {@link MIN_PARALLEL_WORK}.
+   */
+  minParallelWork?: number;
+}
+
+/** Default `minParallelWork`: ~50 us of kernel work per phase, well above a thread wake-up. */
+export const MIN_PARALLEL_WORK = 1 << 16;
+
+/** A table's touched rows during a batch: gradient rows by slot. */
+interface GradientSlots {
+  readonly grads: Float32Array;
+  slot(row: number): number;
 }
 
 /**
@@ -22,7 +44,8 @@ export interface NegativeSamplingParts extends TableUpdateParts {
  * k times, score positives and negatives, take the loss and its gradient w.r.t. every score,
  * back-propagate into the touched rows only, and apply sparse optimiser updates.
  * Scores and gradients come from the scorer's fused typed-array kernel, or else from tfjs
- * autodiff of `scorer.score` on the batch rows (the tables never enter tfjs).
+ * autodiff of `scorer.score` on the batch rows (the tables never enter tfjs). With `workers` != 1
+ * the fused path splits each batch over threads, with the same numbers as one thread.
  */
 export class NegativeSamplingStep {
   private readonly gradE: SparseGradient;
@@ -32,16 +55,34 @@ export class NegativeSamplingStep {
   private negScores = new Float32Array(0);
   private gradPos = new Float32Array(0);
   private gradNeg = new Float32Array(0);
+  private readonly parallel?: DataParallelKernel;
 
   constructor(private readonly p: NegativeSamplingParts) {
     this.gradE = new SparseGradient(p.tables.numEntities, p.scorer.entityWidth, p.tables.numEntities);
     this.gradR = new SparseGradient(p.tables.numRelationRows, p.scorer.relationWidth, p.tables.numRelationRows);
+    const threads = trainingThreads(p.workers ?? 1);
+    if (p.useKernel && threads > 1 && dataParallelApplies(p.scorer, p.entityOptimizer, p.relationOptimizer)) {
+      this.parallel = new DataParallelKernel(p.scorer, p.tables, p.entityOptimizer, p.relationOptimizer, threads);
+    }
+  }
+
+  /** Threads a fused-kernel batch runs on (1 unless data-parallel). */
+  get threads(): number {
+    return this.parallel?.threads ?? 1;
+  }
+
+  /** Stops the worker threads, if any. */
+  dispose(): void {
+    this.parallel?.dispose();
   }
 
   /** Train on B positives (flat h, r, t); returns the batch loss (data term + regulariser). */
   run(batch: Int32Array, B: number): number {
     const { scorer, negatives: k } = this.p;
     this.ensureCapacity(B, k);
+    if (this.parallel && B * (1 + k) * scorer.kernel!.coordinates! >= (this.p.minParallelWork ?? MIN_PARALLEL_WORK)) {
+      return this.runParallel(this.parallel, batch, B);
+    }
     const neg = this.negBatch.subarray(0, 3 * B * k);
     this.p.sampler.sample(batch, B, neg);
     const pos = this.posScores.subarray(0, B);
@@ -64,8 +105,28 @@ export class NegativeSamplingStep {
       this.backwardWithAutodiff(batch, B, gPos);
       this.backwardWithAutodiff(neg, B * k, gNeg);
     }
-    loss += this.regularize(batch, B);
+    loss += this.regularize(batch, B, this.gradE, this.gradR);
     this.applyUpdates();
+    return loss;
+  }
+
+  /** `run` on every thread: the same floats in the same order (see parallel_ns.ts). */
+  private runParallel(par: DataParallelKernel, batch: Int32Array, B: number): number {
+    const k = this.p.negatives;
+    const n = B * (1 + k);
+    const triples = par.triples(n);
+    triples.set(batch.subarray(0, 3 * B));
+    this.p.sampler.sample(batch, B, triples.subarray(3 * B, 3 * n));
+    par.score(n);
+    const { scores, scoreGrads } = par.buffers;
+    const pos = this.posScores.subarray(0, B);
+    const negS = this.negScores.subarray(0, B * k);
+    for (let i = 0; i < B; i++) pos[i] = scores[i];
+    for (let i = 0; i < B * k; i++) negS[i] = scores[B + i];
+    let loss = this.p.loss.compute(pos, negS, B, k, scoreGrads.subarray(0, B), scoreGrads.subarray(B, n));
+    par.backward(n);
+    loss += this.regularize(batch, B, par.slotsE, par.slotsR);
+    par.apply();
     return loss;
   }
 
@@ -153,7 +214,7 @@ export class NegativeSamplingStep {
   }
 
   /** Regulariser over the positive triples' rows, weight / B per occurrence. */
-  private regularize(batch: Int32Array, B: number): number {
+  private regularize(batch: Int32Array, B: number, gE: GradientSlots, gR: GradientSlots): number {
     const { regularizer, regWeight, tables, scorer } = this.p;
     if (regularizer === 'none' || regWeight === 0) return 0;
     const We = scorer.entityWidth;
@@ -164,9 +225,9 @@ export class NegativeSamplingStep {
       const h = batch[3 * i];
       const r = batch[3 * i + 1];
       const t = batch[3 * i + 2];
-      penalty += regularizeRow(regularizer, scale, tables.entities, h * We, We, this.p.complexEntities, this.gradE.grads, this.gradE.slot(h) * We);
-      penalty += regularizeRow(regularizer, scale, tables.relations, r * Wr, Wr, this.p.complexRelations, this.gradR.grads, this.gradR.slot(r) * Wr);
-      penalty += regularizeRow(regularizer, scale, tables.entities, t * We, We, this.p.complexEntities, this.gradE.grads, this.gradE.slot(t) * We);
+      penalty += regularizeRow(regularizer, scale, tables.entities, h * We, We, this.p.complexEntities, gE.grads, gE.slot(h) * We);
+      penalty += regularizeRow(regularizer, scale, tables.relations, r * Wr, Wr, this.p.complexRelations, gR.grads, gR.slot(r) * Wr);
+      penalty += regularizeRow(regularizer, scale, tables.entities, t * We, We, this.p.complexEntities, gE.grads, gE.slot(t) * We);
     }
     return penalty;
   }

@@ -135,8 +135,9 @@ export async function trainModel(config: TrainConfig, deps: TrainerDeps, resume 
         scorer, tables, loss,
         sampler, negatives: config.negatives, entityOptimizer: optE, relationOptimizer: optR,
         regularizer: config.regularizer, regWeight: config.regWeight, complexEntities, complexRelations, useKernel: config.useKernel,
+        workers: config.workers,
       });
-    if (step instanceof MultimodalNegativeSamplingStep || step instanceof FusedMultimodalNegativeSamplingStep) disposeStep = () => step.dispose();
+    disposeStep = () => step.dispose();
     // the fused encoders' dense products run on the dense engine too
     if (step instanceof FusedMultimodalNegativeSamplingStep && mm?.model.fusedEncoder) useRunEngine();
     const batch = new Int32Array(3 * config.batchSize);
