@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { scatterAddRows } from './scatter';
 
 /**
  * a @ b whose gradient uses explicit transposes and plain matMuls. tfjs' own matMul gradient
@@ -29,13 +30,8 @@ export function gatherRows(x: tf.Tensor2D, ids: Int32Array): tf.Tensor2D {
   const op = tf.customGrad(((...args: (tf.Tensor | tf.GradSaveFunc)[]) => ({
     value: tf.gather(args[0] as tf.Tensor, tf.tensor1d(ids, 'int32')),
     gradFunc: (dy: tf.Tensor) => {
-      const g = dy.dataSync() as Float32Array;
       const out = new Float32Array(n * W);
-      for (let i = 0; i < ids.length; i++) {
-        const o = ids[i] * W;
-        const s = i * W;
-        for (let k = 0; k < W; k++) out[o + k] += g[s + k];
-      }
+      scatterAddRows(out, ids, dy.dataSync() as Float32Array, W);
       return tf.tensor2d(out, [n, W]);
     },
   })) as never) as unknown as (t: tf.Tensor2D) => tf.Tensor2D;

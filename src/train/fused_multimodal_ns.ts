@@ -7,6 +7,7 @@ import { ModalityInputs, tableRows } from './multimodal_step';
 import type { NegativeSamplingLoss } from '../losses';
 import type { NegativeSampler } from '../sampling';
 import type { TripleKernel } from '../scorer';
+import type { TrainingStep } from './step';
 
 /** What the fused step needs besides the shared multimodal parts. */
 export interface FusedMultimodalParts extends MultimodalStepParts {
@@ -40,7 +41,7 @@ export function fusedMultimodalApplies(model: MultimodalKgModel, imml: unknown, 
  *    and into the structural rows.
  * Structural and relation rows get sparse updates, dense parameters a dense one.
  */
-export class FusedMultimodalNegativeSamplingStep {
+export class FusedMultimodalNegativeSamplingStep implements TrainingStep<Int32Array> {
   private readonly gradE: SparseGradient;
   private readonly gradR: SparseGradient;
   private inputs?: ModalityInputs;

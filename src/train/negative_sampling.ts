@@ -5,6 +5,7 @@ import type { NegativeSampler } from '../sampling';
 import { SparseGradient } from '../optim';
 import type { KgTables } from './model';
 import { regularizeRow, type TableUpdateParts } from './regularizer';
+import type { TrainingStep } from './step';
 
 /** What one negative-sampling batch needs besides the triples. */
 export interface NegativeSamplingParts extends TableUpdateParts {
@@ -24,7 +25,7 @@ export interface NegativeSamplingParts extends TableUpdateParts {
  * Scores and gradients come from the scorer's fused typed-array kernel, or else from tfjs
  * autodiff of `scorer.score` on the batch rows (the tables never enter tfjs).
  */
-export class NegativeSamplingStep {
+export class NegativeSamplingStep implements TrainingStep<Int32Array> {
   private readonly gradE: SparseGradient;
   private readonly gradR: SparseGradient;
   private negBatch = new Int32Array(0);
