@@ -37,15 +37,3 @@ export function gatherRows(x: tf.Tensor2D, ids: Int32Array): tf.Tensor2D {
   })) as never) as unknown as (t: tf.Tensor2D) => tf.Tensor2D;
   return op(x);
 }
-
-/**
- * Nuclear 3-norm penalty of Lacroix et al. (2018) on rows: sum |x|^3 per real coordinate, or
- * sum (re^2 + im^2)^(3/2) per complex coordinate for rows laid out [re | im].
- */
-export function n3Penalty(x: tf.Tensor2D, complex: boolean): tf.Scalar {
-  return tf.tidy(() => {
-    if (!complex) return tf.sum(tf.pow(tf.abs(x), 3)) as tf.Scalar;
-    const [re, im] = tf.split(x, 2, 1);
-    return tf.sum(tf.pow(tf.add(tf.add(tf.square(re), tf.square(im)), 1e-12), 1.5)) as tf.Scalar;
-  });
-}

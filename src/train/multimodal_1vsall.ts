@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { lossAndGrads } from '../params';
 import { SparseGradient } from '../optim';
-import { gatherRows, n3Penalty } from '../tf_ops';
+import { gatherRows } from '../tf_ops';
+import { n3OfFactors } from './regularizer';
 import { denseHeadLoss } from '../dense/tf_loss';
 import { scatterAddSparse } from '../scatter';
 import type { QueryBatch } from './batches';
@@ -53,8 +54,7 @@ export class MultimodalOneVsAllStep implements TrainingStep<QueryBatch> {
       let total = denseHeadLoss(head, query(FA, Rt as tf.Tensor2D, side), F, { loss: 'ce', targets: { kind: 'index', answers } });
       if (this.p.n3Weight > 0) {
         const FB = gatherRows(F, answers);
-        const reg = tf.add(tf.add(n3Penalty(FA, complexRows), n3Penalty(FB, complexRows)), n3Penalty(Rt as tf.Tensor2D, complexRows));
-        total = tf.add(total, tf.mul(this.p.n3Weight / B, reg)) as tf.Scalar;
+        total = tf.add(total, n3OfFactors([FA, FB, Rt as tf.Tensor2D], complexRows, this.p.n3Weight / B)) as tf.Scalar;
       }
       const hsA = hsAll.map((h) => gatherRows(h, anchors));
       if (model.auxiliaryLoss && this.p.auxWeight > 0) {

@@ -4,7 +4,8 @@ import { SparseGradient } from '../optim';
 import type { NegativeSamplingLoss } from '../losses';
 import type { NegativeSampler } from '../sampling';
 import type { Rng } from '../rng';
-import { gatherRows, n3Penalty } from '../tf_ops';
+import { gatherRows } from '../tf_ops';
+import { n3OfFactors } from './regularizer';
 import { mixedCrossEntropy } from '../soft_cross_entropy';
 import { scatterAddSparse } from '../scatter';
 import type { TrainingStep } from './step';
@@ -101,8 +102,7 @@ export class MultimodalNegativeSamplingStep implements TrainingStep<Int32Array> 
       const sNeg = model.scorer.score(gatherRows(F, nH), gatherRows(rel, nR), gatherRows(F, nT));
       let total = nsLoss(sPos, sNeg);
       if (this.p.n3Weight > 0) {
-        const reg = tf.add(tf.add(n3Penalty(gatherRows(F, pH), this.p.complexRows), n3Penalty(gatherRows(F, pT), this.p.complexRows)), n3Penalty(gatherRows(rel, pR), this.p.complexRows));
-        total = tf.add(total, tf.mul(this.p.n3Weight / B, reg)) as tf.Scalar;
+        total = tf.add(total, n3OfFactors([gatherRows(F, pH), gatherRows(F, pT), gatherRows(rel, pR)], this.p.complexRows, this.p.n3Weight / B)) as tf.Scalar;
       }
       const hsHeads = hs.map((h) => gatherRows(h, pH));
       if (model.auxiliaryLoss && this.p.auxWeight > 0) {
