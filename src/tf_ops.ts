@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { scatterAddRows } from './scatter';
+import { scatterAddRows } from './rows';
 
 /**
  * a @ b whose gradient uses explicit transposes and plain matMuls. tfjs' own matMul gradient

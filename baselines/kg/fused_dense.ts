@@ -4,6 +4,7 @@
  * MLAS on CPU by default) when the trainer set one, else by tfjs.
  */
 import type { ModalityFeatures } from '../../src/modality';
+import { scatterAddRows as scatterRows, tableRows } from '../../src/rows';
 
 /** Dense products of the fused encoders: the run's dense engine, else tfjs (see src/dense/products.ts). */
 export { denseProduct as matMul, transposeRows as transpose } from '../../src/dense/products';
@@ -44,18 +45,12 @@ export function maskedFeatureRows(f: ModalityFeatures, ids: Int32Array): Feature
 
 /** Rows at of x [U, width] as a new [at.length, width] array. */
 export function gatherRows(x: Float32Array, width: number, at: Int32Array): Float32Array {
-  const out = new Float32Array(at.length * width);
-  for (let p = 0; p < at.length; p++) out.set(x.subarray(at[p] * width, at[p] * width + width), p * width);
-  return out;
+  return tableRows(x, width, at);
 }
 
 /** dst[at[p]] += part[p] for rows of width floats. */
 export function scatterAddRows(dst: Float32Array, width: number, at: Int32Array, part: Float32Array): void {
-  for (let p = 0; p < at.length; p++) {
-    const o = at[p] * width;
-    const q = p * width;
-    for (let c = 0; c < width; c++) dst[o + c] += part[q + c];
-  }
+  scatterRows(dst, at, part, width);
 }
 
 /**

@@ -4,11 +4,11 @@ import { SparseGradient } from '../optim';
 import { gatherRows } from '../tf_ops';
 import { n3OfFactors } from './regularizer';
 import { denseHeadLoss } from '../dense/tf_loss';
-import { scatterAddSparse } from '../scatter';
+import { scatterAddSparse, tableRows } from '../rows';
 import type { QueryBatch } from './batches';
 import { mixedQuery, querySides } from './query';
 import type { TrainingStep } from './step';
-import { encodeWeighted, ModalityInputs, tableRows, type MultimodalStepParts } from './multimodal_step';
+import { encodeWeighted, ModalityInputs, type MultimodalStepParts } from './multimodal_step';
 
 /**
  * 1-vs-all training of a multimodal model (OTKGE's recipe, Lacroix et al. 2018 for 1-vs-all):

@@ -7,9 +7,9 @@ import type { Rng } from '../rng';
 import { gatherRows } from '../tf_ops';
 import { n3OfFactors } from './regularizer';
 import { mixedCrossEntropy } from '../soft_cross_entropy';
-import { scatterAddSparse } from '../scatter';
+import { scatterAddSparse, tableRows } from '../rows';
 import type { TrainingStep } from './step';
-import { encodeWeighted, ModalityInputs, tableRows, type MultimodalStepParts } from './multimodal_step';
+import { encodeWeighted, ModalityInputs, type MultimodalStepParts } from './multimodal_step';
 
 /** Extra parts of negative-sampling training. */
 export interface MultimodalNegativeParts extends MultimodalStepParts {

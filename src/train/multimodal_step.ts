@@ -10,6 +10,7 @@ import type { SparseOptimizer } from '../optim';
 import type { DenseHead } from '../dense/head';
 import type { RepresentationPlugin } from '../plugin';
 import type { KgTables } from './model';
+import { tableRows } from '../rows';
 
 /**
  * The auxiliary-modality inputs of a multimodal model: per modality the [n, d_m] feature matrix
@@ -48,12 +49,8 @@ export class ModalityInputs {
   }
 }
 
-/** Rows of a row-major table as a new Float32Array. */
-export function tableRows(table: Float32Array, width: number, ids: Int32Array): Float32Array {
-  const out = new Float32Array(ids.length * width);
-  for (let i = 0; i < ids.length; i++) out.set(table.subarray(ids[i] * width, (ids[i] + 1) * width), i * width);
-  return out;
-}
+// Re-exported for fused_multimodal_ns.ts, which imports it from here.
+export { tableRows } from '../rows';
 
 /** h^m of a model, IMML-weighted when the plug-in is on (Algorithm 1, line 2). */
 export function encodeWeighted(model: MultimodalKgModel, imml: RepresentationPlugin | undefined, structural: tf.Tensor2D, features: tf.Tensor2D[], p: ParamTensors): tf.Tensor2D[] {

@@ -5,7 +5,7 @@ import type { FilterIndex } from '../filter';
 import type { KgTables } from './model';
 import { regularizeRow, type TableUpdateParts } from './regularizer';
 import type { DenseHead, HeadLoss } from '../dense/head';
-import { scatterAddRows, scatterAddSparse } from '../scatter';
+import { scatterAddRows, scatterAddSparse } from '../rows';
 import type { QueryBatch } from './batches';
 import { mixedQuery, querySides } from './query';
 import type { TrainingStep } from './step';

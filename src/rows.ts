@@ -1,6 +1,18 @@
 import type { SparseGradient } from './optim';
 
 /**
+ * Gathering rows of a row-major table and its backward, on typed arrays: what every training
+ * step and fused kernel uses to move batch rows in and row gradients out.
+ */
+
+/** Rows `ids` of a row-major table as a new [ids.length, width] array. */
+export function tableRows(table: Float32Array, width: number, ids: ArrayLike<number>): Float32Array {
+  const out = new Float32Array(ids.length * width);
+  for (let i = 0; i < ids.length; i++) out.set(table.subarray(ids[i] * width, (ids[i] + 1) * width), i * width);
+  return out;
+}
+
+/**
  * The backward of gathering rows: dst[rows[i]] += src[i] for i < count, rows `width` floats
  * wide (a row used several times gets the sum of its gradients). Accumulates in float32 in
  * i order, so a result does not depend on who calls it.
