@@ -77,27 +77,6 @@ export async function trainModel(config: TrainConfig, deps: TrainerDeps, resume 
   };
   const paramOpt = mm ? new DenseOptimizer(mm.model.params, config.optimizer, config.denseLr > 0 ? config.denseLr : config.lr) : undefined;
   const engine = new RunEngine(() => selectDenseHead(config.engine, log), deps.denseHead);
-  let step: BoundTrainingStep;
-  try {
-    step = createTrainingStep({
-      config, train: reciprocal ? withReciprocals(dataset.train, nR) : dataset.train, scorer, multimodal: mm, tables,
-      entityOptimizer: opt.entities, relationOptimizer: opt.relations, paramOptimizer: paramOpt,
-      samplerRng, headProbabilities: deps.headProbabilities, denseHead: () => engine.acquire(),
-    });
-  } catch (e) {
-    engine.release();
-    throw e;
-  }
-  let released = false;
-  /** Frees the step's tensors and the dense engine (before the final evaluation, or when the run stops). */
-  const release = (): void => {
-    if (released) return;
-    released = true;
-    step.dispose();
-    engine.release();
-  };
-  const units = step.units;
-
   // Every random stream a resumed run must continue (IMML draws its lambdas and partners itself).
   const rngs = [shuffleRng, samplerRng, ...(mm?.imml ? [mm.imml.rng] : [])];
   const extras: ModelExtras | undefined = mm ? { model: mm.model, paramOpt: paramOpt! } : undefined;
@@ -109,7 +88,14 @@ export async function trainModel(config: TrainConfig, deps: TrainerDeps, resume 
   const filter = new FilterIndex(nE, nR, [dataset.train, dataset.valid, dataset.test]);
 
   let state: TrainState = { epoch: 0, bestEpoch: -1, bestValidMrr: -Infinity, badValidations: 0, history: [], trainSeconds: 0, trainedTriples: 0 };
+  let step: BoundTrainingStep | undefined;
   try {
+    step = createTrainingStep({
+      config, train: reciprocal ? withReciprocals(dataset.train, nR) : dataset.train, scorer, multimodal: mm, tables,
+      entityOptimizer: opt.entities, relationOptimizer: opt.relations, paramOptimizer: paramOpt,
+      samplerRng, headProbabilities: deps.headProbabilities, denseHead: () => engine.acquire(),
+    });
+    const units = step.units;
     fs.mkdirSync(out, { recursive: true });
     if (resume) {
       state = restoreCheckpoint(out, config, tables, opt, rngs, extras);
@@ -182,7 +168,9 @@ export async function trainModel(config: TrainConfig, deps: TrainerDeps, resume 
     }
     if (stopEarly()) log(`early stopping after epoch ${state.epoch}: no better valid MRR for ${config.patience} validations`);
   } finally {
-    release();
+    // The step's tensors and the dense engine go before the final evaluation, also when the run stops.
+    step?.dispose();
+    engine.release();
   }
 
   // The final epoch's model competes with the best validated one.
