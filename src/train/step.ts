@@ -13,7 +13,8 @@ import type { KgTables } from './model';
  * triples for negative sampling, queries for 1-vs-all / KvsAll), updates the tables and dense
  * parameters in place and returns the batch's mean loss (data term + penalties). A step that
  * holds tensors (modality inputs) releases them in `dispose`; one that holds only typed arrays
- * may omit it.
+ * may omit it. A step keeps nothing a checkpoint needs: the tables, optimisers and random streams
+ * it uses come from its {@link StepContext} and are checkpointed by the loop (checkpoint.ts).
  */
 export interface TrainingStep<Batch> {
   run(batch: Batch, count: number): number;
