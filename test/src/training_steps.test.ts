@@ -3,14 +3,18 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../src/backend';
 import { multimodalFor, resolveConfig, scorerFor } from '../../src/app/run';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import type { TrainConfig } from '../../src/config';
 import type { ModalityFeatures } from '../../src/modality';
 import { createOptimizer } from '../../src/optim';
 import { DenseOptimizer } from '../../src/params';
 import { Rng } from '../../src/rng';
 import { selectDenseHead } from '../../src/dense/select';
+import { currentTensorEngine } from '../../src/dense/tf_loss';
 import { createMultimodalTables, createTables } from '../../src/train/model';
 import { RunEngine } from '../../src/train/run_engine';
+import { trainModel } from '../../src/train/trainer';
 import type { StepContext } from '../../src/train/step';
 import { TRAINING_STEPS, createTrainingStep, trainingStepFor, type TrainingStepName } from '../../src/train/step_registry';
 import { loadKgDataset, type LoadedKgDataset } from '../../kg-data/loader';
@@ -114,6 +118,26 @@ describe('training steps (src/train/step_registry.ts)', () => {
       engine.release();
       expect(tf.memory().numTensors).to.be.lessThan(held);
     }
+  });
+
+  it('a run that stops (divergence) still frees the step and unsets the dense engine', async () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'mmkge-steps-'));
+    const before = tf.memory().numTensors;
+    const config = resolveConfig({}, { dataset: TINY, model: 'otkge', dim: 8, batchSize: 2, epochs: 5, evalEvery: 0, lr: 1e30, backend: 'wasm', engine: 'js', out });
+    let message = '';
+    try {
+      await trainModel(config, {
+        dataset: ds, createScorer: scorerFor, log: () => {}, progress: false,
+        createMultimodal: (c) => multimodalFor(c, [features('image', ds.entities.length, 5, 1)]),
+        evaluate: () => Promise.reject(new Error('no evaluation expected: the run diverges first')),
+        headProbabilities: () => new Float32Array(ds.relations.length).fill(0.5),
+      });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).to.match(/^training diverged/);
+    expect(currentTensorEngine()).to.equal(undefined);
+    expect(tf.memory().numTensors).to.equal(before);
   });
 
   it('a scheme no step of the model kind trains is a config error naming the schemes that are', () => {
