@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { scatterAddRows } from './rows';
 
 /**
  * a @ b whose gradient uses explicit transposes and plain matMuls. tfjs' own matMul gradient
@@ -29,27 +30,10 @@ export function gatherRows(x: tf.Tensor2D, ids: Int32Array): tf.Tensor2D {
   const op = tf.customGrad(((...args: (tf.Tensor | tf.GradSaveFunc)[]) => ({
     value: tf.gather(args[0] as tf.Tensor, tf.tensor1d(ids, 'int32')),
     gradFunc: (dy: tf.Tensor) => {
-      const g = dy.dataSync() as Float32Array;
       const out = new Float32Array(n * W);
-      for (let i = 0; i < ids.length; i++) {
-        const o = ids[i] * W;
-        const s = i * W;
-        for (let k = 0; k < W; k++) out[o + k] += g[s + k];
-      }
+      scatterAddRows(out, ids, dy.dataSync() as Float32Array, W);
       return tf.tensor2d(out, [n, W]);
     },
   })) as never) as unknown as (t: tf.Tensor2D) => tf.Tensor2D;
   return op(x);
-}
-
-/**
- * Nuclear 3-norm penalty of Lacroix et al. (2018) on rows: sum |x|^3 per real coordinate, or
- * sum (re^2 + im^2)^(3/2) per complex coordinate for rows laid out [re | im].
- */
-export function n3Penalty(x: tf.Tensor2D, complex: boolean): tf.Scalar {
-  return tf.tidy(() => {
-    if (!complex) return tf.sum(tf.pow(tf.abs(x), 3)) as tf.Scalar;
-    const [re, im] = tf.split(x, 2, 1);
-    return tf.sum(tf.pow(tf.add(tf.add(tf.square(re), tf.square(im)), 1e-12), 1.5)) as tf.Scalar;
-  });
 }

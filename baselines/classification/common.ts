@@ -5,49 +5,18 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { matMulFast } from '../../src/tf_ops';
-import { softCrossEntropy } from '../../src/soft_cross_entropy';
+import { mixedTargets, softCrossEntropy } from '../../src/soft_cross_entropy';
 import type { FusionOutput, StepContext } from '../../src/classification/types';
 
-// Linear layers are a core primitive (src/linear.ts); re-exported for the baselines.
+// Linear layers and the cross-entropy are core primitives (src/linear.ts, src/soft_cross_entropy.ts); re-exported for the baselines.
 export { addLinear, linear } from '../../src/linear';
+export { crossEntropy, crossEntropyPerSample, mixedTargets, oneHot } from '../../src/soft_cross_entropy';
 
 /** Identity in the forward pass, zero gradient (torch's `.detach()`). */
 export const stopGradient: <T extends tf.Tensor>(x: T) => T = tf.customGrad(((x: tf.Tensor) => ({
   value: tf.clone(x),
   gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy),
 })) as never) as never;
-
-/** One-hot float targets [B, C]. */
-export function oneHot(labels: Int32Array, numClasses: number): tf.Tensor2D {
-  return tf.oneHot(tf.tensor1d(labels, 'int32'), numClasses).toFloat() as tf.Tensor2D;
-}
-
-/** Per-sample cross-entropy of logits [B, C] against hard labels: [B]. */
-export function crossEntropyPerSample(logits: tf.Tensor2D, labels: Int32Array): tf.Tensor1D {
-  const C = logits.shape[1];
-  return tf.neg(tf.sum(tf.mul(oneHot(labels, C), tf.logSoftmax(logits)), 1)) as tf.Tensor1D;
-}
-
-/** Mean cross-entropy (torch.nn.CrossEntropyLoss). */
-export function crossEntropy(logits: tf.Tensor2D, labels: Int32Array): tf.Scalar {
-  return tf.mean(crossEntropyPerSample(logits, labels)) as tf.Scalar;
-}
-
-/**
- * Soft targets lambda onehot(yA) + (1 - lambda) onehot(yB) [rows, C], built on the host (one
- * upload instead of eleven small ops) with the float32 arithmetic of the tensor expression:
- * t[yA] = lambda, t[yB] = fl(1 - lambda), and fl(lambda + fl(1 - lambda)) where yA = yB.
- */
-export function mixedTargets(yA: Int32Array, yB: Int32Array, lambda: Float32Array, numClasses: number): tf.Tensor2D {
-  const rows = lambda.length;
-  const t = new Float32Array(rows * numClasses);
-  for (let r = 0; r < rows; r++) {
-    const rest = Math.fround(1 - lambda[r]);
-    t[r * numClasses + yA[r]] = lambda[r];
-    t[r * numClasses + yB[r]] += rest;
-  }
-  return tf.tensor2d(t, [rows, numClasses]);
-}
 
 /** Default soft loss of a model whose `scores` are logits: soft cross-entropy (IMML's mixedCrossEntropy). */
 export function softLogitsLoss(out: FusionOutput, yA: Int32Array, yB: Int32Array, lambda: Float32Array, ctx: StepContext): tf.Scalar {

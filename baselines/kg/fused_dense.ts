@@ -4,6 +4,7 @@
  * MLAS on CPU by default) when the trainer set one, else by tfjs.
  */
 import type { ModalityFeatures } from '../../src/modality';
+import { scatterAddRows as scatterRows, tableRows } from '../../src/rows';
 
 /** Dense products of the fused encoders: the run's dense engine, else tfjs (see src/dense/products.ts). */
 export { denseProduct as matMul, transposeRows as transpose } from '../../src/dense/products';
@@ -102,11 +103,7 @@ export function isIdentity(at: Int32Array, U: number): boolean {
 
 /** dst[at[p]] += part[p] for rows of width floats. */
 export function scatterAddRows(dst: Float32Array, width: number, at: Int32Array, part: Float32Array): void {
-  for (let p = 0; p < at.length; p++) {
-    const o = at[p] * width;
-    const q = p * width;
-    for (let c = 0; c < width; c++) dst[o + c] += part[q + c];
-  }
+  scatterRows(dst, at, part, width);
 }
 
 /**

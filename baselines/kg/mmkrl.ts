@@ -33,7 +33,7 @@ export const MMKRL_SPEC: TranslationSumSpec = {
  * - "Knowledge alignment" = the MSE between e_s and e_m (the paper's norm constraints that pull the
  *   two spaces together), averaged over the entities of the batch that have at least one auxiliary
  *   modality and over the d coordinates. `auxiliaryLoss` returns it unweighted: the training step
- *   (src/train/multimodal_step.ts) multiplies it by options.auxWeight.
+ *   (src/train/multimodal_*.ts) multiplies it by options.auxWeight.
  * - The paper's adversarial training is not part of this model (a training-loop concern; not done).
  * - Missing modality: its block contributes zero; an entity with no auxiliary modality falls back to
  *   e_m = e_s and is left out of the alignment loss.

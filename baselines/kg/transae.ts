@@ -38,7 +38,7 @@ export const TRANSAE_SPEC: TranslationSumSpec = { basis: ['e'], terms: [['e', 'e
  * - Missing modality: its input block is zero (multiplied by the mask); an entity with no auxiliary
  *   modality at all falls back to e = s (its code is dropped). Reconstruction MSE: mean over the present
  *   (entity, modality) blocks' coordinates only. `auxiliaryLoss` returns it unweighted: the training
- *   step (src/train/multimodal_step.ts) multiplies it by options.auxWeight.
+ *   step (src/train/multimodal_*.ts) multiplies it by options.auxWeight.
  * - Norm: L1; norm 2 is rejected. Structural and relation rows: TransE init (uniform(-6/sqrt(d),
  *   6/sqrt(d)), unit L2 norm); structural rows are renormalised to unit L2 norm after every step
  *   (`constrainStructural`), relation rows are not.

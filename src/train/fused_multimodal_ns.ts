@@ -7,6 +7,7 @@ import { ModalityInputs, tableRows } from './multimodal_step';
 import type { NegativeSamplingLoss } from '../losses';
 import type { NegativeSampler } from '../sampling';
 import type { TripleKernel } from '../scorer';
+import type { TrainingStep } from './step';
 
 /** What the fused step needs besides the shared multimodal parts. */
 export interface FusedMultimodalParts extends MultimodalStepParts {
@@ -43,7 +44,7 @@ export function fusedMultimodalApplies(model: MultimodalKgModel, imml: unknown, 
  * the positive's h + r, computed once; same bits, same accumulation order. The per-batch arrays
  * are kept between batches (fresh ones made garbage collection ~10% of a step).
  */
-export class FusedMultimodalNegativeSamplingStep {
+export class FusedMultimodalNegativeSamplingStep implements TrainingStep<Int32Array> {
   private readonly gradE: SparseGradient;
   private readonly gradR: SparseGradient;
   private inputs?: ModalityInputs;

@@ -1,4 +1,5 @@
 import type { Scorer } from '../scorer';
+import type { MultimodalKgModel } from '../multimodal';
 import { Rng } from '../rng';
 
 /**
@@ -36,4 +37,13 @@ export function createTables(scorer: Scorer, numEntities: number, numRelationRow
 /** True when a table row is laid out as complex [re | im] halves of `dim` coordinates each. */
 export function isComplexLayout(width: number, dim: number): boolean {
   return width === 2 * dim;
+}
+
+/** Structural and relation tables of a multimodal model, initialised by the model. */
+export function createMultimodalTables(model: MultimodalKgModel, numEntities: number, numRelationRows: number, rng: Rng): KgTables {
+  const entities = sharedFloat32(numEntities * model.structuralWidth);
+  const relations = sharedFloat32(numRelationRows * model.scorer.relationWidth);
+  model.initStructural(entities, numEntities, rng.derive('init-entities'));
+  model.initRelations(relations, numRelationRows, rng.derive('init-relations'));
+  return { entities, relations, numEntities, numRelationRows };
 }

@@ -6,6 +6,7 @@ import { SparseGradient } from '../optim';
 import type { KgTables } from './model';
 import { regularizeRow, type TableUpdateParts } from './regularizer';
 import { DataParallelKernel, dataParallelApplies, trainingThreads } from './parallel_ns';
+import type { TrainingStep } from './step';
 
 /** What one negative-sampling batch needs besides the triples. */
 export interface NegativeSamplingParts extends TableUpdateParts {
@@ -47,7 +48,7 @@ interface GradientSlots {
  * autodiff of `scorer.score` on the batch rows (the tables never enter tfjs). With `workers` != 1
  * the fused path splits each batch over threads, with the same numbers as one thread.
  */
-export class NegativeSamplingStep {
+export class NegativeSamplingStep implements TrainingStep<Int32Array> {
   private readonly gradE: SparseGradient;
   private readonly gradR: SparseGradient;
   private negBatch = new Int32Array(0);

@@ -5,6 +5,10 @@ import type { FilterIndex } from '../filter';
 import type { KgTables } from './model';
 import { regularizeRow, type TableUpdateParts } from './regularizer';
 import type { DenseHead, HeadLoss } from '../dense/head';
+import { scatterAddRows, scatterAddSparse } from '../rows';
+import type { QueryBatch } from './batches';
+import { mixedQuery, querySides } from './query';
+import type { TrainingStep } from './step';
 
 /** What one 1-vs-all / KvsAll batch needs besides the queries. */
 export interface OneVsAllParts extends TableUpdateParts {
@@ -23,26 +27,13 @@ export interface OneVsAllParts extends TableUpdateParts {
 }
 
 /**
- * A query of 1-vs-all training: anchor entity, relation row, answer entity, direction.
- * With reciprocal relations every query is a tail query (t, r + R, h) for the head side.
- */
-export interface QueryBatch {
-  anchors: Int32Array;
-  relations: Int32Array;
-  answers: Int32Array;
-  /** 1 = predict the tail (anchor is the head), 0 = predict the head (anchor is the tail). */
-  tailSide: Uint8Array;
-  count: number;
-}
-
-/**
  * One step of 1-vs-all (or KvsAll) training: Q from the scorer's differentiable
  * queryTail/queryHead (tfjs), then the dense head (src/dense) scores Q against every entity,
  * takes the loss and returns dQ and dE = G^T Q; dQ goes back through the scorer's query to the
  * anchor and relation rows; then a dense update of the entity table (every row has a gradient)
  * and sparse updates of the relation rows. Needs rankForm 'dot'.
  */
-export class OneVsAllStep {
+export class OneVsAllStep implements TrainingStep<QueryBatch> {
   private readonly denseGradE: Float32Array;
   private readonly gradR: SparseGradient;
   private dQ = new Float32Array(0);
@@ -60,13 +51,13 @@ export class OneVsAllStep {
     this.gradR = new SparseGradient(tables.numRelationRows, scorer.relationWidth, tables.numRelationRows);
   }
 
-  /** Train on one batch of queries; returns the batch loss (data term + regulariser). */
-  run(q: QueryBatch): number {
+  /** Train on the first `count` queries of q; returns the batch loss (data term + regulariser). */
+  run(q: QueryBatch, count = q.count): number {
     const { scorer, tables, head } = this.p;
     const We = scorer.entityWidth;
     const Wr = scorer.relationWidth;
     const n = tables.numEntities;
-    const B = q.count;
+    const B = count;
     const E = tables.entities;
     const R = tables.relations;
 
@@ -76,23 +67,17 @@ export class OneVsAllStep {
       anchorRows.set(E.subarray(q.anchors[i] * We, q.anchors[i] * We + We), i * We);
       relRows.set(R.subarray(q.relations[i] * Wr, q.relations[i] * Wr + Wr), i * Wr);
     }
-    const sides = q.tailSide.subarray(0, B);
-    const allTail = sides.every((s) => s === 1);
     const A = tf.tensor2d(anchorRows, [B, We]);
     const Rel = tf.tensor2d(relRows, [B, Wr]);
-    const side = tf.tensor2d(Float32Array.from(sides), [B, 1]);
-    const query = (a: tf.Tensor2D, r: tf.Tensor2D): tf.Tensor2D => {
-      if (allTail) return scorer.queryTail!(a, r);
-      // Head queries use queryHead(r, t) with the anchor as t.
-      return tf.add(tf.mul(side, scorer.queryTail!(a, r)), tf.mul(tf.sub(1, side), scorer.queryHead!(r, a))) as tf.Tensor2D;
-    };
+    const { side, allTail } = querySides(q.tailSide, B);
+    const query = (a: tf.Tensor2D, r: tf.Tensor2D): tf.Tensor2D => mixedQuery(scorer, a, r, side, allTail);
     // The scorer builds Q in tfjs; the all-entity product and its loss run in the dense engine.
     const QT = tf.tidy(() => query(A, Rel));
     const Q = QT.dataSync() as Float32Array;
     QT.dispose();
     const dQ = this.dQ.length >= B * We ? this.dQ : (this.dQ = new Float32Array(B * We));
     const gE = this.denseGradE;
-    const loss = head.lossAndGrads({ Q, E, B, N: n, d: We }, this.headLoss(q), { dQ, dE: gE });
+    const loss = head.lossAndGrads({ Q, E, B, N: n, d: We }, this.headLoss(q, B), { dQ, dE: gE });
     const [dAT, dRT] = tf.tidy(() => {
       const dQt = tf.tensor2d(dQ.subarray(0, B * We), [B, We]);
       return tf.grads((a: tf.Tensor, r: tf.Tensor) => tf.sum(tf.mul(query(a as tf.Tensor2D, r as tf.Tensor2D), dQt)))([A, Rel]);
@@ -103,32 +88,28 @@ export class OneVsAllStep {
 
     const gR = this.gradR;
     gR.reset();
-    for (let i = 0; i < B; i++) {
-      const aOff = q.anchors[i] * We;
-      for (let k = 0; k < We; k++) gE[aOff + k] += dA[i * We + k];
-      const rOff = gR.slot(q.relations[i]) * Wr;
-      for (let k = 0; k < Wr; k++) gR.grads[rOff + k] += dR[i * Wr + k];
-    }
-    const penalty = this.regularize(q);
+    scatterAddRows(gE, q.anchors, dA, We, B);
+    scatterAddSparse(gR, q.relations, dR, B);
+    const penalty = this.regularize(q, B);
     this.p.entityOptimizer.stepDense(E, We, gE);
     this.p.relationOptimizer.step(R, Wr, gR.rows, gR.count, gR.grads);
     return loss + penalty;
   }
 
   /** The head's loss: 1-vs-all CE against the answer, or KvsAll BCE/CE against the training answers. */
-  private headLoss(q: QueryBatch): HeadLoss {
-    if (this.p.mode === '1vsall') return { loss: 'ce', targets: { kind: 'index', answers: q.answers.subarray(0, q.count), smoothing: this.p.labelSmoothing } };
-    return { loss: this.p.loss, targets: { kind: 'rows', rows: this.targets(q) } };
+  private headLoss(q: QueryBatch, B: number): HeadLoss {
+    if (this.p.mode === '1vsall') return { loss: 'ce', targets: { kind: 'index', answers: q.answers.subarray(0, B), smoothing: this.p.labelSmoothing } };
+    return { loss: this.p.loss, targets: { kind: 'rows', rows: this.targets(q, B) } };
   }
 
   /** Dense [B, n] KvsAll target rows: the training answers, label-smoothed (reused buffer). */
-  private targets(q: QueryBatch): Float32Array {
+  private targets(q: QueryBatch, B: number): Float32Array {
     const n = this.p.tables.numEntities;
-    if (this.Y.length < q.count * n) this.Y = new Float32Array(q.count * n);
+    if (this.Y.length < B * n) this.Y = new Float32Array(B * n);
     const Y = this.Y;
-    Y.fill(0, 0, q.count * n);
+    Y.fill(0, 0, B * n);
     const eps = this.p.labelSmoothing;
-    for (let i = 0; i < q.count; i++) {
+    for (let i = 0; i < B; i++) {
       const answers = q.tailSide[i] ? this.p.trainAnswers!.tails(q.anchors[i], q.relations[i]) : this.p.trainAnswers!.heads(q.relations[i], q.anchors[i]);
       const value = this.p.loss === 'ce' ? 1 / answers.length : 1;
       for (const a of answers) Y[i * n + a] = value;
@@ -138,14 +119,14 @@ export class OneVsAllStep {
   }
 
   /** N3/L2 on the factors of each query (anchor, relation, answer), weight / B (kbc's recipe). */
-  private regularize(q: QueryBatch): number {
+  private regularize(q: QueryBatch, B: number): number {
     const { regularizer, regWeight, tables, scorer } = this.p;
     if (regularizer === 'none' || regWeight === 0) return 0;
     const We = scorer.entityWidth;
     const Wr = scorer.relationWidth;
-    const scale = regWeight / q.count;
+    const scale = regWeight / B;
     let penalty = 0;
-    for (let i = 0; i < q.count; i++) {
+    for (let i = 0; i < B; i++) {
       const a = q.anchors[i];
       const b = q.answers[i];
       const r = q.relations[i];

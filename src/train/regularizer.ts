@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs';
 import type { SparseOptimizer } from '../optim';
 
 /**
@@ -6,6 +7,10 @@ import type { SparseOptimizer } from '../optim';
  * - `l2`: f(x) = sum_k x_k^2
  * - `n3`: f(x) = sum_k |x_k|^3, with |x_k| the modulus of a complex coordinate when the table
  *   holds [re | im] halves (Lacroix et al. 2018, "Canonical Tensor Decomposition for KB completion").
+ * The penalty has two evaluators here: `regularizeRow` on table rows with its hand-derived
+ * gradient (the structural steps' sparse updates) and `n3Penalty` as tfjs ops (the multimodal
+ * steps differentiate it through the fused representations); test/src/regularizer.test.ts
+ * checks that they agree.
  */
 export type RegularizerKind = 'none' | 'l2' | 'n3';
 
@@ -56,4 +61,24 @@ export function regularizeRow(
     }
   }
   return weightScale * penalty;
+}
+
+/**
+ * The N3 penalty of rows x [n, W] as a differentiable tfjs scalar: sum |x|^3 per real
+ * coordinate, or sum (re^2 + im^2)^(3/2) per complex coordinate for rows laid out [re | im]
+ * (the epsilon keeps the gradient of pow finite at a zero modulus).
+ */
+export function n3Penalty(x: tf.Tensor2D, complex: boolean): tf.Scalar {
+  return tf.tidy(() => {
+    if (!complex) return tf.sum(tf.pow(tf.abs(x), 3)) as tf.Scalar;
+    const [re, im] = tf.split(x, 2, 1);
+    return tf.sum(tf.pow(tf.add(tf.add(tf.square(re), tf.square(im)), 1e-12), 1.5)) as tf.Scalar;
+  });
+}
+
+/** weight * (N3 of each factor, summed in order): the multimodal steps' penalty on a batch's head, tail and relation rows. */
+export function n3OfFactors(factors: readonly tf.Tensor2D[], complex: boolean, weight: number): tf.Scalar {
+  let reg = n3Penalty(factors[0], complex);
+  for (let i = 1; i < factors.length; i++) reg = tf.add(reg, n3Penalty(factors[i], complex)) as tf.Scalar;
+  return tf.mul(weight, reg) as tf.Scalar;
 }

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { Rng } from '../../src/rng';
 import {
-  BCELoss, createLoss, LOSSES, logSigmoid, MarginRankingLoss, NSSALoss, sigmoid, softmaxCrossEntropyRows,
-  softplus, SoftplusLoss, bceWithLogitsRows, NegativeSamplingLoss,
+  BCELoss, createLoss, LOSSES, logSigmoid, MarginRankingLoss, NSSALoss, sigmoid,
+  softplus, SoftplusLoss, NegativeSamplingLoss,
 } from '../../src/losses';
 
 // ---- plain float64 references, written straight from the formulas ----
@@ -214,82 +214,6 @@ describe('losses', () => {
     it('rejects too-short buffers', () => {
       const l = new SoftplusLoss();
       expect(() => l.compute(new Float32Array(2), new Float32Array(3), 2, 2, new Float32Array(2), new Float32Array(4))).to.throw(/neg/);
-    });
-  });
-
-  describe('softmaxCrossEntropyRows', () => {
-    const refCE = (z: number[], rows: number, n: number, y: number[]): number => {
-      let s = 0;
-      for (let r = 0; r < rows; r++) {
-        const row = z.slice(r * n, r * n + n);
-        const lse = Math.log(row.reduce((a, b) => a + Math.exp(b), 0));
-        for (let c = 0; c < n; c++) s += -y[r * n + c] * (row[c] - lse);
-      }
-      return s / rows;
-    };
-    function check(targets: Int32Array | Float32Array, y: number[], rows: number, n: number, seed: number): void {
-      const logits = randomScores(new Rng(seed), rows * n, 2);
-      const grad = new Float32Array(rows * n);
-      const v = softmaxCrossEntropyRows(logits, rows, n, targets, grad);
-      const z = Array.from(logits);
-      expect(v).to.be.closeTo(refCE(z, rows, n, y), 1e-9);
-      for (let q = 0; q < rows * n; q++) {
-        const a = z.slice(); const b = z.slice();
-        a[q] += 1e-5; b[q] -= 1e-5;
-        expect(grad[q]).to.be.closeTo((refCE(a, rows, n, y) - refCE(b, rows, n, y)) / 2e-5, 1e-6);
-      }
-    }
-    it('hard targets: value and gradient', () => {
-      const t = Int32Array.of(2, 0, 4);
-      const y = new Array(15).fill(0);
-      y[2] = 1; y[5] = 1; y[14] = 1;
-      check(t, y, 3, 5, 8);
-    });
-    it('soft targets (summing to 1, and not): value and gradient', () => {
-      const y = Float32Array.of(0.5, 0, 0.5, 0, 0, 0.2, 0.2, 0.2, 0.2, 0.2);
-      check(y, Array.from(y), 2, 5, 9);
-      const y2 = [1, 0, 1, 0, 0, 0, 0, 0, 0, 1];
-      check(Float32Array.from(y2), y2, 2, 5, 10);
-    });
-    it('hand value and stability at 1e4', () => {
-      const grad = new Float32Array(2);
-      expect(softmaxCrossEntropyRows(Float32Array.of(0, 0), 1, 2, Int32Array.of(0), grad)).to.be.closeTo(Math.log(2), 1e-12);
-      expect(Array.from(grad)).to.deep.equal([-0.5, 0.5]); // (softmax - y)/rows
-      const g = new Float32Array(3);
-      const v = softmaxCrossEntropyRows(Float32Array.of(1e4, -1e4, 0), 1, 3, Int32Array.of(1), g);
-      expect(v).to.be.closeTo(2e4, 1e-6);
-      for (const x of g) expect(Number.isFinite(x)).to.equal(true);
-      expect(() => softmaxCrossEntropyRows(Float32Array.of(0, 0), 1, 2, Int32Array.of(2), grad)).to.throw(/target/);
-    });
-  });
-
-  describe('bceWithLogitsRows', () => {
-    it('value and gradient vs reference, with ConvE label smoothing', () => {
-      const rows = 3, n = 4, eps = 0.1;
-      const logits = randomScores(new Rng(11), rows * n, 2);
-      const t = new Float32Array(rows * n);
-      t[1] = 1; t[4] = 1; t[6] = 1; t[11] = 1;
-      const ref = (z: number[]): number => {
-        let s = 0;
-        z.forEach((x, q) => {
-          const y = (1 - eps) * t[q] + eps / n;
-          s += -y * refLogSig(x) - (1 - y) * refLogSig(-x);
-        });
-        return s / (rows * n);
-      };
-      const grad = new Float32Array(rows * n);
-      const v = bceWithLogitsRows(logits, rows, n, t, grad, eps);
-      const z = Array.from(logits);
-      expect(v).to.be.closeTo(ref(z), 1e-9);
-      for (let q = 0; q < rows * n; q++) {
-        const a = z.slice(); const b = z.slice();
-        a[q] += 1e-5; b[q] -= 1e-5;
-        expect(grad[q]).to.be.closeTo((ref(a) - ref(b)) / 2e-5, 1e-6);
-      }
-      const g = new Float32Array(2);
-      const big = bceWithLogitsRows(Float32Array.of(1e4, -1e4), 1, 2, Float32Array.of(0, 1), g);
-      expect(big).to.be.closeTo(1e4, 1e-6);
-      for (const x of g) expect(Number.isFinite(x)).to.equal(true);
     });
   });
 });

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { regularizeRow, type RegularizerKind } from '../../src/train/regularizer';
+import * as tf from '@tensorflow/tfjs';
+import { n3OfFactors, n3Penalty, regularizeRow, type RegularizerKind } from '../../src/train/regularizer';
 import { Rng } from '../../src/rng';
 
 /** Float64 reference penalty of one row. */
@@ -42,3 +43,28 @@ describe('regularizeRow', () => {
     expect(Array.from(grad)).to.deep.equal([0, 0, 0]);
   });
 });
+
+describe('n3Penalty (tfjs) agrees with regularizeRow', () => {
+  for (const complex of [false, true]) {
+    it(`value and gradient of ${complex ? 'complex' : 'real'} rows`, () => {
+      const rng = new Rng(7);
+      const rows = 3;
+      const width = 6;
+      const x = Float32Array.from({ length: rows * width }, () => rng.normal());
+      const grad = new Float32Array(rows * width);
+      let expected = 0;
+      for (let i = 0; i < rows; i++) expected += regularizeRow('n3', 0.25, x, i * width, width, complex, grad, i * width);
+      const X = tf.tensor2d(x, [rows, width]);
+      const f = (t: tf.Tensor): tf.Scalar => tf.mul(0.25, n3Penalty(t as tf.Tensor2D, complex)) as tf.Scalar;
+      const value = f(X).dataSync()[0];
+      const g = tf.grad(f)(X).dataSync();
+      expect(value).to.be.closeTo(expected, 1e-5 * Math.abs(expected));
+      for (let k = 0; k < x.length; k++) expect(g[k]).to.be.closeTo(grad[k], 1e-5 * Math.max(1, Math.abs(grad[k])));
+      // the factors' sum, weighted: head + tail + relation rows of a batch
+      const sum = n3OfFactors([X, X, X], complex, 0.5).dataSync()[0];
+      expect(sum).to.be.closeTo(0.5 * 3 * (expected / 0.25), 1e-5 * Math.abs(sum));
+      X.dispose();
+    });
+  }
+});
+
