@@ -3,7 +3,7 @@
  * Initialisers fill row-major tables in place from a seeded `Rng`; `Math.random` is never used.
  */
 import type { Rng } from '../../src/rng';
-import type { ScorerOptions } from '../../src/scorer';
+import type { ScorerOptions, TripleKernel } from '../../src/scorer';
 
 /**
  * Epsilon added under every square root of a distance: sqrt(x + DIST_EPS).
@@ -77,4 +77,26 @@ export function normalizeRowsL2(
 export function fillBilinearInit(table: Float32Array, n: number, dim: number, initStd: number | undefined, rng: Rng): void {
   if (initStd !== undefined) fillNormal(table, n, initStd, rng);
   else fillUniform(table, n, 6 / Math.sqrt(dim), rng);
+}
+
+/**
+ * A fused kernel whose whole backward is its `backwardSlice` over every coordinate: the slice is
+ * what data-parallel training splits over threads, so each kernel writes its backward once.
+ */
+export abstract class SlicedTripleKernel implements TripleKernel {
+  constructor(readonly coordinates: number) {}
+
+  abstract score(E: Float32Array, hOff: number, R: Float32Array, rOff: number, tOff: number): number;
+
+  abstract backwardSlice(
+    E: Float32Array, hOff: number, R: Float32Array, rOff: number, tOff: number, g: number,
+    gE: Float32Array, gHOff: number, gTOff: number, gR: Float32Array, gROff: number, k0: number, k1: number,
+  ): void;
+
+  backward(
+    E: Float32Array, hOff: number, R: Float32Array, rOff: number, tOff: number, g: number,
+    gE: Float32Array, gHOff: number, gTOff: number, gR: Float32Array, gROff: number,
+  ): void {
+    this.backwardSlice(E, hOff, R, rOff, tOff, g, gE, gHOff, gTOff, gR, gROff, 0, this.coordinates);
+  }
 }

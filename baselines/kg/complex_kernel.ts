@@ -3,14 +3,14 @@
  * worker threads load it quickly: `complexWorkerKernel` is the factory of `ComplEx.workerKernel`.
  */
 import type { TripleKernel, WorkerKernel } from '../../src/scorer';
+import { SlicedTripleKernel } from './common';
 
 /**
  * ComplEx kernel, h = a + ib, r = c + id, t = e + if per coordinate:
  * score = sum (a c - b d) e + (a d + b c) f; d/da = c e + d f, d/db = c f - d e, d/dc = a e + b f,
  * d/dd = a f - b e, d/de = a c - b d, d/df = a d + b c.
  */
-export class ComplExKernel implements TripleKernel {
-  constructor(readonly coordinates: number) {}
+export class ComplExKernel extends SlicedTripleKernel {
 
   score(E: Float32Array, hOff: number, R: Float32Array, rOff: number, tOff: number): number {
     const n = this.coordinates;
@@ -24,12 +24,6 @@ export class ComplExKernel implements TripleKernel {
     return s;
   }
 
-  backward(
-    E: Float32Array, hOff: number, R: Float32Array, rOff: number, tOff: number, g: number,
-    gE: Float32Array, gHOff: number, gTOff: number, gR: Float32Array, gROff: number,
-  ): void {
-    this.backwardSlice(E, hOff, R, rOff, tOff, g, gE, gHOff, gTOff, gR, gROff, 0, this.coordinates);
-  }
 
   backwardSlice(
     E: Float32Array, hOff: number, R: Float32Array, rOff: number, tOff: number, g: number,

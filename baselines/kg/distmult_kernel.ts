@@ -3,10 +3,10 @@
  * threads load it quickly: `distmultWorkerKernel` is the factory of `DistMult.workerKernel`.
  */
 import type { TripleKernel, WorkerKernel } from '../../src/scorer';
+import { SlicedTripleKernel } from './common';
 
 /** DistMult kernel: score = sum_k h_k r_k t_k; d/dh_k = r_k t_k, d/dr_k = h_k t_k, d/dt_k = h_k r_k. */
-export class DistMultKernel implements TripleKernel {
-  constructor(readonly coordinates: number) {}
+export class DistMultKernel extends SlicedTripleKernel {
 
   score(E: Float32Array, hOff: number, R: Float32Array, rOff: number, tOff: number): number {
     const n = this.coordinates;
@@ -15,12 +15,6 @@ export class DistMultKernel implements TripleKernel {
     return s;
   }
 
-  backward(
-    E: Float32Array, hOff: number, R: Float32Array, rOff: number, tOff: number, g: number,
-    gE: Float32Array, gHOff: number, gTOff: number, gR: Float32Array, gROff: number,
-  ): void {
-    this.backwardSlice(E, hOff, R, rOff, tOff, g, gE, gHOff, gTOff, gR, gROff, 0, this.coordinates);
-  }
 
   backwardSlice(
     E: Float32Array, hOff: number, R: Float32Array, rOff: number, tOff: number, g: number,

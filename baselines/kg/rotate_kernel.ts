@@ -3,7 +3,7 @@
  * threads load it quickly: `rotateWorkerKernel` is the factory of `RotatE.workerKernel`.
  */
 import type { TripleKernel, WorkerKernel } from '../../src/scorer';
-import { DIST_EPS } from './common';
+import { DIST_EPS, SlicedTripleKernel } from './common';
 
 /**
  * RotatE kernel. Per coordinate, with c = cos theta, s = sin theta, u = h o r - t and m = sqrt(|u|^2 + eps):
@@ -12,12 +12,14 @@ import { DIST_EPS } from './common';
  * cos/sin are cached per relation-table slot and recomputed only when the stored phase value changed
  * (compared exactly), so the cache can never go stale (and every instance computes the same floats).
  */
-export class RotatEKernel implements TripleKernel {
+export class RotatEKernel extends SlicedTripleKernel {
   private cacheTheta = new Float32Array(0);
   private cacheCos = new Float64Array(0);
   private cacheSin = new Float64Array(0);
 
-  constructor(readonly coordinates: number, private readonly gamma: number) {}
+  constructor(coordinates: number, private readonly gamma: number) {
+    super(coordinates);
+  }
 
   private ensureCache(size: number): void {
     if (this.cacheTheta.length >= size) return;
@@ -60,12 +62,6 @@ export class RotatEKernel implements TripleKernel {
     return this.gamma - dist;
   }
 
-  backward(
-    E: Float32Array, hOff: number, R: Float32Array, rOff: number, tOff: number, g: number,
-    gE: Float32Array, gHOff: number, gTOff: number, gR: Float32Array, gROff: number,
-  ): void {
-    this.backwardSlice(E, hOff, R, rOff, tOff, g, gE, gHOff, gTOff, gR, gROff, 0, this.coordinates);
-  }
 
   backwardSlice(
     E: Float32Array, hOff: number, R: Float32Array, rOff: number, tOff: number, g: number,

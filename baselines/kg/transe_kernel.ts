@@ -3,11 +3,10 @@
  * threads load them quickly: `transeWorkerKernel` is the factory of `TransE.workerKernel`.
  */
 import type { TripleKernel, WorkerKernel } from '../../src/scorer';
-import { DIST_EPS, normalizeRowsL2 } from './common';
+import { DIST_EPS, normalizeRowsL2, SlicedTripleKernel } from './common';
 
 /** TransE L1 kernel: score = -sum_k |h_k + r_k - t_k|; d score/d h_k = -sign(d_k), d/d t_k = +sign(d_k). */
-export class TransEL1Kernel implements TripleKernel {
-  constructor(readonly coordinates: number) {}
+export class TransEL1Kernel extends SlicedTripleKernel {
 
   score(E: Float32Array, hOff: number, R: Float32Array, rOff: number, tOff: number): number {
     const n = this.coordinates;
@@ -16,12 +15,6 @@ export class TransEL1Kernel implements TripleKernel {
     return -s;
   }
 
-  backward(
-    E: Float32Array, hOff: number, R: Float32Array, rOff: number, tOff: number, g: number,
-    gE: Float32Array, gHOff: number, gTOff: number, gR: Float32Array, gROff: number,
-  ): void {
-    this.backwardSlice(E, hOff, R, rOff, tOff, g, gE, gHOff, gTOff, gR, gROff, 0, this.coordinates);
-  }
 
   backwardSlice(
     E: Float32Array, hOff: number, R: Float32Array, rOff: number, tOff: number, g: number,
