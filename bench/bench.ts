@@ -194,7 +194,7 @@ async function main(): Promise<void> {
   }
   if (part === 'all' || part === 'cls') {
     console.log('## Classification: QMF vs QMF+IMML seconds per epoch on HFM (100-d BoW)\n');
-    results.cls = await runClsBench({ epochs: QUICK ? 1 : 2 });
+    results.cls = await runClsBench({ epochs: QUICK ? 2 : 5 });
     console.log('');
   }
   if (part === 'all' || part === 'eval') {

@@ -4,7 +4,7 @@
  * MLAS on CPU by default) when the trainer set one, else by tfjs.
  */
 import type { ModalityFeatures } from '../../src/modality';
-import { scatterAddRows as scatterRows, tableRows } from '../../src/rows';
+import { tableRows } from '../../src/rows';
 
 /** Dense products of the fused encoders: the run's dense engine, else tfjs (see src/dense/products.ts). */
 export { denseProduct as matMul, transposeRows as transpose } from '../../src/dense/products';
@@ -99,11 +99,6 @@ export function gatherRows(x: Float32Array, width: number, at: Int32Array, out: 
 /** Whether at = [0, 1, ..., U-1] (every entity of the batch has the modality): rows need no gather. */
 export function isIdentity(at: Int32Array, U: number): boolean {
   return at.length === U && (U === 0 || at[U - 1] === U - 1);
-}
-
-/** dst[at[p]] += part[p] for rows of width floats. */
-export function scatterAddRows(dst: Float32Array, width: number, at: Int32Array, part: Float32Array): void {
-  scatterRows(dst, at, part, width);
 }
 
 /**

@@ -8,7 +8,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../../src/rng';
 import type { ModalityFeatures } from '../../src/modality';
 import type { FusedEncoder, FusedEncoding, MultimodalKgModel, MultimodalOptions } from '../../src/multimodal';
-import { FeatureRowsBuffer, Scratch, flushSubnormals, gatherRows, isIdentity, matMul, scatterAddRows } from './fused_dense';
+import { FeatureRowsBuffer, Scratch, flushSubnormals, gatherRows, isIdentity, matMul } from './fused_dense';
+import { scatterAddRows } from '../../src/rows';
 import { ParamStore, glorotUniform, type ParamTensors } from '../../src/params';
 import { checkTable, normalizeRowsL2 } from './common';
 import { CrossTranslationKernel, TranslationSumScorer, initTransE, type TranslationSumSpec } from './translation_sum';
@@ -140,7 +141,7 @@ export abstract class ProjectedTranslationModel implements MultimodalKgModel {
     const M = buf.M.zeros(U * d);
     inputs.forEach((inp, m) => {
       const xw = matMul(inp.x, this.params.get(this.projections[m]).data, inp.P, this.modalities[m].dim, d, false, false, buf.products[m].take(inp.P * d));
-      scatterAddRows(M, d, inp.at, xw);
+      scatterAddRows(M, inp.at, xw, d);
     });
     const rows = buf.rows.take(U * W2);
     for (let u = 0; u < U; u++) {

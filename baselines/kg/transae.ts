@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../../src/rng';
 import type { ModalityFeatures } from '../../src/modality';
 import type { FusedEncoder, FusedEncoding, MultimodalKgModel, MultimodalOptions } from '../../src/multimodal';
-import { FeatureRowsBuffer, Scratch, flushSubnormals, gatherRows, isIdentity, matMul, scatterAddRows } from './fused_dense';
+import { FeatureRowsBuffer, Scratch, flushSubnormals, gatherRows, isIdentity, matMul } from './fused_dense';
+import { scatterAddRows } from '../../src/rows';
 import { ParamStore, glorotUniform, type ParamTensors } from '../../src/params';
 import { checkTable, normalizeRowsL2 } from './common';
 import { anyPresent, checkFeatures, checkFuseInputs, checkMultimodalOptions, maskedSum } from './projected_translation';
@@ -88,7 +89,7 @@ export class TransAE implements MultimodalKgModel {
     const c = buf.c.zeros(U * d);
     inputs.forEach((inp, m) => {
       const D = this.modalities[m].dim;
-      scatterAddRows(c, d, inp.at, matMul(inp.x, this.params.get(`transae.enc.W.${m}`).data, inp.P, D, d, false, false, buf.product.take(inp.P * d)));
+      scatterAddRows(c, inp.at, matMul(inp.x, this.params.get(`transae.enc.W.${m}`).data, inp.P, D, d, false, false, buf.product.take(inp.P * d)), d);
     });
     const b = this.params.get('transae.enc.b').data;
     for (let u = 0; u < U; u++) for (let j = 0; j < d; j++) c[u * d + j] = 1 / (1 + Math.exp(-(c[u * d + j] + b[j])));
@@ -148,7 +149,7 @@ export class TransAE implements MultimodalKgModel {
           // dU_m = c_P^T dx^_m (codes stored [P, d]: transA); dc_P += dx^_m U_m^T (U_m stored [d, D]: transB)
           grads[`transae.dec.W.${m}`] = matMul(codes[m], dRec, d, P, D, true, false, buf.decGrads[m].take(d * D));
           grads[`transae.dec.b.${m}`] = du;
-          scatterAddRows(dc, d, inputs[m].at, matMul(dRec, this.params.get(`transae.dec.W.${m}`).data, P, D, d, false, true, buf.product.take(P * d)));
+          scatterAddRows(dc, inputs[m].at, matMul(dRec, this.params.get(`transae.dec.W.${m}`).data, P, D, d, false, true, buf.product.take(P * d)), d);
         });
         const db = new Float32Array(d);
         for (let u = 0; u < U; u++) {

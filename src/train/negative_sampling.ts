@@ -3,6 +3,7 @@ import type { Scorer } from '../scorer';
 import type { NegativeSamplingLoss } from '../losses';
 import type { NegativeSampler } from '../sampling';
 import { SparseGradient } from '../optim';
+import { addRow } from '../rows';
 import type { KgTables } from './model';
 import { regularizeRow, type TableUpdateParts } from './regularizer';
 import { DataParallelKernel, dataParallelApplies, trainingThreads } from './parallel_ns';
@@ -239,8 +240,4 @@ export class NegativeSamplingStep implements TrainingStep<Int32Array> {
     this.p.relationOptimizer.step(tables.relations, scorer.relationWidth, this.gradR.rows, this.gradR.count, this.gradR.grads);
     scorer.constrainEntities?.(tables.entities, this.gradE.rows, this.gradE.count);
   }
-}
-
-function addRow(dst: Float32Array, dOff: number, src: Float32Array, sOff: number, width: number): void {
-  for (let k = 0; k < width; k++) dst[dOff + k] += src[sOff + k];
 }

@@ -7,10 +7,9 @@ import type { SparseOptimizer } from '../optim';
  * - `l2`: f(x) = sum_k x_k^2
  * - `n3`: f(x) = sum_k |x_k|^3, with |x_k| the modulus of a complex coordinate when the table
  *   holds [re | im] halves (Lacroix et al. 2018, "Canonical Tensor Decomposition for KB completion").
- * The penalty has two evaluators here: `regularizeRow` on table rows with its hand-derived
- * gradient (the structural steps' sparse updates) and `n3Penalty` as tfjs ops (the multimodal
- * steps differentiate it through the fused representations); test/src/regularizer.test.ts
- * checks that they agree.
+ * One implementation, `regularizeRow` (value and hand-derived gradient of a row): the structural
+ * steps call it on table rows for their sparse updates, and `n3Penalty` wraps it as a tfjs op
+ * for the multimodal steps, which differentiate it through the fused representations.
  */
 export type RegularizerKind = 'none' | 'l2' | 'n3';
 
@@ -65,15 +64,23 @@ export function regularizeRow(
 
 /**
  * The N3 penalty of rows x [n, W] as a differentiable tfjs scalar: sum |x|^3 per real
- * coordinate, or sum (re^2 + im^2)^(3/2) per complex coordinate for rows laid out [re | im]
- * (the epsilon keeps the gradient of pow finite at a zero modulus).
+ * coordinate, or sum (re^2 + im^2)^(3/2) per complex coordinate for rows laid out [re | im]:
+ * `regularizeRow` on each row (value and gradient on the host, as one op).
  */
 export function n3Penalty(x: tf.Tensor2D, complex: boolean): tf.Scalar {
-  return tf.tidy(() => {
-    if (!complex) return tf.sum(tf.pow(tf.abs(x), 3)) as tf.Scalar;
-    const [re, im] = tf.split(x, 2, 1);
-    return tf.sum(tf.pow(tf.add(tf.add(tf.square(re), tf.square(im)), 1e-12), 1.5)) as tf.Scalar;
-  });
+  const [n, W] = x.shape;
+  if (complex && W % 2 !== 0) throw new Error(`n3Penalty: complex rows need an even width, got ${W}`);
+  const op = tf.customGrad(((t: tf.Tensor) => {
+    const data = t.dataSync() as Float32Array;
+    const grad = new Float32Array(n * W);
+    let penalty = 0;
+    for (let i = 0; i < n; i++) penalty += regularizeRow('n3', 1, data, i * W, W, complex, grad, i * W);
+    return {
+      value: tf.scalar(penalty),
+      gradFunc: (dy: tf.Tensor) => tf.mul(dy, tf.tensor2d(grad, [n, W])),
+    };
+  }) as never) as unknown as (t: tf.Tensor2D) => tf.Scalar;
+  return op(x);
 }
 
 /** weight * (N3 of each factor, summed in order): the multimodal steps' penalty on a batch's head, tail and relation rows. */

@@ -44,27 +44,46 @@ describe('regularizeRow', () => {
   });
 });
 
-describe('n3Penalty (tfjs) agrees with regularizeRow', () => {
+describe('n3Penalty: the tfjs op over regularizeRow', () => {
   for (const complex of [false, true]) {
-    it(`value and gradient of ${complex ? 'complex' : 'real'} rows`, () => {
+    it(`${complex ? 'complex' : 'real'} rows: value against the float64 reference, gradient against central differences through other ops`, () => {
       const rng = new Rng(7);
       const rows = 3;
       const width = 6;
-      const x = Float32Array.from({ length: rows * width }, () => rng.normal());
-      const grad = new Float32Array(rows * width);
-      let expected = 0;
-      for (let i = 0; i < rows; i++) expected += regularizeRow('n3', 0.25, x, i * width, width, complex, grad, i * width);
+      const x = Array.from({ length: rows * width }, () => rng.normal());
+      // the penalty of 2x, weighted by 0.25 (a weight and an op before it, as in the multimodal steps)
+      const penaltyOf = (v: number[]): number => {
+        let s = 0;
+        for (let i = 0; i < rows; i++) s += reference('n3', v.slice(i * width, (i + 1) * width).map((a) => 2 * a), complex);
+        return 0.25 * s;
+      };
       const X = tf.tensor2d(x, [rows, width]);
-      const f = (t: tf.Tensor): tf.Scalar => tf.mul(0.25, n3Penalty(t as tf.Tensor2D, complex)) as tf.Scalar;
-      const value = f(X).dataSync()[0];
-      const g = tf.grad(f)(X).dataSync();
+      const before = tf.memory().numTensors;
+      const f = (t: tf.Tensor): tf.Scalar => tf.mul(0.25, n3Penalty(tf.mul(t, 2) as tf.Tensor2D, complex)) as tf.Scalar;
+      const value = tf.tidy(() => f(X).dataSync()[0]);
+      const g = tf.tidy(() => tf.grad(f)(X).dataSync());
+      expect(tf.memory().numTensors).to.equal(before); // nothing leaked
+      const expected = penaltyOf(x);
       expect(value).to.be.closeTo(expected, 1e-5 * Math.abs(expected));
-      for (let k = 0; k < x.length; k++) expect(g[k]).to.be.closeTo(grad[k], 1e-5 * Math.max(1, Math.abs(grad[k])));
+      const xs = Array.from(X.dataSync());
+      for (let k = 0; k < xs.length; k++) {
+        const e = 1e-4;
+        const up = xs.slice();
+        up[k] += e;
+        const down = xs.slice();
+        down[k] -= e;
+        const fd = (penaltyOf(up) - penaltyOf(down)) / (2 * e);
+        expect(g[k]).to.be.closeTo(fd, 1e-3 * Math.max(1, Math.abs(fd)));
+      }
       // the factors' sum, weighted: head + tail + relation rows of a batch
+      const once = n3Penalty(X, complex).dataSync()[0];
       const sum = n3OfFactors([X, X, X], complex, 0.5).dataSync()[0];
-      expect(sum).to.be.closeTo(0.5 * 3 * (expected / 0.25), 1e-5 * Math.abs(sum));
+      expect(sum).to.be.closeTo(0.5 * 3 * once, 1e-5 * Math.abs(sum));
       X.dispose();
     });
   }
-});
 
+  it('refuses complex rows of odd width', () => {
+    expect(() => n3Penalty(tf.zeros([2, 3]) as tf.Tensor2D, true)).to.throw(/even width, got 3/);
+  });
+});
