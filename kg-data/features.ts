@@ -60,6 +60,8 @@ export const DATASET_MODALITIES = ['image', 'text'] as const;
 export interface FeatureConfig {
   imageFeatures: string;
   textFeatures: string;
+  /** 'l2': every loaded row scaled to unit norm (see MultimodalConfig.featureNorm); absent = 'none'. */
+  featureNorm?: 'none' | 'l2';
 }
 
 /**
@@ -176,10 +178,29 @@ export async function loadDatasetModalities(
       else if (!descriptorOrNull) log(`${modality} features: none (pass ${flag} FILE to use them)`);
       continue;
     }
-    const loaded = await loadModalityFeatures(file, { modality, entityIds, log });
+    const raw = await loadModalityFeatures(file, { modality, entityIds, log });
+    const loaded = config.featureNorm === 'l2' ? normalizeFeatureRows(raw) : raw;
+    if (loaded !== raw) log(`${modality} features: rows scaled to unit L2 norm (--feature-norm l2)`);
     out.push(entry?.label && file === def ? { ...loaded, label: entry.label } : loaded);
   }
   return out;
+}
+
+/**
+ * The features with each present row scaled to unit Euclidean norm (a new array; missing rows
+ * stay zero), the source marked so that reports say so.
+ */
+export function normalizeFeatureRows<T extends ModalityFeatures>(f: T): T {
+  const data = new Float32Array(f.data.length);
+  for (let r = 0; r < f.rows; r++) {
+    if (!f.mask[r]) continue;
+    const o = r * f.dim;
+    let s = 0;
+    for (let c = 0; c < f.dim; c++) s += f.data[o + c] * f.data[o + c];
+    const inv = 1 / Math.sqrt(s);
+    for (let c = 0; c < f.dim; c++) data[o + c] = f.data[o + c] * inv;
+  }
+  return { ...f, data, source: `${f.source}, rows L2-normalised` };
 }
 
 /** Mask of a rows x dim matrix: 0 for an all-zero row, else 1. */

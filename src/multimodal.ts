@@ -114,13 +114,24 @@ export interface MultimodalConfig {
   textFeatures: string;
   /** Weight of the model's auxiliary loss (TransAE reconstruction, MMKRL alignment); the training step multiplies it in. */
   auxWeight: number;
+  /**
+   * Rescaling of every modality's feature rows after loading: 'none', or 'l2' (each entity's row
+   * to unit Euclidean norm; rows of entities without the modality stay zero). Features of different
+   * extractors differ in scale by an order of magnitude (WN9-IMG: MobileNetV2 rows ~28, Doc2Vec
+   * rows ~1.5), and a model's fusion weights assume comparable scales.
+   */
+  featureNorm: FeatureNorm;
 }
+
+/** See MultimodalConfig.featureNorm. */
+export type FeatureNorm = 'none' | 'l2';
 
 /** Options, defaults and help of the multimodal keys. */
 export const MULTIMODAL_OPTIONS: Schema<MultimodalConfig> = {
   imageFeatures: { type: 'string', default: '', help: "image features per entity (.npy, text vectors, .f32 + .json, optionally .gz); '' = dataset default, none = off" },
   textFeatures: { type: 'string', default: '', help: "text features per entity (same formats); '' = dataset default, none = off" },
   auxWeight: { type: 'number', default: 1, min: 0, help: 'weight of TransAE reconstruction / MMKRL alignment losses' },
+  featureNorm: { type: 'enum', default: 'none', values: ['none', 'l2'], help: "rescale each entity's feature rows: none, or l2 (unit Euclidean norm per row, every modality)" },
 };
 
 /**

@@ -264,6 +264,30 @@ describe('kg-data/features', () => {
     expect(await loadDatasetModalities(undefined, { imageFeatures: '', textFeatures: '' }, ENTITIES)).to.deep.equal([]);
   });
 
+  it('featureNorm l2 scales every present row of every modality to unit norm, keeps missing rows zero and says so', async () => {
+    const img = file('img-norm.npy');
+    writeNpy(img, matrix, [4, 3]);
+    const txt = file('txt-norm.txt', 'a 3 4\nc 0 2\n');
+    const logs: string[] = [];
+    const [image, text] = await loadDatasetModalities(null, { imageFeatures: img, textFeatures: txt, featureNorm: 'l2' }, ENTITIES, { log: (m) => logs.push(m) });
+    for (const f of [image, text]) {
+      for (let r = 0; r < f.rows; r++) {
+        const row = Array.from(f.data.subarray(r * f.dim, (r + 1) * f.dim));
+        const norm = Math.hypot(...row);
+        if (f.mask[r]) expect(norm, `${f.modality} row ${r}`).to.be.closeTo(1, 1e-6);
+        else expect(row.every((v) => v === 0), `${f.modality} row ${r}`).to.equal(true);
+      }
+      expect(f.source).to.match(/, rows L2-normalised$/);
+    }
+    // direction kept: row 0 of the image is (1, 2, 3) / sqrt(14)
+    expect(image.data[2]).to.be.closeTo(3 / Math.sqrt(14), 1e-6);
+    expect(Array.from(text.data.subarray(0, 2))).to.deep.equal([Math.fround(0.6), Math.fround(0.8)]);
+    expect(logs.filter((m) => m.includes('unit L2 norm'))).to.have.length(2);
+    const raw = await loadDatasetModalities(null, { imageFeatures: img, textFeatures: 'none', featureNorm: 'none' }, ENTITIES);
+    expect(Array.from(raw[0].data)).to.deep.equal(Array.from(matrix));
+    expect(raw[0].source).to.equal(img);
+  });
+
   it('loads the WN9-IMG defaults: Doc2Vec text (6555 x 100, all present) and the labelled MobileNetV2 image features (399 rows)', async function () {
     needsRealData(this, 'wn9-img');
     const ds = await loadKgDataset('wn9-img');
