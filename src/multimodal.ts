@@ -118,7 +118,7 @@ export interface MultimodalConfig {
    * Rescaling of every modality's feature rows after loading: 'none', or 'l2' (each entity's row
    * to unit Euclidean norm; rows of entities without the modality stay zero). Features of different
    * extractors differ in scale by an order of magnitude (WN9-IMG: MobileNetV2 rows ~28, Doc2Vec
-   * rows ~1.5), and a model's fusion weights assume comparable scales.
+   * rows ~1.4), and a model's fusion weights assume comparable scales.
    */
   featureNorm: FeatureNorm;
 }
