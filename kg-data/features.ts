@@ -183,7 +183,36 @@ export async function loadDatasetModalities(
     if (loaded !== raw) log(`${modality} features: rows scaled to unit L2 norm (--feature-norm l2)`);
     out.push(entry?.label && file === def ? { ...loaded, label: entry.label } : loaded);
   }
+  const warning = config.featureNorm === 'l2' ? undefined : scaleMismatch(out);
+  if (warning) log(warning);
   return out;
+}
+
+/** Modalities whose mean row norms differ by more than this factor get a warning. */
+const SCALE_MISMATCH = 10;
+
+/**
+ * A warning when the modalities' mean row norms (over the rows present) differ by more than
+ * {@link SCALE_MISMATCH}x, else undefined: fusion weights then mean little, and `--feature-norm l2`
+ * puts every row on the unit sphere.
+ */
+export function scaleMismatch(features: readonly ModalityFeatures[]): string | undefined {
+  const norms = features.map((f) => {
+    let sum = 0;
+    let present = 0;
+    for (let r = 0; r < f.rows; r++) {
+      if (!f.mask[r]) continue;
+      let s = 0;
+      for (let c = 0; c < f.dim; c++) s += f.data[r * f.dim + c] ** 2;
+      sum += Math.sqrt(s);
+      present++;
+    }
+    return present > 0 ? sum / present : NaN;
+  });
+  const valid = norms.filter((n) => n > 0);
+  if (valid.length < 2 || Math.max(...valid) <= SCALE_MISMATCH * Math.min(...valid)) return undefined;
+  const list = features.map((f, i) => `${f.modality} ${norms[i].toPrecision(3)}`).join(', ');
+  return `warning: the modalities' mean row norms differ by ${(Math.max(...valid) / Math.min(...valid)).toFixed(0)}x (${list}); the fusion weights assume comparable scales, consider --feature-norm l2`;
 }
 
 /**

@@ -288,6 +288,23 @@ describe('kg-data/features', () => {
     expect(raw[0].source).to.equal(img);
   });
 
+  it('warns when the modalities differ in scale by more than 10x, unless featureNorm is l2', async () => {
+    const img = file('img-big.npy');
+    writeNpy(img, Float32Array.from([30, 0, 0, 0, 0, 40, 0, 0, 0, 0, 0, 0]), [4, 3]); // row norms 30, 40 -> mean 35
+    const txt = file('txt-small.txt', 'a 3 4\nb 0 1\n'); // row norms 5, 1 -> mean 3
+    const close = file('txt-close.txt', 'a 30 0\nb 0 10\n'); // mean 20
+    const logs: string[] = [];
+    await loadDatasetModalities(null, { imageFeatures: img, textFeatures: txt }, ENTITIES, { log: (m) => logs.push(m) });
+    expect(logs.filter((m) => m.startsWith('warning:'))).to.deep.equal([
+      "warning: the modalities' mean row norms differ by 12x (image 35.0, text 3.00); the fusion weights assume comparable scales, consider --feature-norm l2",
+    ]);
+    logs.length = 0;
+    await loadDatasetModalities(null, { imageFeatures: img, textFeatures: txt, featureNorm: 'l2' }, ENTITIES, { log: (m) => logs.push(m) });
+    await loadDatasetModalities(null, { imageFeatures: img, textFeatures: close }, ENTITIES, { log: (m) => logs.push(m) });
+    await loadDatasetModalities(null, { imageFeatures: 'none', textFeatures: txt }, ENTITIES, { log: (m) => logs.push(m) });
+    expect(logs.filter((m) => m.startsWith('warning:'))).to.deep.equal([]);
+  });
+
   it('loads the WN9-IMG defaults: Doc2Vec text (6555 x 100, all present) and the labelled MobileNetV2 image features (399 rows)', async function () {
     needsRealData(this, 'wn9-img');
     const ds = await loadKgDataset('wn9-img');
