@@ -86,6 +86,17 @@ export class Scratch {
   }
 }
 
+/** A growable byte buffer reused across batches (per-entity flags). */
+export class FlagScratch {
+  private buf = new Uint8Array(0);
+
+  /** The first n bytes, set to zero. */
+  zeros(n: number): Uint8Array {
+    if (this.buf.length < n) this.buf = new Uint8Array(n);
+    return this.buf.subarray(0, n).fill(0);
+  }
+}
+
 /** Rows at of x [U, width] as a [at.length, width] array (into `out` when given). */
 export function gatherRows(x: Float32Array, width: number, at: Int32Array, out: Float32Array = new Float32Array(at.length * width)): Float32Array {
   for (let p = 0; p < at.length; p++) {

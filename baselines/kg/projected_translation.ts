@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../../src/rng';
 import type { ModalityFeatures } from '../../src/modality';
 import type { FusedEncoder, FusedEncoding, MultimodalKgModel, MultimodalOptions } from '../../src/multimodal';
-import { FeatureRowsBuffer, Scratch, flushSubnormals, gatherRows, isIdentity, matMul } from './fused_dense';
+import { FeatureRowsBuffer, FlagScratch, Scratch, flushSubnormals, gatherRows, isIdentity, matMul } from './fused_dense';
 import { scatterAddRows } from '../../src/rows';
 import { ParamStore, glorotUniform, type ParamTensors } from '../../src/params';
 import { checkTable, normalizeRowsL2 } from './common';
@@ -136,7 +136,7 @@ export abstract class ProjectedTranslationModel implements MultimodalKgModel {
     const W2 = 2 * d;
     const buf = (this.scratch ??= new BasisBuffers(this.modalities));
     const inputs = buf.features.map((f) => f.gather(ids));
-    const present = buf.present(U);
+    const present = buf.present.zeros(U);
     for (const inp of inputs) for (let u = 0; u < U; u++) present[u] |= inp.mask[u];
     const M = buf.M.zeros(U * d);
     inputs.forEach((inp, m) => {
@@ -256,17 +256,12 @@ class BasisBuffers {
   readonly auxM = new Scratch();
   readonly gM = new Scratch();
   readonly gathered = new Scratch();
-  private flags = new Uint8Array(0);
+  /** Per entity of the batch: does it have any modality. */
+  readonly present = new FlagScratch();
 
   constructor(modalities: readonly ModalityFeatures[]) {
     this.features = modalities.map((f) => new FeatureRowsBuffer(f));
     this.products = modalities.map(() => new Scratch());
     this.grads = modalities.map(() => new Scratch());
-  }
-
-  /** U zeroed flags. */
-  present(U: number): Uint8Array {
-    if (this.flags.length < U) this.flags = new Uint8Array(U);
-    return this.flags.subarray(0, U).fill(0);
   }
 }

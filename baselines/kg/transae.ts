@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../../src/rng';
 import type { ModalityFeatures } from '../../src/modality';
 import type { FusedEncoder, FusedEncoding, MultimodalKgModel, MultimodalOptions } from '../../src/multimodal';
-import { FeatureRowsBuffer, Scratch, flushSubnormals, gatherRows, isIdentity, matMul } from './fused_dense';
+import { FeatureRowsBuffer, FlagScratch, Scratch, flushSubnormals, gatherRows, isIdentity, matMul } from './fused_dense';
 import { scatterAddRows } from '../../src/rows';
 import { ParamStore, glorotUniform, type ParamTensors } from '../../src/params';
 import { checkTable, normalizeRowsL2 } from './common';
@@ -84,7 +84,7 @@ export class TransAE implements MultimodalKgModel {
     const d = this.dim;
     const buf = (this.scratch ??= new AutoencoderBuffers(this.modalities));
     const inputs = buf.features.map((f) => f.gather(ids));
-    const present = buf.present(U);
+    const present = buf.present.zeros(U);
     for (const inp of inputs) for (let u = 0; u < U; u++) present[u] |= inp.mask[u];
     const c = buf.c.zeros(U * d);
     inputs.forEach((inp, m) => {
@@ -251,7 +251,8 @@ class AutoencoderBuffers {
   readonly dRec = new Scratch();
   /** One product at a time: encoder outputs, dc contributions, gathered dpre. */
   readonly product = new Scratch();
-  private flags = new Uint8Array(0);
+  /** Per entity of the batch: does it have any modality. */
+  readonly present = new FlagScratch();
 
   constructor(modalities: readonly ModalityFeatures[]) {
     this.features = modalities.map((f) => new FeatureRowsBuffer(f));
@@ -260,11 +261,5 @@ class AutoencoderBuffers {
     this.residuals = each();
     this.decGrads = each();
     this.encGrads = each();
-  }
-
-  /** U zeroed flags. */
-  present(U: number): Uint8Array {
-    if (this.flags.length < U) this.flags = new Uint8Array(U);
-    return this.flags.subarray(0, U).fill(0);
   }
 }
