@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { denseProduct } from '../src/dense/products';
 import { currentTensorEngine } from '../src/dense/tf_loss';
+import type { DenseHead, GraphTensor } from '../src/dense/head';
+import { MAX_GRAPH_SHIFT_RANGE, mdkeTwoGraph } from './mdke_graph';
 
 /** One projection head P^m = W2 relu(W1 h + b1) + b2 as tensors (W1 [D_m, D], b1 [D], W2 [D, D], b2 [D]). */
 export interface ProjectionHead {
@@ -22,6 +24,10 @@ export interface ProjectionHead {
  * [cross_i, self_i] / tau (anchor masked): dcross = (P_cross - I) / n, dself = P_self / n,
  * dz_m += (dcross z_{m'} + (dself + dself^T) z_m) / tau, dz_{m'} += dcross^T z_m / tau;
  * dxi = r (dz - z (z . dz)); then the two affine layers and the ReLU.
+ *
+ * With two modalities on an engine that runs ONNX graphs (ORT), the whole forward and backward
+ * is one graph (mdke_graph.ts, float32 throughout); otherwise the typed-array kernel below
+ * (float64 exponentials and sums) with the engine's products.
  */
 export function fusedMdkeLoss(hs: tf.Tensor2D[], heads: ProjectionHead[], tau: number, eps = 1e-12): tf.Scalar {
   const M = hs.length;
@@ -36,6 +42,15 @@ export function fusedMdkeLoss(hs: tf.Tensor2D[], heads: ProjectionHead[], tau: n
     const ts = args.slice(0, inputs.length) as tf.Tensor[];
     const h = ts.slice(0, M).map((t) => t.dataSync() as Float32Array);
     const par = Array.from({ length: M }, (_, m) => [0, 1, 2, 3].map((j) => ts[M + 4 * m + j].dataSync() as Float32Array));
+    const engine = currentTensorEngine();
+    if (M === 2 && engine?.runGraph && 2 / tau <= MAX_GRAPH_SHIFT_RANGE) {
+      const { loss, grads } = graphMdkeTwo(engine, h, par, n, dims, D, tau, eps);
+      return {
+        value: tf.scalar(loss),
+        // computed for an upstream gradient of 1; scaled by the backend (a host loop costs more)
+        gradFunc: (dy: tf.Tensor) => grads.map(({ data, shape }) => tf.mul(dy, tf.tensor(data, shape))),
+      };
+    }
     const fwd = par.map((pm, m) => headForward(h[m], pm, n, dims[m], D, eps));
     const Z = fwd.map((f) => f.Z);
     const { loss, dZ } = M === 2 && 2 / tau <= MAX_FIXED_SHIFT_RANGE ? ntXentTwo(Z[0], Z[1], n, D, tau) : ntXentCyclic(Z, n, D, tau);
@@ -57,6 +72,32 @@ export function fusedMdkeLoss(hs: tf.Tensor2D[], heads: ProjectionHead[], tau: n
     };
   }) as never) as unknown as (...xs: tf.Tensor[]) => tf.Scalar;
   return op(...inputs);
+}
+
+/** Loss and gradients (upstream gradient 1, in the op's input order, with their tensor shapes) of L_mdke for M = 2 as one graph run. */
+function graphMdkeTwo(engine: DenseHead, h: Float32Array[], par: Float32Array[][], n: number, dims: number[], D: number, tau: number, eps: number): { loss: number; grads: { data: Float32Array; shape: number[] }[] } {
+  const out = (rows: number, cols: number): GraphTensor => ({ data: new Float32Array(rows * cols), dims: [rows, cols] });
+  const feeds: Record<string, GraphTensor> = {};
+  const fetches: Record<string, GraphTensor> = { sum0: out(n, 1), sum1: out(1, n), pos: out(n, 1) };
+  const grads: { data: Float32Array; shape: number[] }[] = [];
+  for (const m of [0, 1]) {
+    feeds[`h${m}`] = { data: h[m], dims: [n, dims[m]] };
+    grads.push({ data: (fetches[`dh${m}`] = out(n, dims[m])).data, shape: [n, dims[m]] });
+  }
+  for (const m of [0, 1]) {
+    // parameter shapes, and the graph's output shapes of their gradients (bias gradients as [1, D] rows)
+    const shapes = [[dims[m], D], [D], [D, D], [D]];
+    const fetchShapes = [[dims[m], D], [1, D], [D, D], [1, D]];
+    ['W1', 'b1', 'W2', 'b2'].forEach((w, j) => {
+      feeds[`${w}_${m}`] = { data: par[m][j], dims: shapes[j] };
+      grads.push({ data: (fetches[`d${w}_${m}`] = out(fetchShapes[j][0], fetchShapes[j][1])).data, shape: shapes[j] });
+    });
+  }
+  engine.runGraph!(`imml-mdke-two-${tau}-${eps}-${n}`, () => mdkeTwoGraph(tau, eps, n), feeds, fetches);
+  const { sum0, sum1, pos } = fetches;
+  let loss = 0;
+  for (let i = 0; i < n; i++) loss -= (2 * pos.data[i] - Math.log(sum0.data[i]) - Math.log(sum1.data[i])) / n;
+  return { loss, grads };
 }
 
 /** One head's forward: H = relu(h W1 + b1), X = H W2 + b2, z = X r with r = 1 / sqrt(|X|^2 + eps) per row. */

@@ -107,9 +107,9 @@ export class ImmlPlugin implements RepresentationPlugin {
    * The mixed features z(h^p_i, h^a_{i'}) of Eq. 6 for a draw (weighted = h^m_hat, predominant
    * first): row r of modality m is scale_r^m * weighted[m][source_r^m], with scale lambda and
    * source i (the anchor) for the predominant modality, (1 - lambda) / (M - 1) and i' = (i + n)
-   * mod B for the others. One host-side op per modality ({@link scaledRows}) instead of the
-   * slice / roll / multiply / concat chain of every block (a dozen small tfjs ops each), with the
-   * same float32 products and the same gradient sums.
+   * mod B for the others. One op per modality ({@link scaledRows}) instead of the slice / roll /
+   * multiply / concat chain of every block (a dozen small tfjs ops each), with the same float32
+   * products; a row that several blocks use gets its gradient terms summed in block order.
    */
   mix(weighted: tf.Tensor2D[], draw: BetaDraw): BetaMix {
     const M = weighted.length;
@@ -118,10 +118,8 @@ export class ImmlPlugin implements RepresentationPlugin {
     const partners = new Int32Array(total);
     const lambda = new Float32Array(total);
     const auxScale = new Float32Array(total);
-    const blockStarts: number[] = [];
     let r = 0;
     for (const { shift, rows, lambda: lam } of draw.blocks) {
-      blockStarts.push(r);
       for (let i = 0; i < rows; i++, r++) {
         anchors[r] = i;
         partners[r] = (i + shift) % draw.batchSize;
@@ -130,7 +128,7 @@ export class ImmlPlugin implements RepresentationPlugin {
         auxScale[r] = Math.fround(Math.fround(1 - lam[i]) / (M - 1));
       }
     }
-    const features = weighted.map((h, m) => (m === 0 ? scaledRows(h, anchors, lambda, blockStarts) : scaledRows(h, partners, auxScale, blockStarts)));
+    const features = weighted.map((h, m) => (m === 0 ? scaledRows(h, anchors, lambda) : scaledRows(h, partners, auxScale)));
     return { features, anchors, partners, lambda };
   }
 
@@ -174,43 +172,26 @@ export type { ImmlOptions } from './options';
 const HOST_BACKENDS = new Set(['wasm', 'cpu']);
 
 /**
- * out[r] = scale[r] * x[source[r]] ([source.length, W]) as one differentiable op on the host.
- * The gradient dx[source[r]] += scale[r] * dy[r] is summed block by block in reverse order
- * (`blockStarts`: first row of each block), the order in which tfjs' backward pass adds the
- * gradients of the per-block ops this op replaces, so that the sums are the same floats.
- * `onHost` false: tf.gather and tf.mul instead (the default off the wasm and cpu backends).
+ * out[r] = scale[r] * x[source[r]] ([source.length, W]) as one differentiable op. On the host
+ * backends (wasm, cpu) the rows are copied out of x on the host and scaled by a backend multiply;
+ * the gradient dx = sum over r with source[r] = i of scale[r] * dy[r] is a backend multiply and
+ * tf.scatterND (which sums repeated rows, in row order). tfjs' own gather is ~5x slower on wasm
+ * and its gradient needs UnsortedSegmentSum, which wasm lacks; host loops over the [R, W] values
+ * measured 4x slower than this. `onHost` false: tf.gather and tf.mul (the default off the wasm
+ * and cpu backends, where reading x back would cost more and tf.gather has its gradient).
  */
-export function scaledRows(x: tf.Tensor2D, source: Int32Array, scale: Float32Array, blockStarts: readonly number[] = [0], onHost = HOST_BACKENDS.has(tf.getBackend())): tf.Tensor2D {
+export function scaledRows(x: tf.Tensor2D, source: Int32Array, scale: Float32Array, onHost = HOST_BACKENDS.has(tf.getBackend())): tf.Tensor2D {
   const [n, W] = x.shape;
   const R = source.length;
-  // on a device backend (tfjs-node, GPU) reading x back every step would cost more than the
-  // ops this replaces, and tf.gather has its gradient there
   if (!onHost) return tf.mul(tf.gather(x, tf.tensor1d(source, 'int32')), tf.tensor2d(scale, [R, 1])) as tf.Tensor2D;
+  for (let r = 0; r < R; r++) if (!(source[r] >= 0 && source[r] < n)) throw new Error(`scaledRows: source row ${source[r]} outside 0..${n - 1}`);
   const op = tf.customGrad(((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const xs = (args[0] as tf.Tensor).dataSync() as Float32Array;
-    const out = new Float32Array(R * W);
-    for (let r = 0; r < R; r++) {
-      const s = scale[r];
-      const o = r * W;
-      const src = source[r] * W;
-      for (let k = 0; k < W; k++) out[o + k] = s * xs[src + k];
-    }
+    const rows = new Float32Array(R * W);
+    for (let r = 0; r < R; r++) rows.set(xs.subarray(source[r] * W, source[r] * W + W), r * W);
     return {
-      value: tf.tensor2d(out, [R, W]),
-      gradFunc: (dy: tf.Tensor) => {
-        const g = dy.dataSync() as Float32Array;
-        const dx = new Float32Array(n * W);
-        for (let b = blockStarts.length - 1; b >= 0; b--) {
-          const end = b + 1 < blockStarts.length ? blockStarts[b + 1] : R;
-          for (let r = blockStarts[b]; r < end; r++) {
-            const s = scale[r];
-            const o = r * W;
-            const dst = source[r] * W;
-            for (let k = 0; k < W; k++) dx[dst + k] += Math.fround(s * g[o + k]); // float32 product, then sum
-          }
-        }
-        return tf.tensor2d(dx, [n, W]);
-      },
+      value: tf.tidy(() => tf.mul(tf.tensor2d(rows, [R, W]), tf.tensor2d(scale, [R, 1])) as tf.Tensor2D),
+      gradFunc: (dy: tf.Tensor) => tf.scatterND(tf.tensor2d(source, [R, 1], 'int32'), tf.mul(dy, tf.tensor2d(scale, [R, 1])), [n, W]),
     };
   }) as never) as unknown as (t: tf.Tensor2D) => tf.Tensor2D;
   return op(x);

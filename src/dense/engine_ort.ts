@@ -1,7 +1,7 @@
 import * as os from 'node:os';
 import type { Binding } from 'onnxruntime-node/dist/binding';
 import type { Tensor as OrtTensor, TensorConstructor } from 'onnxruntime-common';
-import { checkBlock, checkMatMul, fillTargets, type DenseBlock, type DenseHead, type HeadGrads, type HeadLoss, type ScoreTable } from './head';
+import { checkBlock, checkMatMul, fillTargets, type DenseBlock, type DenseHead, type GraphTensor, type HeadGrads, type HeadLoss, type ScoreTable } from './head';
 import { gemmGraph, lossGraph, scoreGraph, type GraphLoss } from './onnx_graphs';
 
 /** Execution providers of onnxruntime-node this engine drives. */
@@ -80,9 +80,13 @@ export class OrtHead implements DenseHead {
   }
 
   private session(kind: 'score' | GraphLoss | `gemm-${number}${number}`): Session {
+    return this.sessionOf(kind, () => (kind === 'score' ? scoreGraph() : kind.startsWith('gemm-') ? gemmGraph(kind[5] === '1', kind[6] === '1') : lossGraph(kind as GraphLoss)));
+  }
+
+  private sessionOf(kind: string, build: () => Uint8Array): Session {
     let s = this.sessions.get(kind);
     if (s) return s;
-    const bytes = kind === 'score' ? scoreGraph() : kind.startsWith('gemm-') ? gemmGraph(kind[5] === '1', kind[6] === '1') : lossGraph(kind as GraphLoss);
+    const bytes = build();
     s = new (ort().binding.InferenceSession)();
     try {
       s.loadModel(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength, {
@@ -138,6 +142,20 @@ export class OrtHead implements DenseHead {
     const a = tensor(this.stageQ.of(A, m * k), transA ? [k, m] : [m, k]);
     const b = tensor(this.stageE.of(B, k * n), transB ? [n, k] : [k, n]);
     this.session(`gemm-${+transA}${+transB}`).run({ A: a, B: b }, { C: tensor(out, [m, n]) }, {});
+  }
+
+  runGraph(key: string, build: () => Uint8Array, feeds: Record<string, GraphTensor>, fetches: Record<string, GraphTensor>): void {
+    const wrap = (ts: Record<string, GraphTensor>): Record<string, OrtTensor> => {
+      const out: Record<string, OrtTensor> = {};
+      for (const [name, t] of Object.entries(ts)) {
+        if (t.data.buffer instanceof SharedArrayBuffer) throw new Error(`dense graph ${key}: '${name}' must not be SharedArrayBuffer-backed`);
+        const n = t.dims.reduce((a, b) => a * b, 1);
+        if (t.data.length < n) throw new Error(`dense graph ${key}: '${name}' holds ${t.data.length} floats, need [${t.dims.join(', ')}]`);
+        out[name] = tensor(t.data, t.dims);
+      }
+      return out;
+    };
+    this.sessionOf(`graph:${key}`, build).run(wrap(feeds), wrap(fetches), {});
   }
 
   dispose(): void {

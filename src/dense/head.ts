@@ -70,6 +70,12 @@ export interface ScoreTable {
   dispose(): void;
 }
 
+/** A float32 tensor handed to a graph: its first prod(dims) floats, in row-major order. */
+export interface GraphTensor {
+  data: Float32Array;
+  dims: number[];
+}
+
 export interface DenseHead {
   readonly name: EngineName;
   /** One line for logs and metrics.json: library, version, device, threads. */
@@ -85,6 +91,12 @@ export interface DenseHead {
    * flag is set (A stored [k, m] / B stored [n, k] then): OTKGE's all-entity fusion and its gradients.
    */
   matMul(A: Float32Array, B: Float32Array, m: number, k: number, n: number, out: Float32Array, transA?: boolean, transB?: boolean): void;
+  /**
+   * Runs a graph built in code (`build()` returns its ONNX bytes; one session per `key`, built on
+   * first use) on the feeds and writes the named outputs into the fetches' buffers. Only engines
+   * that execute ONNX graphs have it (ORT); a caller keeps a typed-array path for the others.
+   */
+  runGraph?(key: string, build: () => Uint8Array, feeds: Record<string, GraphTensor>, fetches: Record<string, GraphTensor>): void;
   dispose(): void;
 }
 

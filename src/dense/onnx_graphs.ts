@@ -10,21 +10,30 @@ import { onnx } from 'onnx-proto';
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
 const INT64 = onnx.TensorProto.DataType.INT64;
 
-function value(name: string, dims: (string | number)[]): onnx.IValueInfoProto {
+/** A float32 graph input or output; string dims are symbolic. */
+export function value(name: string, dims: (string | number)[]): onnx.IValueInfoProto {
   return {
     name,
     type: { tensorType: { elemType: FLOAT, shape: { dim: dims.map((x) => (typeof x === 'string' ? { dimParam: x } : { dimValue: x })) } } },
   };
 }
 
-function node(opType: string, input: string[], output: string[], attrs: Record<string, number> = {}): onnx.INodeProto {
+/** A node attribute: an integer (INT; other numbers FLOAT), a list of integers (INTS), or `{ float: x }` for a FLOAT that happens to be whole (Gemm's alpha 2). */
+export type AttrValue = number | number[] | { float: number };
+
+/** One graph node named after its first output. */
+export function node(opType: string, input: string[], output: string[], attrs: Record<string, AttrValue> = {}): onnx.INodeProto {
+  const T = onnx.AttributeProto.AttributeType;
   const attribute = Object.entries(attrs).map(([name, v]) =>
-    Number.isInteger(v) ? { name, type: onnx.AttributeProto.AttributeType.INT, i: v } : { name, type: onnx.AttributeProto.AttributeType.FLOAT, f: v },
+    Array.isArray(v) ? { name, type: T.INTS, ints: v }
+      : typeof v === 'object' ? { name, type: T.FLOAT, f: v.float }
+        : Number.isInteger(v) ? { name, type: T.INT, i: v } : { name, type: T.FLOAT, f: v },
   );
   return { opType, input, output, attribute, name: output[0] };
 }
 
-function model(name: string, nodes: onnx.INodeProto[], inputs: onnx.IValueInfoProto[], outputs: onnx.IValueInfoProto[], initializer: onnx.ITensorProto[] = []): Uint8Array {
+/** A serialised opset-13 model of `nodes` (topologically ordered). */
+export function model(name: string, nodes: onnx.INodeProto[], inputs: onnx.IValueInfoProto[], outputs: onnx.IValueInfoProto[], initializer: onnx.ITensorProto[] = []): Uint8Array {
   const m = onnx.ModelProto.create({
     irVersion: 7,
     producerName: 'mmkge',
@@ -32,6 +41,16 @@ function model(name: string, nodes: onnx.INodeProto[], inputs: onnx.IValueInfoPr
     graph: { name, node: nodes, input: inputs, output: outputs, initializer },
   });
   return onnx.ModelProto.encode(m).finish();
+}
+
+/** A constant float32 tensor (an initializer) of the given dims. */
+export function floatConstant(name: string, values: number[], dims: number[] = [values.length]): onnx.ITensorProto {
+  return { name, dataType: FLOAT, dims, floatData: values };
+}
+
+/** A constant int64 tensor, e.g. the axes input of ReduceSum. */
+export function int64Constant(name: string, values: number[]): onnx.ITensorProto {
+  return { name, dataType: INT64, dims: [values.length], int64Data: values };
 }
 
 /** S = Q E^T: the score block of ranking (one Gemm with transB, E stays row-major). */
@@ -49,7 +68,7 @@ export type GraphLoss = 'ce' | 'bce';
  * Gemm with transA, the largest product of the step, never an explicit transpose).
  */
 export function lossGraph(loss: GraphLoss): Uint8Array {
-  const axes: onnx.ITensorProto = { name: 'axes1', dataType: INT64, dims: [1], int64Data: [1] };
+  const axes = int64Constant('axes1', [1]);
   const nodes: onnx.INodeProto[] = [node('Gemm', ['Q', 'E'], ['S'], { transB: 1 })];
   if (loss === 'ce') {
     nodes.push(
@@ -88,7 +107,7 @@ export function lossGraph(loss: GraphLoss): Uint8Array {
  * fusing forward and backward into one session run saves (`npm run bench -- --part dense`).
  */
 export function splitCeGraphs(): { forward: Uint8Array; backward: Uint8Array } {
-  const axes: onnx.ITensorProto = { name: 'axes1', dataType: INT64, dims: [1], int64Data: [1] };
+  const axes = int64Constant('axes1', [1]);
   const forward = model(
     'head-ce-forward',
     [

@@ -638,7 +638,7 @@ describe('imml', () => {
       });
     }
 
-    it('mix() gives bit-identical features and input gradients to the tfjs slice/roll/multiply/concat chain (cpu and wasm)', async () => {
+    it('mix() gives bit-identical features and (up to summation order) input gradients to the tfjs slice/roll/multiply/concat chain (cpu and wasm)', async () => {
       // the chain mix() replaced, written out with tfjs ops (its values are what main computed)
       const chain = (weighted: tf.Tensor2D[], draw: BetaDraw): tf.Tensor2D[] => {
         const M = weighted.length;
@@ -669,7 +669,10 @@ describe('imml', () => {
         const want = run((w) => chain(w, draw));
         const got = run((w) => plugin.mix(w, draw).features);
         expect(got.features, `${backend} M ${M} N ${partners} features`).to.deep.equal(want.features);
-        expect(got.grads, `${backend} M ${M} N ${partners} gradients`).to.deep.equal(want.grads);
+        // a row used by several blocks sums its gradient terms in block order (the chain: reverse
+        // order); with two terms per row the sums are the same floats, with more within rounding
+        if (partners <= 2) expect(got.grads, `${backend} M ${M} N ${partners} gradients`).to.deep.equal(want.grads);
+        else got.grads.forEach((g, m) => g.forEach((v, i) => expect(v, `${backend} M ${M} N ${partners} gradient ${m}[${i}]`).to.be.closeTo(want.grads[m][i], 1e-6 * (1 + Math.abs(want.grads[m][i])))));
       }
       await tf.setBackend('cpu');
     });
@@ -681,8 +684,8 @@ describe('imml', () => {
       const scale = Float32Array.from({ length: 8 }, () => rng.next());
       const dy = tf.tensor2d(randMat(rng, 8, 3));
       const run = (onHost: boolean) => {
-        const { value, grads } = tf.valueAndGrads((t: tf.Tensor) => tf.sum(tf.mul(scaledRows(t as tf.Tensor2D, source, scale, [0, 5], onHost), dy)))([x]);
-        return { out: Array.from(scaledRows(x, source, scale, [0, 5], onHost).dataSync()), grad: Array.from(grads[0].dataSync()), value: value.dataSync()[0] };
+        const { value, grads } = tf.valueAndGrads((t: tf.Tensor) => tf.sum(tf.mul(scaledRows(t as tf.Tensor2D, source, scale, onHost), dy)))([x]);
+        return { out: Array.from(scaledRows(x, source, scale, onHost).dataSync()), grad: Array.from(grads[0].dataSync()), value: value.dataSync()[0] };
       };
       const host = run(true);
       const device = run(false);

@@ -30,7 +30,7 @@ function problem(seed: number, n: number, dims: number[], D: number): Problem {
 }
 
 /** loss and gradients (inputs then W1, b1, W2, b2 per head) of fused or unfused L_mdke. */
-function lossAndGradsOf(pb: Problem, tau: number, fused: boolean): { loss: number; grads: Float32Array[] } {
+function lossAndGradsOf(pb: Problem, tau: number, fused: boolean, weight = 1): { loss: number; grads: Float32Array[] } {
   return tf.tidy(() => {
     const xs = [...pb.hs.map((h, m) => tf.tensor2d(h, [pb.n, pb.dims[m]])), ...pb.heads.flatMap((hd, m) => [
       tf.tensor2d(hd[0], [pb.dims[m], pb.D]), tf.tensor1d(hd[1]), tf.tensor2d(hd[2], [pb.D, pb.D]), tf.tensor1d(hd[3]),
@@ -41,9 +41,9 @@ function lossAndGradsOf(pb: Problem, tau: number, fused: boolean): { loss: numbe
         W1: a[M + 4 * m] as tf.Tensor2D, b1: a[M + 4 * m + 1] as tf.Tensor1D, W2: a[M + 4 * m + 2] as tf.Tensor2D, b2: a[M + 4 * m + 3] as tf.Tensor1D,
       }));
       const hs = a.slice(0, M) as tf.Tensor2D[];
-      if (fused) return fusedMdkeLoss(hs, heads, tau);
+      if (fused) return tf.mul(weight, fusedMdkeLoss(hs, heads, tau)) as tf.Scalar;
       const xi = hs.map((h, m) => tf.add(tf.matMul(tf.relu(tf.add(tf.matMul(h, heads[m].W1), heads[m].b1)), heads[m].W2), heads[m].b2) as tf.Tensor2D);
-      return mdkeLoss(xi, tau);
+      return tf.mul(weight, mdkeLoss(xi, tau)) as tf.Scalar;
     };
     const { value, grads } = tf.valueAndGrads(f)(xs);
     return { loss: (value.dataSync() as Float32Array)[0], grads: grads.map((g) => g.dataSync() as Float32Array) };
@@ -99,6 +99,39 @@ describe('imml/mdke_fused: fused L_mdke op', () => {
     }
     expect(viaOrt.loss).to.be.closeTo(viaTfjs.loss, 1e-5);
     viaTfjs.grads.forEach((g, i) => expectAllClose(viaOrt.grads[i], g, 1e-5, 1e-4, `grad ${i}`));
+  });
+
+  it('with two modalities on ORT runs as one graph, equal to tfjs autodiff under an upstream gradient; below the float32 bound it does not', function () {
+    let head: DenseHead;
+    try {
+      head = createEngine('ort-cpu', 1);
+    } catch (err) {
+      console.log(`      (skipped: ${(err as Error).message.split('\n')[0]})`);
+      this.skip();
+    }
+    let graphRuns = 0;
+    const run = head!.runGraph!.bind(head!);
+    head!.runGraph = (...a) => {
+      graphRuns++;
+      run(...a);
+    };
+    const pb = problem(8, 16, [7, 5], 12);
+    // tau 0.5: 2 / tau = 4, the graph; tau 0.02: 2 / tau = 100 > 80, the float64 kernel
+    for (const [tau, runs] of [[0.5, 1], [0.02, 0]] as const) {
+      const ref = lossAndGradsOf(pb, tau, false, 0.3);
+      setTensorEngine(head!);
+      graphRuns = 0;
+      let got: typeof ref;
+      try {
+        got = lossAndGradsOf(pb, tau, true, 0.3);
+      } finally {
+        setTensorEngine(undefined);
+      }
+      expect(graphRuns, `tau ${tau}: graph runs`).to.equal(runs);
+      expect(got.loss, `tau ${tau}`).to.be.closeTo(ref.loss, 1e-5 * Math.abs(ref.loss) + 1e-5);
+      ref.grads.forEach((g, i) => expectAllClose(got.grads[i], g, 1e-5, 1e-3, `tau ${tau} grad ${i}`));
+    }
+    head!.dispose();
   });
 
   it('its gradients match central differences of its value', () => {
