@@ -9,7 +9,8 @@
  *                             [--set key=value,key=value]   (any config key, checked by its schema)
  *
  * Runs go to runs/results/<dataset>[-<tag>]/<row>-s<seed>; a finished run (metrics.json present) is
- * reused, so the script can be stopped and restarted. The table goes to results/table2-<dataset>.md.
+ * reused and an unfinished one with a checkpoint continues from it, so the script can be stopped
+ * and restarted. The table goes to results/table2-<dataset>.md.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -60,8 +61,13 @@ async function runRow(dataset: string, row: Table2Row, seeds: number[], override
       runs.push(readJson<RunMetrics>(metricsFile));
       config = readJson<RunConfig>(path.join(out, 'config.json'));
     } else {
-      // No metrics.json: that run did not finish, so it is trained again from scratch.
-      runs.push(await runTraining(config, { quiet: true, overwrite: true, log: (m) => console.error(`[${row.key} s${seed}] ${m}`) }));
+      // No metrics.json: that run did not finish. With a checkpoint (and the same run-defining
+      // settings, which runTraining checks) it continues from its last finished epoch, else it
+      // is trained again from scratch.
+      const log = (m: string): void => console.error(`[${row.key} s${seed}] ${m}`);
+      const resume = fs.existsSync(path.join(out, 'checkpoint.bin')) && fs.existsSync(path.join(out, 'config.json'));
+      if (resume) log(`resuming ${out} from its checkpoint`);
+      runs.push(await runTraining(config, resume ? { quiet: true, resume: true, log } : { quiet: true, overwrite: true, log }));
     }
   }
   return { runs, config: config! };
