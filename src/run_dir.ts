@@ -137,6 +137,20 @@ interface LockRecord {
 }
 
 const held = new Set<string>();
+let lastYield = 0;
+
+/**
+ * Lets the event loop run (and with it the SIGINT/SIGTERM handlers below, which release the run's
+ * lock and exit) once `everyMs` have passed since the last time. Long synchronous loops call it
+ * between batches: an FB-IMG epoch takes minutes, and Ctrl-C would otherwise wait for its end.
+ */
+export async function yieldToSignals(everyMs = 200): Promise<void> {
+  const now = performance.now();
+  if (now - lastYield < everyMs) return;
+  lastYield = now;
+  await new Promise<void>((resolve) => setImmediate(resolve));
+}
+
 let handlersInstalled = false;
 
 /** Release every lock this process holds: on exit, and on SIGINT/SIGTERM before exiting. */

@@ -9,6 +9,7 @@ import { createOptimizer } from '../optim';
 import { writeBundle, readBundle } from '../tensor_file';
 import { DivergenceGuard, firstNonFinite } from './divergence';
 import { Progress } from '../progress';
+import { yieldToSignals } from '../run_dir';
 import { createMultimodalTables, createTables } from './model';
 import { withReciprocals } from './batches';
 import { reciprocalView, reciprocalRelationTable } from './reciprocal';
@@ -136,6 +137,7 @@ export async function trainModel(config: TrainConfig, deps: TrainerDeps, resume 
         batches++;
         const secs = (performance.now() - t0) / 1000;
         progress.update(to, `loss ${(lossSum / batches).toFixed(4)} ${Math.round(to / Math.max(secs, 1e-9))} /s`);
+        await yieldToSignals();
       }
       progress.stop();
       const bad = firstNonFinite({ entities: tables.entities, relations: tables.relations, ...paramArrays(extras) });
