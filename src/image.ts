@@ -105,6 +105,36 @@ function axisWeights(inSize: number, outSize: number): { start: number; weights:
 }
 
 /**
+ * One separable pass over RGB pixels: along each of `lines` lines, out pixel i = sum_k
+ * w_i[k] in pixel (start_i + k). Pixel p of line l sits at l * inLine + p * inStep in `src`
+ * (l * outLine + i * outStep in `out`), in pixels; both passes of the resize are this loop.
+ */
+function resizePass(
+  src: Float32Array, axis: { start: number; weights: Float64Array }[], lines: number,
+  inLine: number, inStep: number, outLine: number, outStep: number, out: Float32Array,
+): Float32Array {
+  for (let l = 0; l < lines; l++) {
+    for (let i = 0; i < axis.length; i++) {
+      const { start, weights } = axis[i];
+      let r = 0;
+      let g = 0;
+      let b = 0;
+      for (let k = 0; k < weights.length; k++) {
+        const o = 3 * (l * inLine + (start + k) * inStep);
+        r += weights[k] * src[o];
+        g += weights[k] * src[o + 1];
+        b += weights[k] * src[o + 2];
+      }
+      const t = 3 * (l * outLine + i * outStep);
+      out[t] = r;
+      out[t + 1] = g;
+      out[t + 2] = b;
+    }
+  }
+  return out;
+}
+
+/**
  * Resize to `width` x `height` with the bilinear (triangle) filter described in the module
  * comment: out(i) = sum_x tri((x + 0.5 - c_i) / max(s, 1)) in(x) / normaliser,
  * c_i = (i + 0.5) s, s = in / out, separably over columns then rows.
@@ -114,46 +144,9 @@ export function resizeBilinear(img: RgbImage, width: number, height: number): Rg
     throw new Error(`resizeBilinear: target size must be positive integers, got ${width}x${height}`);
   }
   const { width: w0, height: h0, data: src } = img;
-  const cols = axisWeights(w0, width);
-  const rows = axisWeights(h0, height);
-  const tmp = new Float32Array(h0 * width * 3);
-  for (let y = 0; y < h0; y++) {
-    for (let x = 0; x < width; x++) {
-      const { start, weights } = cols[x];
-      let r = 0;
-      let g = 0;
-      let b = 0;
-      for (let k = 0; k < weights.length; k++) {
-        const o = 3 * (y * w0 + start + k);
-        r += weights[k] * src[o];
-        g += weights[k] * src[o + 1];
-        b += weights[k] * src[o + 2];
-      }
-      const t = 3 * (y * width + x);
-      tmp[t] = r;
-      tmp[t + 1] = g;
-      tmp[t + 2] = b;
-    }
-  }
-  const out = new Float32Array(height * width * 3);
-  for (let y = 0; y < height; y++) {
-    const { start, weights } = rows[y];
-    for (let x = 0; x < width; x++) {
-      let r = 0;
-      let g = 0;
-      let b = 0;
-      for (let k = 0; k < weights.length; k++) {
-        const o = 3 * ((start + k) * width + x);
-        r += weights[k] * tmp[o];
-        g += weights[k] * tmp[o + 1];
-        b += weights[k] * tmp[o + 2];
-      }
-      const t = 3 * (y * width + x);
-      out[t] = r;
-      out[t + 1] = g;
-      out[t + 2] = b;
-    }
-  }
+  // columns first (each of the h0 rows of the input), then rows (each of the `width` columns)
+  const tmp = resizePass(src, axisWeights(w0, width), h0, w0, 1, width, 1, new Float32Array(h0 * width * 3));
+  const out = resizePass(tmp, axisWeights(h0, height), width, 1, width, 1, width, new Float32Array(height * width * 3));
   return { width, height, data: out };
 }
 
