@@ -28,8 +28,11 @@ export interface ProjectionHead {
  * With two modalities on an engine that runs ONNX graphs (ORT), the whole forward and backward
  * is one graph (mdke_graph.ts, float32 throughout); otherwise the typed-array kernel below
  * (float64 exponentials and sums) with the engine's products.
+ *
+ * Returns `weight` * L_mdke (IMML's gamma1 L_mdke): the graph then computes the gradients at the
+ * upstream gradient they get inside a loss sum, 1, and hands them over without rescaling.
  */
-export function fusedMdkeLoss(hs: tf.Tensor2D[], heads: ProjectionHead[], tau: number, eps = 1e-12): tf.Scalar {
+export function fusedMdkeLoss(hs: tf.Tensor2D[], heads: ProjectionHead[], tau: number, weight = 1, eps = 1e-12): tf.Scalar {
   const M = hs.length;
   if (heads.length !== M) throw new Error(`imml: ${M} modalities but ${heads.length} projection heads`);
   if (M < 2) return tf.scalar(0);
@@ -44,20 +47,23 @@ export function fusedMdkeLoss(hs: tf.Tensor2D[], heads: ProjectionHead[], tau: n
     const par = Array.from({ length: M }, (_, m) => [0, 1, 2, 3].map((j) => ts[M + 4 * m + j].dataSync() as Float32Array));
     const engine = currentTensorEngine();
     if (M === 2 && engine?.runGraph && 2 / tau <= MAX_GRAPH_SHIFT_RANGE) {
-      const { loss, grads } = graphMdkeTwo(engine, h, par, n, dims, D, tau, eps);
+      const { loss, grads } = graphMdkeTwo(engine, h, par, n, dims, D, tau, weight, eps);
       return {
-        value: tf.scalar(loss),
-        // computed for an upstream gradient of 1; scaled by the backend (a host loop costs more)
-        gradFunc: (dy: tf.Tensor) => grads.map(({ data, shape }) => tf.mul(dy, tf.tensor(data, shape))),
+        value: tf.scalar(weight * loss),
+        gradFunc: (dy: tf.Tensor) => {
+          // computed for an upstream gradient of 1, the usual case; otherwise scaled by the backend
+          const unit = (dy.dataSync() as Float32Array)[0] === 1;
+          return grads.map(({ data, shape }) => (unit ? tf.tensor(data, shape) : tf.mul(dy, tf.tensor(data, shape))));
+        },
       };
     }
     const fwd = par.map((pm, m) => headForward(h[m], pm, n, dims[m], D, eps));
     const Z = fwd.map((f) => f.Z);
     const { loss, dZ } = M === 2 && 2 / tau <= MAX_FIXED_SHIFT_RANGE ? ntXentTwo(Z[0], Z[1], n, D, tau) : ntXentCyclic(Z, n, D, tau);
     return {
-      value: tf.scalar(loss),
+      value: tf.scalar(weight * loss),
       gradFunc: (dy: tf.Tensor) => {
-        const g = (dy.dataSync() as Float32Array)[0];
+        const g = (dy.dataSync() as Float32Array)[0] * weight;
         const grads: tf.Tensor[] = new Array(inputs.length);
         for (let m = 0; m < M; m++) {
           const b = headBackward(h[m], par[m], fwd[m], dZ[m], g, n, dims[m], D);
@@ -74,8 +80,8 @@ export function fusedMdkeLoss(hs: tf.Tensor2D[], heads: ProjectionHead[], tau: n
   return op(...inputs);
 }
 
-/** Loss and gradients (upstream gradient 1, in the op's input order, with their tensor shapes) of L_mdke for M = 2 as one graph run. */
-function graphMdkeTwo(engine: DenseHead, h: Float32Array[], par: Float32Array[][], n: number, dims: number[], D: number, tau: number, eps: number): { loss: number; grads: { data: Float32Array; shape: number[] }[] } {
+/** L_mdke and the gradients of weight * L_mdke (in the op's input order, with their tensor shapes) for M = 2 as one graph run. */
+function graphMdkeTwo(engine: DenseHead, h: Float32Array[], par: Float32Array[][], n: number, dims: number[], D: number, tau: number, weight: number, eps: number): { loss: number; grads: { data: Float32Array; shape: number[] }[] } {
   const out = (rows: number, cols: number): GraphTensor => ({ data: new Float32Array(rows * cols), dims: [rows, cols] });
   const feeds: Record<string, GraphTensor> = {};
   const fetches: Record<string, GraphTensor> = { sum0: out(n, 1), sum1: out(1, n), pos: out(n, 1) };
@@ -93,7 +99,7 @@ function graphMdkeTwo(engine: DenseHead, h: Float32Array[], par: Float32Array[][
       grads.push({ data: (fetches[`d${w}_${m}`] = out(fetchShapes[j][0], fetchShapes[j][1])).data, shape: shapes[j] });
     });
   }
-  engine.runGraph!(`imml-mdke-two-${tau}-${eps}-${n}`, () => mdkeTwoGraph(tau, eps, n), feeds, fetches);
+  engine.runGraph!(`imml-mdke-two-${tau}-${weight}-${eps}-${n}`, () => mdkeTwoGraph(tau, weight, eps, n), feeds, fetches);
   const { sum0, sum1, pos } = fetches;
   let loss = 0;
   for (let i = 0; i < n; i++) loss -= (2 * pos.data[i] - Math.log(sum0.data[i]) - Math.log(sum1.data[i])) / n;

@@ -6,25 +6,25 @@ import { floatConstant, int64Constant, model, node, value, type AttrValue } from
  * equations as `ntXentTwo` and `headForward` / `headBackward` in mdke_fused.ts, but one session
  * run per step instead of 17 product calls and JS loops over the [n, n] similarity blocks.
  *
- * One graph per (tau, eps, n): the scalars and the [n, n] masks are constants, folded into the
+ * One graph per (tau, weight, eps, n): the scalars and the [n, n] masks are constants, folded into the
  * Gemms' alpha / beta / C (ORT's per-node cost, ~10 us here, is what a graph of small nodes pays).
  * Inputs: h0 [n, D0], h1 [n, D1]; per head m: W1_m [D_m, D], b1_m [D], W2_m [D, D], b2_m [D].
  * Outputs: the row sums `sum0` [n, 1], `sum1` [1, n] and positive logits `pos` [n, 1], from which
  * L = -(1/n) sum_i (2 pos_i - log sum0_i - log sum1_i) (host side, n logs); and the gradients of
- * L (upstream gradient 1): dh_m, dW1_m, db1_m [1, D], dW2_m, db2_m [1, D].
+ * weight * L: dh_m, dW1_m, db1_m [1, D], dW2_m, db2_m [1, D].
  *
  * Every exponent is shifted by the bound 1 / tau (cosines lie in [-1, 1]), as in ntXentTwo, so
  * rows and columns of exp(cross / tau) share one matrix; in float32 that needs 2 / tau <= 80
  * ({@link MAX_GRAPH_SHIFT_RANGE}), since exp(-87) is float32's smallest normal.
  */
-export function mdkeTwoGraph(tau: number, eps: number, n: number): Uint8Array {
+export function mdkeTwoGraph(tau: number, weight: number, eps: number, n: number): Uint8Array {
   const nodes: ReturnType<typeof node>[] = [];
   const add = (op: string, inputs: string[], out: string, attrs: Record<string, AttrValue> = {}): string => {
     nodes.push(node(op, inputs, [out], attrs));
     return out;
   };
   const inv = 1 / tau;
-  const s = 1 / (n * tau);
+  const s = weight / (n * tau); // every gradient is linear in this factor
   const eye = Array.from({ length: n * n }, (_, k) => (k % (n + 1) === 0 ? 1 : 0));
   const consts = [
     floatConstant('zero', [0]),

@@ -61,11 +61,11 @@ export class ImmlPlugin implements RepresentationPlugin {
   }
 
   /**
-   * L_mdke (Eq. 2) over the weighted features of the batch. `complete` (optional, one flag per
+   * weight * L_mdke (Eq. 2) over the weighted features of the batch. `complete` (optional, one flag per
    * row) restricts it to the samples that have every modality: a sample without one has no
    * positive pair (its feature row is a zero placeholder).
    */
-  mdke(weighted: tf.Tensor2D[], p: ParamTensors, complete?: Uint8Array): tf.Scalar {
+  mdke(weighted: tf.Tensor2D[], p: ParamTensors, complete?: Uint8Array, weight = 1): tf.Scalar {
     if (!this.options.useMdke || weighted.length < 2) return tf.scalar(0);
     let rows = weighted;
     const B = weighted[0].shape[0];
@@ -79,7 +79,7 @@ export class ImmlPlugin implements RepresentationPlugin {
       W1: p[this.name(m, 'W1')] as tf.Tensor2D, b1: p[this.name(m, 'b1')] as tf.Tensor1D,
       W2: p[this.name(m, 'W2')] as tf.Tensor2D, b2: p[this.name(m, 'b2')] as tf.Tensor1D,
     }));
-    return fusedMdkeLoss(rows, heads, this.options.temperature);
+    return fusedMdkeLoss(rows, heads, this.options.temperature, weight);
   }
 
   /** Draw the (i, i') pairs and lambdas of one step for a batch of B samples. */
@@ -152,9 +152,11 @@ export class ImmlPlugin implements RepresentationPlugin {
    */
   losses(weighted: tf.Tensor2D[], p: ParamTensors, draw: BetaDraw, betaLossOf: (mix: BetaMix) => tf.Scalar, complete?: Uint8Array, mixed?: BetaMix): ImmlLosses {
     const { gamma1, gamma2, useBeta } = this.options;
-    const mdke = this.mdke(weighted, p, complete);
+    // gamma1 L_mdke as one op (its gradients need no rescaling), L_mdke itself for the report
+    const mdkeWeighted = this.mdke(weighted, p, complete, gamma1 !== 0 ? gamma1 : 1);
+    const mdke = gamma1 !== 0 ? (tf.div(mdkeWeighted, gamma1) as tf.Scalar) : mdkeWeighted;
     const beta = useBeta && weighted.length > 1 && draw.blocks.length > 0 ? betaLossOf(mixed ?? this.mix(weighted, draw)) : tf.scalar(0);
-    const total = tf.add(tf.mul(gamma1, mdke), tf.mul(gamma2, beta)) as tf.Scalar;
+    const total = tf.add(gamma1 !== 0 ? mdkeWeighted : tf.mul(0, mdkeWeighted), tf.mul(gamma2, beta)) as tf.Scalar;
     return { total, mdke, beta };
   }
 

@@ -30,7 +30,7 @@ function problem(seed: number, n: number, dims: number[], D: number): Problem {
 }
 
 /** loss and gradients (inputs then W1, b1, W2, b2 per head) of fused or unfused L_mdke. */
-function lossAndGradsOf(pb: Problem, tau: number, fused: boolean, weight = 1): { loss: number; grads: Float32Array[] } {
+function lossAndGradsOf(pb: Problem, tau: number, fused: boolean, weight = 1, opWeight = 1): { loss: number; grads: Float32Array[] } {
   return tf.tidy(() => {
     const xs = [...pb.hs.map((h, m) => tf.tensor2d(h, [pb.n, pb.dims[m]])), ...pb.heads.flatMap((hd, m) => [
       tf.tensor2d(hd[0], [pb.dims[m], pb.D]), tf.tensor1d(hd[1]), tf.tensor2d(hd[2], [pb.D, pb.D]), tf.tensor1d(hd[3]),
@@ -41,7 +41,7 @@ function lossAndGradsOf(pb: Problem, tau: number, fused: boolean, weight = 1): {
         W1: a[M + 4 * m] as tf.Tensor2D, b1: a[M + 4 * m + 1] as tf.Tensor1D, W2: a[M + 4 * m + 2] as tf.Tensor2D, b2: a[M + 4 * m + 3] as tf.Tensor1D,
       }));
       const hs = a.slice(0, M) as tf.Tensor2D[];
-      if (fused) return tf.mul(weight, fusedMdkeLoss(hs, heads, tau)) as tf.Scalar;
+      if (fused) return tf.mul(weight, fusedMdkeLoss(hs, heads, tau, opWeight)) as tf.Scalar;
       const xi = hs.map((h, m) => tf.add(tf.matMul(tf.relu(tf.add(tf.matMul(h, heads[m].W1), heads[m].b1)), heads[m].W2), heads[m].b2) as tf.Tensor2D);
       return tf.mul(weight, mdkeLoss(xi, tau)) as tf.Scalar;
     };
@@ -128,6 +128,16 @@ describe('imml/mdke_fused: fused L_mdke op', () => {
         setTensorEngine(undefined);
       }
       expect(graphRuns, `tau ${tau}: graph runs`).to.equal(runs);
+      // the op's own weight (IMML passes gamma1) gives the same value and gradients at upstream gradient 1
+      setTensorEngine(head!);
+      let inOp: typeof ref;
+      try {
+        inOp = lossAndGradsOf(pb, tau, true, 1, 0.3);
+      } finally {
+        setTensorEngine(undefined);
+      }
+      expect(inOp.loss, `tau ${tau}, weight in the op`).to.be.closeTo(ref.loss, 1e-5 * Math.abs(ref.loss) + 1e-5);
+      ref.grads.forEach((g, i) => expectAllClose(inOp.grads[i], g, 1e-5, 1e-3, `tau ${tau} weight in the op, grad ${i}`));
       expect(got.loss, `tau ${tau}`).to.be.closeTo(ref.loss, 1e-5 * Math.abs(ref.loss) + 1e-5);
       ref.grads.forEach((g, i) => expectAllClose(got.grads[i], g, 1e-5, 1e-3, `tau ${tau} grad ${i}`));
     }
