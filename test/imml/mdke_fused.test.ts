@@ -50,6 +50,16 @@ function lossAndGradsOf(pb: Problem, tau: number, fused: boolean, weight = 1, op
   });
 }
 
+/** A one-thread ORT engine, or the test skipped with the reason (onnxruntime-node did not load). */
+function ortOrSkip(ctx: Mocha.Context): DenseHead {
+  try {
+    return createEngine('ort-cpu', 1);
+  } catch (err) {
+    console.log(`      (skipped: ${(err as Error).message.split('\n')[0]})`);
+    return ctx.skip();
+  }
+}
+
 function expectAllClose(a: Float32Array, b: Float32Array, atol: number, rtol: number, what: string): void {
   expect(a.length, what).to.equal(b.length);
   for (let i = 0; i < a.length; i++) {
@@ -80,38 +90,26 @@ describe('imml/mdke_fused: fused L_mdke op', () => {
   });
 
   it('gives the same value and gradients with its products on the ORT engine', function () {
-    let head: DenseHead;
-    try {
-      head = createEngine('ort-cpu', 1);
-    } catch (err) {
-      console.log(`      (skipped: ${(err as Error).message.split('\n')[0]})`);
-      this.skip();
-    }
+    const head = ortOrSkip(this);
     const pb = problem(5, 12, [6, 5], 8);
     const viaTfjs = lossAndGradsOf(pb, 0.3, true);
-    setTensorEngine(head!);
+    setTensorEngine(head);
     let viaOrt: typeof viaTfjs;
     try {
       viaOrt = lossAndGradsOf(pb, 0.3, true);
     } finally {
       setTensorEngine(undefined);
-      head!.dispose();
+      head.dispose();
     }
     expect(viaOrt.loss).to.be.closeTo(viaTfjs.loss, 1e-5);
     viaTfjs.grads.forEach((g, i) => expectAllClose(viaOrt.grads[i], g, 1e-5, 1e-4, `grad ${i}`));
   });
 
   it('with two modalities on ORT runs as one graph, equal to tfjs autodiff under an upstream gradient; below the float32 bound it does not', function () {
-    let head: DenseHead;
-    try {
-      head = createEngine('ort-cpu', 1);
-    } catch (err) {
-      console.log(`      (skipped: ${(err as Error).message.split('\n')[0]})`);
-      this.skip();
-    }
+    const head = ortOrSkip(this);
     let graphRuns = 0;
-    const run = head!.runGraph!.bind(head!);
-    head!.runGraph = (...a) => {
+    const run = head.runGraph!.bind(head);
+    head.runGraph = (...a) => {
       graphRuns++;
       run(...a);
     };
@@ -119,7 +117,7 @@ describe('imml/mdke_fused: fused L_mdke op', () => {
     // tau 0.5: 2 / tau = 4, the graph; tau 0.02: 2 / tau = 100 > 80, the float64 kernel
     for (const [tau, runs] of [[0.5, 1], [0.02, 0]] as const) {
       const ref = lossAndGradsOf(pb, tau, false, 0.3);
-      setTensorEngine(head!);
+      setTensorEngine(head);
       graphRuns = 0;
       let got: typeof ref;
       try {
@@ -129,7 +127,7 @@ describe('imml/mdke_fused: fused L_mdke op', () => {
       }
       expect(graphRuns, `tau ${tau}: graph runs`).to.equal(runs);
       // the op's own weight (IMML passes gamma1) gives the same value and gradients at upstream gradient 1
-      setTensorEngine(head!);
+      setTensorEngine(head);
       let inOp: typeof ref;
       try {
         inOp = lossAndGradsOf(pb, tau, true, 1, 0.3);
@@ -141,7 +139,7 @@ describe('imml/mdke_fused: fused L_mdke op', () => {
       expect(got.loss, `tau ${tau}`).to.be.closeTo(ref.loss, 1e-5 * Math.abs(ref.loss) + 1e-5);
       ref.grads.forEach((g, i) => expectAllClose(got.grads[i], g, 1e-5, 1e-3, `tau ${tau} grad ${i}`));
     }
-    head!.dispose();
+    head.dispose();
   });
 
   it('its gradients match central differences of its value', () => {
