@@ -82,28 +82,27 @@ export function fusedMdkeLoss(hs: tf.Tensor2D[], heads: ProjectionHead[], tau: n
 
 /** L_mdke and the gradients of weight * L_mdke (in the op's input order, with their tensor shapes) for M = 2 as one graph run. */
 function graphMdkeTwo(engine: DenseHead, h: Float32Array[], par: Float32Array[][], n: number, dims: number[], D: number, tau: number, weight: number, eps: number): { loss: number; grads: { data: Float32Array; shape: number[] }[] } {
-  const out = (rows: number, cols: number): GraphTensor => ({ data: new Float32Array(rows * cols), dims: [rows, cols] });
   const feeds: Record<string, GraphTensor> = {};
-  const fetches: Record<string, GraphTensor> = { sum0: out(n, 1), sum1: out(1, n), pos: out(n, 1) };
-  const grads: { data: Float32Array; shape: number[] }[] = [];
+  const gradNames: string[] = [];
+  const gradShapes: number[][] = [];
   for (const m of [0, 1]) {
     feeds[`h${m}`] = { data: h[m], dims: [n, dims[m]] };
-    grads.push({ data: (fetches[`dh${m}`] = out(n, dims[m])).data, shape: [n, dims[m]] });
+    gradNames.push(`dh${m}`);
+    gradShapes.push([n, dims[m]]);
   }
   for (const m of [0, 1]) {
-    // parameter shapes, and the graph's output shapes of their gradients (bias gradients as [1, D] rows)
     const shapes = [[dims[m], D], [D], [D, D], [D]];
-    const fetchShapes = [[dims[m], D], [1, D], [D, D], [1, D]];
     ['W1', 'b1', 'W2', 'b2'].forEach((w, j) => {
       feeds[`${w}_${m}`] = { data: par[m][j], dims: shapes[j] };
-      grads.push({ data: (fetches[`d${w}_${m}`] = out(fetchShapes[j][0], fetchShapes[j][1])).data, shape: shapes[j] });
+      gradNames.push(`d${w}_${m}`);
+      gradShapes.push(shapes[j]); // the graph's bias gradients are [1, D] rows: the same floats
     });
   }
-  engine.runGraph!(`imml-mdke-two-${tau}-${weight}-${eps}-${n}`, () => mdkeTwoGraph(tau, weight, eps, n), feeds, fetches);
-  const { sum0, sum1, pos } = fetches;
+  const out = engine.runGraph!(`imml-mdke-two-${tau}-${weight}-${eps}-${n}`, () => mdkeTwoGraph(tau, weight, eps, n), feeds, ['sum0', 'sum1', 'pos', ...gradNames]);
+  const { sum0, sum1, pos } = out;
   let loss = 0;
-  for (let i = 0; i < n; i++) loss -= (2 * pos.data[i] - Math.log(sum0.data[i]) - Math.log(sum1.data[i])) / n;
-  return { loss, grads };
+  for (let i = 0; i < n; i++) loss -= (2 * pos[i] - Math.log(sum0[i]) - Math.log(sum1[i])) / n;
+  return { loss, grads: gradNames.map((name, k) => ({ data: out[name], shape: gradShapes[k] })) };
 }
 
 /** One head's forward: H = relu(h W1 + b1), X = H W2 + b2, z = X r with r = 1 / sqrt(|X|^2 + eps) per row. */

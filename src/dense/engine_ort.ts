@@ -144,18 +144,22 @@ export class OrtHead implements DenseHead {
     this.session(`gemm-${+transA}${+transB}`).run({ A: a, B: b }, { C: tensor(out, [m, n]) }, {});
   }
 
-  runGraph(key: string, build: () => Uint8Array, feeds: Record<string, GraphTensor>, fetches: Record<string, GraphTensor>): void {
-    const wrap = (ts: Record<string, GraphTensor>): Record<string, OrtTensor> => {
-      const out: Record<string, OrtTensor> = {};
-      for (const [name, t] of Object.entries(ts)) {
-        if (t.data.buffer instanceof SharedArrayBuffer) throw new Error(`dense graph ${key}: '${name}' must not be SharedArrayBuffer-backed`);
-        const n = t.dims.reduce((a, b) => a * b, 1);
-        if (t.data.length < n) throw new Error(`dense graph ${key}: '${name}' holds ${t.data.length} floats, need [${t.dims.join(', ')}]`);
-        out[name] = tensor(t.data, t.dims);
-      }
-      return out;
-    };
-    this.sessionOf(`graph:${key}`, build).run(wrap(feeds), wrap(fetches), {});
+  runGraph(key: string, build: () => Uint8Array, feeds: Record<string, GraphTensor>, outputs: readonly string[]): Record<string, Float32Array> {
+    const inputs: Record<string, OrtTensor> = {};
+    for (const [name, t] of Object.entries(feeds)) {
+      if (t.data.buffer instanceof SharedArrayBuffer) throw new Error(`dense graph ${key}: '${name}' must not be SharedArrayBuffer-backed`);
+      const n = t.dims.reduce((a, b) => a * b, 1);
+      if (t.data.length < n) throw new Error(`dense graph ${key}: '${name}' holds ${t.data.length} floats, need [${t.dims.join(', ')}]`);
+      inputs[name] = tensor(t.data, t.dims);
+    }
+    // null fetches: ORT allocates the outputs and the binding hands them over; with preallocated
+    // ones it fills them and still returns a copy of each (measured: 137 vs 85 us for one 128^3 Gemm)
+    const fetches: Record<string, null> = {};
+    for (const name of outputs) fetches[name] = null;
+    const results = this.sessionOf(`graph:${key}`, build).run(inputs, fetches, {}) as Record<string, { data: Float32Array }>;
+    const out: Record<string, Float32Array> = {};
+    for (const name of outputs) out[name] = results[name].data;
+    return out;
   }
 
   dispose(): void {

@@ -93,10 +93,10 @@ export interface DenseHead {
   matMul(A: Float32Array, B: Float32Array, m: number, k: number, n: number, out: Float32Array, transA?: boolean, transB?: boolean): void;
   /**
    * Runs a graph built in code (`build()` returns its ONNX bytes; one session per `key`, built on
-   * first use) on the feeds and writes the named outputs into the fetches' buffers. Only engines
+   * first use) on the feeds and returns the named outputs as new arrays (row-major). Only engines
    * that execute ONNX graphs have it (ORT); a caller keeps a typed-array path for the others.
    */
-  runGraph?(key: string, build: () => Uint8Array, feeds: Record<string, GraphTensor>, fetches: Record<string, GraphTensor>): void;
+  runGraph?(key: string, build: () => Uint8Array, feeds: Record<string, GraphTensor>, outputs: readonly string[]): Record<string, Float32Array>;
   dispose(): void;
 }
 

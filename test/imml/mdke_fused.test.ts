@@ -111,7 +111,7 @@ describe('imml/mdke_fused: fused L_mdke op', () => {
     const run = head.runGraph!.bind(head);
     head.runGraph = (...a) => {
       graphRuns++;
-      run(...a);
+      return run(...a);
     };
     const pb = problem(8, 16, [7, 5], 12);
     // tau 0.5: 2 / tau = 4, the graph; tau 0.02: 2 / tau = 100 > 80, the float64 kernel
