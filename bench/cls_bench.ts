@@ -4,7 +4,12 @@
  * issue asks IMML to cost at most 1.5x the base model). Exported for bench/bench.ts:
  * `runClsBench()` returns and prints the numbers; `node dist/bench/cls_bench.js` runs it alone.
  */
+import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../src/backend';
+import { createEngine } from '../src/dense/select';
+import { setTensorEngine } from '../src/dense/tf_loss';
+import type { DenseHead } from '../src/dense/head';
+import { fusedMdkeLoss } from '../imml/mdke_fused';
 import { clsConfig } from '../src/app/classification/config';
 import type { ImmlOptions } from '../imml/options';
 import { ClsTrainer, prepareClsData } from '../src/app/classification/train';
@@ -26,6 +31,51 @@ export interface ClsBenchResult {
   /** QMF + IMML with L_mdke on at most 64 samples and 64-d projection heads (timed after the pair, in rounds of its own with QMF). */
   cheapMdkeSecondsPerEpoch: number;
   cheapRatio: number;
+  /** One L_mdke op, forward + backward through tfjs, n = 128, D_m = 128, D = 128: ms per call as one ORT graph and as the typed-array kernel (fastest of alternating rounds). */
+  mdkeOpMs: { graph: number; kernel: number } | undefined;
+}
+
+/**
+ * Time L_mdke's op alone at HFM's shapes: the ORT graph (imml/mdke_graph.ts) against the
+ * typed-array kernel with ORT products (the same engine with runGraph hidden), in turns.
+ */
+export function timeMdkeOp(rounds: number): { graph: number; kernel: number } | undefined {
+  let engine: DenseHead;
+  try {
+    engine = createEngine('ort-cpu', 1);
+  } catch {
+    return undefined;
+  }
+  const kernelOnly: DenseHead = Object.create(engine, { runGraph: { value: undefined } });
+  const n = 128;
+  const D = 128;
+  const vars = tf.tidy(() => [
+    tf.randomNormal([n, 128], 0, 1, 'float32', 1), tf.randomNormal([n, 128], 0, 1, 'float32', 2),
+    ...[0, 1].flatMap((m) => [tf.randomNormal([128, D], 0, 0.1, 'float32', 3 + m), tf.zeros([D]), tf.randomNormal([D, D], 0, 0.1, 'float32', 5 + m), tf.zeros([D])]),
+  ].map((t) => tf.keep(t)));
+  const step = (): void => tf.tidy(() => {
+    const { grads } = tf.valueAndGrads((...a: tf.Tensor[]) => fusedMdkeLoss(a.slice(0, 2) as tf.Tensor2D[], [0, 1].map((m) => ({
+      W1: a[2 + 4 * m] as tf.Tensor2D, b1: a[3 + 4 * m] as tf.Tensor1D, W2: a[4 + 4 * m] as tf.Tensor2D, b2: a[5 + 4 * m] as tf.Tensor1D,
+    })), 0.5, 1e-3))(vars);
+    grads.forEach((g) => g.dataSync());
+  });
+  const best = { graph: Infinity, kernel: Infinity };
+  try {
+    for (let r = 0; r <= rounds; r++) {
+      for (const [name, e] of [['graph', engine], ['kernel', kernelOnly]] as const) {
+        setTensorEngine(e);
+        const calls = 50;
+        const t0 = performance.now();
+        for (let i = 0; i < calls; i++) step();
+        if (r > 0) best[name] = Math.min(best[name], (performance.now() - t0) / calls);
+      }
+    }
+  } finally {
+    setTensorEngine(undefined);
+    vars.forEach((v) => v.dispose());
+    engine.dispose();
+  }
+  return best;
 }
 
 type Data = Awaited<ReturnType<typeof prepareClsData>>;
@@ -71,6 +121,7 @@ export async function runClsBench(opts: { epochs?: number; log?: (m: string) => 
   const qmf = Math.min(...qmfs);
   const imml = Math.min(...immls);
   const cheap = Math.min(...cheaps);
+  const mdkeOpMs = timeMdkeOp(rounds);
   const result: ClsBenchResult = {
     dataset: 'hfm',
     backend,
@@ -83,11 +134,13 @@ export async function runClsBench(opts: { epochs?: number; log?: (m: string) => 
     medianPairedRatio: median(immls.map((s, r) => s / qmfs[r])),
     cheapMdkeSecondsPerEpoch: cheap,
     cheapRatio: median(cheaps.map((s, r) => s / qmfs2[r])),
+    mdkeOpMs,
   };
   log(
     `classification (HFM, ${result.trainSamples} train samples, batch ${result.batchSize}, ${backend}, ${rounds} alternating rounds): ` +
       `QMF ${qmf.toFixed(2)} s/epoch, QMF + IMML ${imml.toFixed(2)} s/epoch (fastest epochs), ratio ${result.ratio.toFixed(2)}x, median paired ratio ${result.medianPairedRatio.toFixed(2)}x (target <= 1.5x); ` +
-      `with --imml-mdke-rows 64 --imml-projection-dim 64: ${cheap.toFixed(2)} s/epoch, median paired ratio ${result.cheapRatio.toFixed(2)}x`,
+      `with --imml-mdke-rows 64 --imml-projection-dim 64: ${cheap.toFixed(2)} s/epoch, median paired ratio ${result.cheapRatio.toFixed(2)}x` +
+      (mdkeOpMs ? `; one L_mdke op (n 128, forward + backward): ${mdkeOpMs.graph.toFixed(2)} ms as one ORT graph, ${mdkeOpMs.kernel.toFixed(2)} ms as the typed-array kernel` : ''),
   );
   return result;
 }
