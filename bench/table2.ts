@@ -16,6 +16,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { resolveConfig, runTraining, type RunMetrics } from '../src/app/run';
 import { readJson, writeFileAtomic } from '../src/atomic';
+import { CHECKPOINT } from '../src/train/checkpoint';
 import { formatMeanStd, mean, studentTTest } from '../eval/stats';
 import { PAPER_TABLE2 } from '../eval/paper_table2';
 import { isConfigKey, parseValue, type RunConfig } from '../src/app/run_config';
@@ -65,7 +66,7 @@ async function runRow(dataset: string, row: Table2Row, seeds: number[], override
       // settings, which runTraining checks) it continues from its last finished epoch, else it
       // is trained again from scratch.
       const log = (m: string): void => console.error(`[${row.key} s${seed}] ${m}`);
-      const resume = fs.existsSync(path.join(out, 'checkpoint.bin')) && fs.existsSync(path.join(out, 'config.json'));
+      const resume = fs.existsSync(path.join(out, CHECKPOINT)) && fs.existsSync(path.join(out, 'config.json'));
       if (resume) log(`resuming ${out} from its checkpoint`);
       runs.push(await runTraining(config, resume ? { quiet: true, resume: true, log } : { quiet: true, overwrite: true, log }));
     }

@@ -80,7 +80,8 @@ export class OrtHead implements DenseHead {
   }
 
   private session(kind: 'score' | GraphLoss | `gemm-${number}${number}`): Session {
-    return this.sessionOf(kind, () => (kind === 'score' ? scoreGraph() : kind.startsWith('gemm-') ? gemmGraph(kind[5] === '1', kind[6] === '1') : lossGraph(kind as GraphLoss)));
+    // looked up first: this runs per batch, and the builder closure is only needed once
+    return this.sessions.get(kind) ?? this.sessionOf(kind, () => (kind === 'score' ? scoreGraph() : kind.startsWith('gemm-') ? gemmGraph(kind[5] === '1', kind[6] === '1') : lossGraph(kind as GraphLoss)));
   }
 
   private sessionOf(kind: string, build: () => Uint8Array): Session {
