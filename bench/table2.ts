@@ -6,7 +6,8 @@
  *
  *   node dist/bench/table2.js --dataset wn9-img [--seeds 1,2,3] [--rows transe,...,otkge+imml]
  *                             [--epochs N] [--dim D] [--gamma1 G1] [--gamma2 G2] [--tag NAME]
- *                             [--set key=value,key=value]   (any config key, checked by its schema)
+ *                             [--set key=value,key=value]   (any config key, checked by its schema;
+ *                                                            `{seed}` in a value becomes each run's seed)
  *
  * Runs go to runs/results/<dataset>[-<tag>]/<row>-s<seed>; a finished run (metrics.json present) is
  * reused and an unfinished one with a checkpoint continues from it, so the script can be stopped
@@ -49,6 +50,12 @@ function arg(name: string, fallback: string): string {
   return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
 }
 
+/** The overrides of one seed: `{seed}` in a string value (`initFrom=runs/.../transe-s{seed}`) becomes the seed. */
+function withSeed(overrides: Partial<RunConfig>, seed: number): Partial<RunConfig> {
+  const entries = Object.entries(overrides).map(([k, v]) => [k, typeof v === 'string' ? v.split('{seed}').join(String(seed)) : v]);
+  return Object.fromEntries(entries) as Partial<RunConfig>;
+}
+
 /** Train (or reuse) every seed of a row. */
 async function runRow(dataset: string, row: Table2Row, seeds: number[], overrides: Partial<RunConfig>, dir: string): Promise<{ runs: RunMetrics[]; config: RunConfig }> {
   const runs: RunMetrics[] = [];
@@ -56,7 +63,7 @@ async function runRow(dataset: string, row: Table2Row, seeds: number[], override
   for (const seed of seeds) {
     // Structural rows share their runs with `npm run results:lp` (runs/results/<dataset>/<model>-s<seed>).
     const out = path.join(dir, `${row.key}-s${seed}`);
-    config = resolveConfig({}, { dataset, model: row.model, imml: row.imml, seed, out, ...overrides });
+    config = resolveConfig({}, { dataset, model: row.model, imml: row.imml, seed, out, ...withSeed(overrides, seed) });
     const metricsFile = path.join(out, 'metrics.json');
     if (fs.existsSync(metricsFile)) {
       runs.push(readJson<RunMetrics>(metricsFile));

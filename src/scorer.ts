@@ -127,10 +127,13 @@ export interface EmbeddingOptions {
   dim: number;
   /** Std of a normal initialisation for all tables; 0 = the scorer's own initialisation. */
   initStd: number;
+  /** Start the entity and relation tables from a finished run (directory or model .bin); '' = initialise them. */
+  initFrom: string;
 }
 
 /** Options, defaults and help of the embedding keys; bounds turn typos (`--dim 1e9`) into messages. */
 export const EMBEDDING_OPTIONS: Schema<EmbeddingOptions> = {
   dim: { type: 'int', default: 200, min: 1, max: 16384, help: 'embedding dimension (complex coordinates for complex/rotate)' },
   initStd: { type: 'number', default: 0, min: 0, help: 'normal init std for all tables (0 = scorer default)' },
+  initFrom: { type: 'string', default: '', help: "start the entity and relation tables from a finished run's directory or model .bin of the same shape (IKRL starts from TransE); '' = initialise them" },
 };

@@ -11,6 +11,7 @@ import { DivergenceGuard, firstNonFinite } from './divergence';
 import { Progress } from '../progress';
 import { yieldToSignals } from '../run_dir';
 import { createMultimodalTables, createTables } from './model';
+import { initTablesFrom } from './init_from';
 import { withReciprocals } from './batches';
 import { reciprocalView, reciprocalRelationTable } from './reciprocal';
 import { writeLossCurve, type EpochRecord } from './loss_curve';
@@ -70,6 +71,8 @@ export async function trainModel(config: TrainConfig, deps: TrainerDeps, resume 
 
   const rng = new Rng(config.seed);
   const tables = mm ? createMultimodalTables(mm.model, nE, relationRows, rng.derive('init')) : createTables(scorer, nE, relationRows, rng.derive('init'), config.initStd);
+  // A resumed run reads its tables from its own checkpoint instead.
+  if (config.initFrom !== '' && !resume) log(initTablesFrom(config.initFrom, tables, config.dataset));
   const shuffleRng = rng.derive('shuffle');
   const samplerRng = rng.derive('sampler');
   const opt = {

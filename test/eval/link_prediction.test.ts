@@ -5,6 +5,7 @@ import type { LinkPredictionMetrics, RankMetrics } from '../../eval/metrics';
 import { selectBackend } from '../../src/backend';
 import { FilterIndex } from '../../src/filter';
 import { dotScorer, transScorer, withoutRankForm } from '../../eval/reference_scorers';
+import { expectReject } from '../expect_reject';
 
 /**
  * 4 entities with scalar embeddings E = [3, 1, 2, 2], one relation r = [1], DistMult score
@@ -132,14 +133,3 @@ describe('eval/link_prediction', function () {
     await expectReject(bad({ batchSize: 0 }), /batchSize/);
   });
 });
-
-async function expectReject(p: Promise<unknown>, re: RegExp): Promise<void> {
-  let err: Error | undefined;
-  try {
-    await p;
-  } catch (e) {
-    err = e as Error;
-  }
-  expect(err).to.be.instanceOf(Error);
-  expect(err!.message).to.match(re);
-}

@@ -10,6 +10,7 @@ import { Rng } from '../../src/rng';
 import { FilterIndex } from '../../src/filter';
 import { runGrid } from '../../src/app/grid';
 import { loadKgDataset } from '../../kg-data/loader';
+import { expectReject } from '../expect_reject';
 
 const TINY = path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'kg', 'tiny');
 const quiet = { quiet: true, log: () => {} };
@@ -135,6 +136,39 @@ describe('multimodal training (OTKGE, IKRL, ... with and without IMML)', () => {
       }
     });
   }
+
+  it('--init-from starts IKRL from a trained TransE (tables copied; wrong shape, dataset or path is one clear error)', async () => {
+    const transe = config({ model: 'transe', epochs: 2 });
+    await runTraining(transe, quiet);
+    const source = readBundle(path.join(transe.out, 'model-best.bin'));
+    // A vanishing table rate keeps the copied tables where they were, so the saved model shows them.
+    const ikrl = config({ model: 'ikrl', textFeatures: text, negatives: 3, epochs: 1, evalEvery: 0, lr: 1e-30, denseLr: 0.01, initFrom: transe.out });
+    const logged: string[] = [];
+    await runTraining(ikrl, { quiet: true, log: (m) => logged.push(m) });
+    expect(logged.some((m) => m.includes(`initialised from ${path.join(transe.out, 'model-best.bin')}`)), logged.join('\n')).to.equal(true);
+    const started = readBundle(path.join(ikrl.out, 'model-best.bin'));
+    for (const name of ['entities', 'relations']) {
+      const a = source[name] as Float32Array;
+      const b = started[name] as Float32Array;
+      expect(b.length, name).to.equal(a.length);
+      let worst = 0;
+      for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+      expect(worst, name).to.be.below(1e-6);
+    }
+    // A fresh IKRL run starts elsewhere.
+    const fresh = config({ model: 'ikrl', textFeatures: text, negatives: 3, epochs: 1, evalEvery: 0, lr: 1e-30, denseLr: 0.01 });
+    await runTraining(fresh, quiet);
+    expect(Array.from(readBundle(path.join(fresh.out, 'model-best.bin')).entities)).not.to.deep.equal(Array.from(source.entities));
+
+    await expectReject(runTraining(config({ model: 'ikrl', textFeatures: text, dim: 6, initFrom: transe.out }), quiet),
+      /--init-from .*model-best\.bin: its entities table holds \d+ values, this model needs \d+ rows of 6/);
+    await expectReject(runTraining(config({ model: 'ikrl', textFeatures: text, initFrom: path.join(tmpDir(), 'nothing') }), quiet), /--init-from .*nothing: no such file/);
+    await expectReject(runTraining(config({ model: 'ikrl', textFeatures: text, initFrom: tmpDir() }), quiet), /--init-from .*: no model-best\.bin in that directory/);
+    const moved = tmpDir();
+    fs.copyFileSync(path.join(transe.out, 'model-best.bin'), path.join(moved, 'model-best.bin'));
+    fs.writeFileSync(path.join(moved, 'config.json'), JSON.stringify({ dataset: 'fb-img' }));
+    await expectReject(runTraining(config({ model: 'ikrl', textFeatures: text, initFrom: moved }), quiet), /--init-from .*: that run trained on dataset 'fb-img'/);
+  });
 
   it('mmkge grid: one run per (gamma1, gamma2), grid.csv and SVG heat-maps', async () => {
     const base = config({ model: 'otkge', textFeatures: text, epochs: 1, imml: true });
