@@ -33,55 +33,91 @@ export interface ProjectionHead {
  * upstream gradient they get inside a loss sum, 1, and hands them over without rescaling.
  */
 export function fusedMdkeLoss(hs: tf.Tensor2D[], heads: ProjectionHead[], tau: number, weight = 1, eps = 1e-12): tf.Scalar {
+  return startFusedMdke(hs, heads, tau, weight, eps, false).finish();
+}
+
+/** An L_mdke op whose inputs are read (and whose graph may be running). */
+export interface PendingMdke {
+  /** The op (weight * L_mdke). */
+  finish(): tf.Scalar;
+  /**
+   * Set when the graph runs on the engine's graph thread: the op was then recorded at start, with
+   * the value 0, and its gradient waits for the graph (backprop reaches it last, so the graph runs
+   * during the caller's whole forward and backward pass). This gives weight * L_mdke, the value
+   * the caller adds to its reported loss (waiting for the graph if it has not finished).
+   */
+  lateValue?: () => number;
+}
+
+/**
+ * {@link fusedMdkeLoss} in two halves: this reads the inputs and, where the graph runs, starts it;
+ * `finish()` returns the op. With `offThread` and an engine that runs graphs on a thread of their
+ * own (`DenseHead.startGraph`), the graph runs while the caller computes the rest of its loss
+ * (IMML starts it before the host's fusion); `finish()` then waits for it. The numbers are those
+ * of fusedMdkeLoss.
+ */
+export function startFusedMdke(hs: tf.Tensor2D[], heads: ProjectionHead[], tau: number, weight = 1, eps = 1e-12, offThread = true): PendingMdke {
   const M = hs.length;
   if (heads.length !== M) throw new Error(`imml: ${M} modalities but ${heads.length} projection heads`);
-  if (M < 2) return tf.scalar(0);
+  if (M < 2) return { finish: () => tf.scalar(0) };
   const n = hs[0].shape[0];
   const D = heads[0].W2.shape[1];
   const dims = hs.map((h) => h.shape[1]);
   const inputs: tf.Tensor[] = [...hs];
   for (const hd of heads) inputs.push(hd.W1, hd.b1, hd.W2, hd.b2);
-  const op = tf.customGrad(((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const ts = args.slice(0, inputs.length) as tf.Tensor[];
-    const h = ts.slice(0, M).map((t) => t.dataSync() as Float32Array);
-    const par = Array.from({ length: M }, (_, m) => [0, 1, 2, 3].map((j) => ts[M + 4 * m + j].dataSync() as Float32Array));
-    const engine = currentTensorEngine();
-    if (M === 2 && engine?.runGraph && 2 / tau <= MAX_GRAPH_SHIFT_RANGE) {
-      const { loss, grads } = graphMdkeTwo(engine, h, par, n, dims, D, tau, weight, eps);
+  const h = hs.map((t) => t.dataSync() as Float32Array);
+  const par = Array.from({ length: M }, (_, m) => [0, 1, 2, 3].map((j) => inputs[M + 4 * m + j].dataSync() as Float32Array));
+  /** The op on `inputs` with the value and gradients that `compute` gives (called in its forward pass). */
+  const op = (compute: () => { value: tf.Scalar; gradFunc: (dy: tf.Tensor) => tf.Tensor[] }): tf.Scalar =>
+    (tf.customGrad(compute as never) as unknown as (...xs: tf.Tensor[]) => tf.Scalar)(...inputs);
+  const engine = currentTensorEngine();
+  if (M === 2 && engine?.runGraph && 2 / tau <= MAX_GRAPH_SHIFT_RANGE) {
+    const threaded = offThread && engine.startGraph !== undefined;
+    const outputs = startGraphMdkeTwo(engine, h, par, n, dims, D, tau, weight, eps, threaded);
+    // computed for an upstream gradient of 1, the usual case; otherwise scaled by the backend
+    const gradients = (dy: tf.Tensor): tf.Tensor[] => {
+      const unit = (dy.dataSync() as Float32Array)[0] === 1;
+      return outputs().grads.map(({ data, shape }) => (unit ? tf.tensor(data, shape) : tf.mul(dy, tf.tensor(data, shape))));
+    };
+    if (threaded) {
+      const carrier = op(() => ({ value: tf.scalar(0), gradFunc: gradients }));
+      return { finish: () => carrier, lateValue: () => weight * outputs().loss };
+    }
+    return { finish: () => op(() => ({ value: tf.scalar(weight * outputs().loss), gradFunc: gradients })) };
+  }
+  return {
+    finish: () => op(() => {
+      const fwd = par.map((pm, m) => headForward(h[m], pm, n, dims[m], D, eps));
+      const Z = fwd.map((f) => f.Z);
+      const { loss, dZ } = M === 2 && 2 / tau <= MAX_FIXED_SHIFT_RANGE ? ntXentTwo(Z[0], Z[1], n, D, tau) : ntXentCyclic(Z, n, D, tau);
       return {
         value: tf.scalar(weight * loss),
         gradFunc: (dy: tf.Tensor) => {
-          // computed for an upstream gradient of 1, the usual case; otherwise scaled by the backend
-          const unit = (dy.dataSync() as Float32Array)[0] === 1;
-          return grads.map(({ data, shape }) => (unit ? tf.tensor(data, shape) : tf.mul(dy, tf.tensor(data, shape))));
+          const g = (dy.dataSync() as Float32Array)[0] * weight;
+          const grads: tf.Tensor[] = new Array(inputs.length);
+          for (let m = 0; m < M; m++) {
+            const b = headBackward(h[m], par[m], fwd[m], dZ[m], g, n, dims[m], D);
+            grads[m] = tf.tensor2d(b.dh, [n, dims[m]]);
+            grads[M + 4 * m] = tf.tensor2d(b.dW1, [dims[m], D]);
+            grads[M + 4 * m + 1] = tf.tensor1d(b.db1);
+            grads[M + 4 * m + 2] = tf.tensor2d(b.dW2, [D, D]);
+            grads[M + 4 * m + 3] = tf.tensor1d(b.db2);
+          }
+          return grads;
         },
       };
-    }
-    const fwd = par.map((pm, m) => headForward(h[m], pm, n, dims[m], D, eps));
-    const Z = fwd.map((f) => f.Z);
-    const { loss, dZ } = M === 2 && 2 / tau <= MAX_FIXED_SHIFT_RANGE ? ntXentTwo(Z[0], Z[1], n, D, tau) : ntXentCyclic(Z, n, D, tau);
-    return {
-      value: tf.scalar(weight * loss),
-      gradFunc: (dy: tf.Tensor) => {
-        const g = (dy.dataSync() as Float32Array)[0] * weight;
-        const grads: tf.Tensor[] = new Array(inputs.length);
-        for (let m = 0; m < M; m++) {
-          const b = headBackward(h[m], par[m], fwd[m], dZ[m], g, n, dims[m], D);
-          grads[m] = tf.tensor2d(b.dh, [n, dims[m]]);
-          grads[M + 4 * m] = tf.tensor2d(b.dW1, [dims[m], D]);
-          grads[M + 4 * m + 1] = tf.tensor1d(b.db1);
-          grads[M + 4 * m + 2] = tf.tensor2d(b.dW2, [D, D]);
-          grads[M + 4 * m + 3] = tf.tensor1d(b.db2);
-        }
-        return grads;
-      },
-    };
-  }) as never) as unknown as (...xs: tf.Tensor[]) => tf.Scalar;
-  return op(...inputs);
+    }),
+  };
 }
 
-/** L_mdke and the gradients of weight * L_mdke (in the op's input order, with their tensor shapes) for M = 2 as one graph run. */
-function graphMdkeTwo(engine: DenseHead, h: Float32Array[], par: Float32Array[][], n: number, dims: number[], D: number, tau: number, weight: number, eps: number): { loss: number; grads: { data: Float32Array; shape: number[] }[] } {
+/**
+ * Starts L_mdke and the gradients of weight * L_mdke (in the op's input order, with their tensor
+ * shapes) for M = 2 as one graph run: on the engine's graph thread when `offThread` and the engine
+ * has one, else now. The returned function gives the results.
+ */
+function startGraphMdkeTwo(
+  engine: DenseHead, h: Float32Array[], par: Float32Array[][], n: number, dims: number[], D: number, tau: number, weight: number, eps: number, offThread: boolean,
+): () => { loss: number; grads: { data: Float32Array; shape: number[] }[] } {
   const feeds: Record<string, GraphTensor> = {};
   const gradNames: string[] = [];
   const gradShapes: number[][] = [];
@@ -98,11 +134,25 @@ function graphMdkeTwo(engine: DenseHead, h: Float32Array[], par: Float32Array[][
       gradShapes.push(shapes[j]); // the graph's bias gradients are [1, D] rows: the same floats
     });
   }
-  const out = engine.runGraph!(`imml-mdke-two-${tau}-${weight}-${eps}-${n}`, () => mdkeTwoGraph(tau, weight, eps, n), feeds, ['sum0', 'sum1', 'pos', ...gradNames]);
-  const { sum0, sum1, pos } = out;
-  let loss = 0;
-  for (let i = 0; i < n; i++) loss -= (2 * pos[i] - Math.log(sum0[i]) - Math.log(sum1[i])) / n;
-  return { loss, grads: gradNames.map((name, k) => ({ data: out[name], shape: gradShapes[k] })) };
+  const key = `imml-mdke-two-${tau}-${weight}-${eps}-${n}`;
+  const build = (): Uint8Array => mdkeTwoGraph(tau, weight, eps, n);
+  const names = ['sum0', 'sum1', 'pos', ...gradNames];
+  let outputs: () => Record<string, Float32Array>;
+  if (offThread && engine.startGraph) outputs = engine.startGraph(key, build, feeds, names);
+  else {
+    const now = engine.runGraph!(key, build, feeds, names);
+    outputs = () => now;
+  }
+  let result: { loss: number; grads: { data: Float32Array; shape: number[] }[] } | undefined;
+  return () => {
+    if (result) return result;
+    const out = outputs();
+    const { sum0, sum1, pos } = out;
+    let loss = 0;
+    for (let i = 0; i < n; i++) loss -= (2 * pos[i] - Math.log(sum0[i]) - Math.log(sum1[i])) / n;
+    result = { loss, grads: gradNames.map((name, k) => ({ data: out[name], shape: gradShapes[k] })) };
+    return result;
+  };
 }
 
 /** One head's forward: H = relu(h W1 + b1), X = H W2 + b2, z = X r with r = 1 / sqrt(|X|^2 + eps) per row. */

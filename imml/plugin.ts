@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../src/rng';
-import { ParamStore, constant, glorotUniform, type ParamTensors } from '../src/params';
+import { ParamStore, addLateLossTerm, constant, glorotUniform, type ParamTensors } from '../src/params';
 import { rollRows } from './losses';
-import { fusedMdkeLoss } from './mdke_fused';
+import { startFusedMdke, type PendingMdke } from './mdke_fused';
 import { gatherRows, matMulFast } from '../src/tf_ops';
 import { validateImml, type ImmlOptions } from './options';
 import type { BetaDraw, BetaMix, PluginLosses, RepresentationPlugin } from '../src/plugin';
@@ -28,6 +28,8 @@ export type ImmlLosses = PluginLosses;
  */
 export class ImmlPlugin implements RepresentationPlugin {
   readonly options: ImmlOptions;
+  /** This step's L_mdke, started by `startMdke` and collected by `mdke`. */
+  private started?: { weighted: tf.Tensor2D[]; complete?: Uint8Array; pending?: PendingMdke };
 
   constructor(readonly dims: readonly number[], options: ImmlOptions, readonly store: ParamStore, readonly rng: Rng, readonly prefix = 'imml') {
     this.options = validateImml({ ...options });
@@ -66,20 +68,48 @@ export class ImmlPlugin implements RepresentationPlugin {
    * positive pair (its feature row is a zero placeholder).
    */
   mdke(weighted: tf.Tensor2D[], p: ParamTensors, complete?: Uint8Array, weight = 1): tf.Scalar {
-    if (!this.options.useMdke || weighted.length < 2) return tf.scalar(0);
+    return this.beginMdke(weighted, p, complete, weight, false)?.finish() ?? tf.scalar(0);
+  }
+
+  /** The L_mdke that `startMdke` began for these features, if it did (a run for other features is drained). */
+  private takeStarted(weighted: tf.Tensor2D[], complete: Uint8Array | undefined): { pending?: PendingMdke } | undefined {
+    const started = this.started;
+    this.started = undefined;
+    if (!started) return undefined;
+    if (started.weighted === weighted && started.complete === complete) return started;
+    started.pending?.lateValue?.();
+    return undefined;
+  }
+
+  /**
+   * Starts this step's L_mdke (with the weight `losses` gives it) on the dense engine's graph thread
+   * where it has one, so that it runs while the host computes its own loss; `losses` (through
+   * `mdke`) with the same features collects it. The numbers are the same as without the call.
+   */
+  startMdke(weighted: tf.Tensor2D[], p: ParamTensors, complete?: Uint8Array): void {
+    this.started = { weighted, complete, pending: this.beginMdke(weighted, p, complete, this.mdkeWeight(), true) };
+  }
+
+  /** The weight L_mdke gets inside `losses`: gamma1, or 1 when gamma1 is 0 (the term is then only reported). */
+  private mdkeWeight(): number {
+    return this.options.gamma1 !== 0 ? this.options.gamma1 : 1;
+  }
+
+  private beginMdke(weighted: tf.Tensor2D[], p: ParamTensors, complete: Uint8Array | undefined, weight: number, offThread: boolean): PendingMdke | undefined {
+    if (!this.options.useMdke || weighted.length < 2) return undefined;
     let rows = weighted;
     const B = weighted[0].shape[0];
     const cap = this.options.mdkeRows > 0 ? this.options.mdkeRows : B;
     let keep = Int32Array.from({ length: B }, (_, i) => i).filter((i) => !complete || complete[i] === 1);
     if (keep.length > cap) keep = keep.subarray(0, cap);
-    if (keep.length < 2) return tf.scalar(0);
+    if (keep.length < 2) return undefined;
     if (keep.length < B) rows = weighted.map((h) => gatherRows(h, keep));
     // the same loss as mdkeLoss(rows.map(project)) as one op on typed arrays (mdke_fused.ts)
     const heads = rows.map((_, m) => ({
       W1: p[this.name(m, 'W1')] as tf.Tensor2D, b1: p[this.name(m, 'b1')] as tf.Tensor1D,
       W2: p[this.name(m, 'W2')] as tf.Tensor2D, b2: p[this.name(m, 'b2')] as tf.Tensor1D,
     }));
-    return fusedMdkeLoss(rows, heads, this.options.temperature, weight);
+    return startFusedMdke(rows, heads, this.options.temperature, weight, undefined, offThread);
   }
 
   /** Draw the (i, i') pairs and lambdas of one step for a batch of B samples. */
@@ -153,11 +183,17 @@ export class ImmlPlugin implements RepresentationPlugin {
   losses(weighted: tf.Tensor2D[], p: ParamTensors, draw: BetaDraw, betaLossOf: (mix: BetaMix) => tf.Scalar, complete?: Uint8Array, mixed?: BetaMix): ImmlLosses {
     const { gamma1, gamma2, useBeta } = this.options;
     // gamma1 L_mdke as one op (its gradients need no rescaling), L_mdke itself for the report
-    const mdkeWeighted = this.mdke(weighted, p, complete, gamma1 !== 0 ? gamma1 : 1);
-    const mdke = gamma1 !== 0 ? (tf.div(mdkeWeighted, gamma1) as tf.Scalar) : mdkeWeighted;
+    const weight = this.mdkeWeight();
+    const started = this.takeStarted(weighted, complete);
+    const pending = started ? started.pending : this.beginMdke(weighted, p, complete, weight, false);
+    const mdkeWeighted = pending?.finish() ?? tf.scalar(0);
+    const late = pending?.lateValue;
+    // off-thread, the op's forward value is 0: its value joins the reported loss after the backward pass
+    if (late) addLateLossTerm(() => (gamma1 !== 0 ? late() : 0));
+    const mdke = gamma1 !== 0 && !late ? (tf.div(mdkeWeighted, gamma1) as tf.Scalar) : mdkeWeighted;
     const beta = useBeta && weighted.length > 1 && draw.blocks.length > 0 ? betaLossOf(mixed ?? this.mix(weighted, draw)) : tf.scalar(0);
     const total = tf.add(gamma1 !== 0 ? mdkeWeighted : tf.mul(0, mdkeWeighted), tf.mul(gamma2, beta)) as tf.Scalar;
-    return { total, mdke, beta };
+    return late ? { total, mdke, beta, lateMdke: () => late() / weight } : { total, mdke, beta };
   }
 
   private checkModalities(hs: tf.Tensor2D[]): void {

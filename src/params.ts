@@ -124,6 +124,19 @@ export class DenseOptimizer {
   }
 }
 
+/** Loss terms of the running lossAndGrads whose values arrive after its backward pass. */
+let lateTerms: (() => number)[] | undefined;
+
+/**
+ * Inside the loss function of `lossAndGrads`: adds `value()` to the loss it reports, read after
+ * the backward pass. For an op that runs on another thread and enters the tape with the value 0
+ * while its gradient waits for it (IMML's L_mdke on the dense engine's graph thread).
+ */
+export function addLateLossTerm(value: () => number): void {
+  if (!lateTerms) throw new Error('addLateLossTerm: only inside the loss function of lossAndGrads');
+  lateTerms.push(value);
+}
+
 /**
  * Loss value and gradients w.r.t. some input tensors and every parameter of `store`.
  * `lossFn` receives the inputs and the parameter tensors. Parameters (or inputs) the loss does not
@@ -138,8 +151,17 @@ export function lossAndGrads(
   const names = store.names();
   const paramTensors = store.tensors();
   const xs = [...inputs, ...names.map((n) => paramTensors[n])];
-  const { value, grads } = tf.engine().gradients(() => lossFn(inputs, paramTensors), xs, undefined, true);
-  const loss = (value.dataSync() as Float32Array)[0];
+  const outer = lateTerms;
+  const late: (() => number)[] = (lateTerms = []);
+  let value: tf.Tensor;
+  let grads: tf.Tensor[];
+  try {
+    ({ value, grads } = tf.engine().gradients(() => lossFn(inputs, paramTensors), xs, undefined, true));
+  } finally {
+    lateTerms = outer;
+  }
+  let loss = (value.dataSync() as Float32Array)[0];
+  for (const term of late) loss += term();
   const arrays = xs.map((x, i) => (grads[i] ? (grads[i].dataSync() as Float32Array) : new Float32Array(x.size)));
   tf.dispose([value, ...grads.filter((g) => g)]);
   tf.dispose(Object.values(paramTensors));

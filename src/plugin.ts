@@ -33,6 +33,12 @@ export interface PluginLosses {
   total: tf.Scalar;
   mdke: tf.Scalar;
   beta: tf.Scalar;
+  /**
+   * Set when L_mdke ran on another thread: `mdke` and L_mdke's share of `total` are then 0 in the
+   * forward pass, the share is added to lossAndGrads' loss after the backward pass
+   * (addLateLossTerm), and this gives L_mdke for reports (call it after that pass).
+   */
+  lateMdke?: () => number;
 }
 
 /** What a training step needs from a representation plug-in (IMML implements it). */

@@ -23,6 +23,8 @@ export class IMMLClsPlugin implements ClsPlugin {
   readonly label = 'IMML';
   readonly imml: ImmlPlugin;
   private sums = { mdke: 0, beta: 0, steps: 0 };
+  /** L_mdke of the last step, when it ran on the graph thread (see settleLateMdke). */
+  private lateMdke?: () => number;
   /** This step's draw and mix (from `extraRows`), consumed by `loss`. */
   private pending?: { draw: BetaDraw; mix: BetaMix; rows: Int32Array };
 
@@ -35,9 +37,12 @@ export class IMMLClsPlugin implements ClsPlugin {
   }
 
   /** The mixed samples of this step's L_beta draw, fused by the trainer together with the batch. */
-  extraRows(f: PluginFeatures, _p: ParamTensors, ctx: StepContext): tf.Tensor2D[] | undefined {
+  extraRows(f: PluginFeatures, p: ParamTensors, ctx: StepContext): tf.Tensor2D[] | undefined {
     this.pending = undefined;
-    if (!ctx.training || !this.imml.options.useBeta || f.fused.length < 2) return undefined;
+    if (!ctx.training) return undefined;
+    // L_mdke needs only these features: it runs on the graph thread while the trainer fuses
+    this.imml.startMdke(f.fused, p);
+    if (!this.imml.options.useBeta || f.fused.length < 2) return undefined;
     const draw = this.imml.drawBeta(ctx.rows.length);
     if (draw.blocks.length === 0) return undefined;
     this.pending = { draw, mix: this.imml.mix(f.fused, draw), rows: ctx.rows };
@@ -61,13 +66,22 @@ export class IMMLClsPlugin implements ClsPlugin {
       undefined,
       pending?.mix,
     );
-    this.sums.mdke += (l.mdke.dataSync() as Float32Array)[0];
+    this.settleLateMdke();
+    if (l.lateMdke) this.lateMdke = l.lateMdke;
+    else this.sums.mdke += (l.mdke.dataSync() as Float32Array)[0];
     this.sums.beta += (l.beta.dataSync() as Float32Array)[0];
     this.sums.steps++;
     return l.total;
   }
 
+  /** Adds the last step's L_mdke when it came from the graph thread (known after that step's backward pass). */
+  private settleLateMdke(): void {
+    if (this.lateMdke) this.sums.mdke += this.lateMdke();
+    this.lateMdke = undefined;
+  }
+
   report(): Record<string, number | string> {
+    this.settleLateMdke();
     const n = Math.max(1, this.sums.steps);
     return { immlMeanMdke: this.sums.mdke / n, immlMeanBeta: this.sums.beta / n };
   }

@@ -3,6 +3,7 @@ import type { Binding } from 'onnxruntime-node/dist/binding';
 import type { Tensor as OrtTensor, TensorConstructor } from 'onnxruntime-common';
 import { checkBlock, checkMatMul, fillTargets, type DenseBlock, type DenseHead, type GraphTensor, type HeadGrads, type HeadLoss, type ScoreTable } from './head';
 import { gemmGraph, lossGraph, scoreGraph, type GraphLoss } from './onnx_graphs';
+import { GraphThread } from './graph_thread';
 
 /** Execution providers of onnxruntime-node this engine drives. */
 export type OrtDevice = 'cpu' | 'webgpu' | 'cuda';
@@ -71,6 +72,7 @@ export class OrtHead implements DenseHead {
   private rowLoss = new Float32Array(0);
   private readonly stageQ = new Staging();
   private readonly stageE = new Staging();
+  private thread?: GraphThread;
 
   constructor(readonly device: OrtDevice, readonly threads = os.availableParallelism()) {
     this.name = `ort-${device}` as const;
@@ -163,9 +165,17 @@ export class OrtHead implements DenseHead {
     return out;
   }
 
+  /** runGraph on a GraphThread with one intra-op thread (started on first use; the caller keeps its core). */
+  startGraph(key: string, build: () => Uint8Array, feeds: Record<string, GraphTensor>, outputs: readonly string[]): () => Record<string, Float32Array> {
+    this.thread ??= new GraphThread(this.device, 1);
+    return this.thread.start(key, build, feeds, outputs);
+  }
+
   dispose(): void {
     for (const s of this.sessions.values()) s.dispose();
     this.sessions.clear();
+    this.thread?.dispose();
+    this.thread = undefined;
   }
 }
 

@@ -97,6 +97,12 @@ export interface DenseHead {
    * that execute ONNX graphs have it (ORT); a caller keeps a typed-array path for the others.
    */
   runGraph?(key: string, build: () => Uint8Array, feeds: Record<string, GraphTensor>, outputs: readonly string[]): Record<string, Float32Array>;
+  /**
+   * Optional: `runGraph` on a thread of its own. Returns at once with a function that blocks until
+   * the outputs are there (the same numbers as runGraph), so the caller can work meanwhile. The
+   * output arrays may be reused by the next run of the same graph: copy what must outlive it.
+   */
+  startGraph?(key: string, build: () => Uint8Array, feeds: Record<string, GraphTensor>, outputs: readonly string[]): () => Record<string, Float32Array>;
   dispose(): void;
 }
 

@@ -2,7 +2,10 @@ import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
 import { Rng } from '../../src/rng';
 import { mdkeLoss } from '../../imml/losses';
-import { fusedMdkeLoss, type ProjectionHead } from '../../imml/mdke_fused';
+import { fusedMdkeLoss, startFusedMdke, type ProjectionHead } from '../../imml/mdke_fused';
+import { addLateLossTerm, lossAndGrads, ParamStore } from '../../src/params';
+import { GraphThread } from '../../src/dense/graph_thread';
+import { mdkeTwoGraph } from '../../imml/mdke_graph';
 import { createEngine } from '../../src/dense/select';
 import { setTensorEngine } from '../../src/dense/tf_loss';
 import type { DenseHead } from '../../src/dense/head';
@@ -170,5 +173,71 @@ describe('imml/mdke_fused: fused L_mdke op', () => {
   it('is 0 with one modality and refuses a head count that differs from the modalities', () => {
     expect((fusedMdkeLoss([tf.zeros([3, 2]) as tf.Tensor2D], [{ W1: tf.zeros([2, 2]), b1: tf.zeros([2]), W2: tf.zeros([2, 2]), b2: tf.zeros([2]) }], 0.5).dataSync() as Float32Array)[0]).to.equal(0);
     expect(() => fusedMdkeLoss([tf.zeros([3, 2]) as tf.Tensor2D, tf.zeros([3, 2]) as tf.Tensor2D], [], 0.5)).to.throw(/2 modalities but 0 projection heads/);
+  });
+  it('on the graph thread: the op enters the tape with 0, its gradients equal the same-thread run bit for bit, its late value joins the loss', function () {
+    const head = ortOrSkip(this);
+    const pb = problem(31, 16, [7, 5], 12);
+    const store = new ParamStore();
+    pb.heads.forEach((hd, m) => ['W1', 'b1', 'W2', 'b2'].forEach((w, j) => store.add(`${w}${m}`, j === 0 ? [pb.dims[m], pb.D] : j === 2 ? [pb.D, pb.D] : [pb.D], (d) => d.set(hd[j]))));
+    const run = (offThread: boolean): { loss: number; grads: Float32Array[]; forward: number; late: boolean } => {
+      let forward = NaN;
+      let late = false;
+      const hs = pb.hs.map((h, m) => tf.tensor2d(h, [pb.n, pb.dims[m]]));
+      const r = lossAndGrads(store, hs, (ins, p) => {
+        const heads = [0, 1].map((m) => ({ W1: p[`W1${m}`], b1: p[`b1${m}`], W2: p[`W2${m}`], b2: p[`b2${m}`] }) as ProjectionHead);
+        const pending = startFusedMdke(ins as tf.Tensor2D[], heads, 0.5, 0.7, 1e-12, offThread);
+        const op = pending.finish();
+        forward = (op.dataSync() as Float32Array)[0];
+        // as IMML does: the value of an op on the graph thread joins the reported loss after the backward pass
+        if (pending.lateValue) {
+          late = true;
+          addLateLossTerm(pending.lateValue);
+        }
+        return op;
+      });
+      tf.dispose(hs);
+      return { loss: r.loss, grads: [...r.inputGrads, ...Object.values(r.paramGrads)], forward, late };
+    };
+    setTensorEngine(head);
+    try {
+      const same = run(false);
+      const threaded = run(true);
+      expect([same.late, threaded.late]).to.deep.equal([false, true]);
+      expect(threaded.forward, 'forward value on the graph thread').to.equal(0);
+      expect(same.forward).to.be.greaterThan(0);
+      // the same float32 graph; the late value skips the float32 scalar, so equal to its rounding
+      expect(threaded.loss).to.be.closeTo(same.loss, 1e-6 * same.loss);
+      threaded.grads.forEach((g, i) => expect(Array.from(g), `grad ${i}`).to.deep.equal(Array.from(same.grads[i])));
+      expect(() => addLateLossTerm(() => 0)).to.throw(/only inside the loss function of lossAndGrads/);
+    } finally {
+      setTensorEngine(undefined);
+      head.dispose();
+    }
+  });
+
+  it('GraphThread: outputs equal runGraph on the calling thread; a failing graph is one error naming it, and the thread goes on', function () {
+    const head = ortOrSkip(this);
+    head.dispose();
+    const pb = problem(41, 8, [6, 5], 4);
+    const feeds: Record<string, { data: Float32Array; dims: number[] }> = { h0: { data: pb.hs[0], dims: [8, 6] }, h1: { data: pb.hs[1], dims: [8, 5] } };
+    for (const m of [0, 1]) ['W1', 'b1', 'W2', 'b2'].forEach((w, j) => (feeds[`${w}_${m}`] = { data: pb.heads[m][j], dims: j === 0 ? [pb.dims[m], 4] : j === 2 ? [4, 4] : [4] }));
+    const outputs = ['sum0', 'sum1', 'pos', 'dh0', 'dh1', 'dW1_1'];
+    const build = (): Uint8Array => mdkeTwoGraph(0.5, 1, 1e-12, 8);
+    const local = createEngine('ort-cpu', 1);
+    const thread = new GraphThread('cpu', 1);
+    try {
+      const want = local.runGraph!('t', build, feeds, outputs);
+      for (let k = 0; k < 2; k++) {
+        const got = thread.start('t', build, feeds, outputs)();
+        for (const name of outputs) expect(Array.from(got[name]), `${name}, run ${k}`).to.deep.equal(Array.from(want[name]));
+      }
+      const bad = thread.start('t', build, { ...feeds, h0: { data: pb.hs[0], dims: [8, 3] } }, outputs);
+      expect(() => bad()).to.throw(/dense graph t \(graph thread\): /);
+      expect(Array.from(thread.start('t', build, feeds, ['pos'])().pos)).to.deep.equal(Array.from(want.pos));
+      expect(() => thread.start('t', build, { h0: { data: new Float32Array(2), dims: [8, 6] } }, outputs)).to.throw(/'h0' holds 2 floats, need \[8, 6\]/);
+    } finally {
+      thread.dispose();
+      local.dispose();
+    }
   });
 });
