@@ -182,8 +182,7 @@ export class Adagrad implements SparseOptimizer {
   stepDense(table: Float32Array, width: number, grads: Float32Array): void {
     checkDense(this.name, this.numRows, this.width, table, width, grads);
     this.steps++;
-    // one "row" spanning the whole table: the same per-element arithmetic as the sparse path
-    adagradRows(table, this.sum, grads, null, 0, 1, table.length, this.lr, this.eps, this.weightDecay);
+    adagradDense(table, this.sum, grads, table.length, this.lr, this.eps, this.weightDecay);
   }
 
   shareState(): SharedOptimizerState {
@@ -260,8 +259,7 @@ export class SparseAdam implements SparseOptimizer {
   stepDense(table: Float32Array, width: number, grads: Float32Array): void {
     checkDense(this.name, this.numRows, this.width, table, width, grads);
     this.advance();
-    // one "row" spanning the whole table: the same per-element arithmetic as the sparse path
-    adamRows(table, this.expAvg, this.expAvgSq, grads, null, 0, 1, table.length, this.beta1, this.beta2, this.eps, this.weightDecay, this.stepSize);
+    adamDense(table, this.expAvg, this.expAvgSq, grads, table.length, this.beta1, this.beta2, this.eps, this.weightDecay, this.stepSize);
   }
 
   shareState(): SharedOptimizerState {
@@ -347,6 +345,60 @@ function adamRows(
       v[q] = vn;
       table[q] = p - (stepSize * mn) / (Math.sqrt(vn) + eps);
     }
+  }
+}
+
+/**
+ * adamRows over one row spanning the first n values, with the same per-element arithmetic. Its own
+ * loop, with the decay branch outside it: through the row-generic loop the dense step measured
+ * 13.4 ns per value, this one 6 ns (58k values, the IMML heads).
+ */
+function adamDense(table: Float32Array, m: Float32Array, v: Float32Array, grads: Float32Array, n: number, beta1: number, beta2: number, eps: number, wd: number, stepSize: number): void {
+  const a1 = 1 - beta1;
+  const a2 = 1 - beta2;
+  if (wd === 0) {
+    for (let q = 0; q < n; q++) {
+      const g = grads[q];
+      const mo = m[q];
+      const vo = v[q];
+      const mn = Math.fround(mo + a1 * (g - mo));
+      const vn = Math.fround(vo + a2 * (g * g - vo));
+      m[q] = mn;
+      v[q] = vn;
+      table[q] = table[q] - (stepSize * mn) / (Math.sqrt(vn) + eps);
+    }
+    return;
+  }
+  for (let q = 0; q < n; q++) {
+    const p = table[q];
+    const g = grads[q] + wd * p;
+    const mo = m[q];
+    const vo = v[q];
+    const mn = Math.fround(mo + a1 * (g - mo));
+    const vn = Math.fround(vo + a2 * (g * g - vo));
+    m[q] = mn;
+    v[q] = vn;
+    table[q] = p - (stepSize * mn) / (Math.sqrt(vn) + eps);
+  }
+}
+
+/** adagradRows over one row spanning the first n values (same arithmetic, a loop of its own as adamDense). */
+function adagradDense(table: Float32Array, sum: Float32Array, grads: Float32Array, n: number, lr: number, eps: number, wd: number): void {
+  if (wd === 0) {
+    for (let q = 0; q < n; q++) {
+      const g = grads[q];
+      const G = Math.fround(sum[q] + g * g);
+      sum[q] = G;
+      table[q] -= (lr * g) / (Math.sqrt(G) + eps);
+    }
+    return;
+  }
+  for (let q = 0; q < n; q++) {
+    const p = table[q];
+    const g = grads[q] + wd * p;
+    const G = Math.fround(sum[q] + g * g);
+    sum[q] = G;
+    table[q] = p - (lr * g) / (Math.sqrt(G) + eps);
   }
 }
 

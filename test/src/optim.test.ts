@@ -116,20 +116,23 @@ describe('optim', () => {
   for (const name of ['adagrad', 'adam'] as const) {
     describe(`${name}: sparse vs dense, untouched rows, resume`, () => {
       const numRows = 7, w = 5;
-      it('sparse equals dense (bit-identical) when every row is touched, in any order', () => {
-        const rng = new Rng(3);
-        const t0 = randomArray(rng, numRows * w);
-        const a = t0.slice();
-        const b = t0.slice();
-        const sparse = createOptimizer(name, numRows, w, { lr: 0.05, weightDecay: 0.01 });
-        const dense = createOptimizer(name, numRows, w, { lr: 0.05, weightDecay: 0.01 });
-        const order = [3, 0, 6, 1, 5, 2, 4];
-        for (let s = 0; s < 4; s++) {
-          const g = randomArray(rng, numRows * w);
-          sparse.step(a, w, Int32Array.from(order), order.length, compact(g, w, order));
-          dense.stepDense(b, w, g);
+      it('sparse equals dense (bit-identical) when every row is touched, in any order, with and without decay', () => {
+        for (const weightDecay of [0, 0.01]) {
+          const rng = new Rng(3);
+          const t0 = randomArray(rng, numRows * w);
+          const a = t0.slice();
+          const b = t0.slice();
+          const sparse = createOptimizer(name, numRows, w, { lr: 0.05, weightDecay });
+          const dense = createOptimizer(name, numRows, w, { lr: 0.05, weightDecay });
+          const order = [3, 0, 6, 1, 5, 2, 4];
+          for (let s = 0; s < 4; s++) {
+            const g = randomArray(rng, numRows * w);
+            sparse.step(a, w, Int32Array.from(order), order.length, compact(g, w, order));
+            dense.stepDense(b, w, g);
+          }
+          expect(bits(a), `weight decay ${weightDecay}`).to.deep.equal(bits(b));
+          expect(bits(a), `weight decay ${weightDecay}: it moved`).not.to.deep.equal(bits(t0));
         }
-        expect(bits(a)).to.deep.equal(bits(b));
       });
       it('leaves untouched rows bit-identical', () => {
         const rng = new Rng(4);
