@@ -57,6 +57,13 @@ class Staging {
 }
 
 /**
+ * One graph thread per device for the whole process, shared by every OrtHead: starting one (a
+ * worker that loads onnxruntime-node) took 0.1-0.2 s, which a fit of one epoch would pay each
+ * time. It is unref'd, so it never keeps the process alive.
+ */
+const graphThreads = new Map<OrtDevice, GraphThread>();
+
+/**
  * The dense head on ONNX Runtime: one graph per job built in code (onnx_graphs.ts), one session
  * per graph with symbolic B/N/d, intra-op threads = cores, sequential execution. Targets, row
  * weights, row losses and the caller's dQ/dE buffers are reused across batches and handed to
@@ -72,7 +79,6 @@ export class OrtHead implements DenseHead {
   private rowLoss = new Float32Array(0);
   private readonly stageQ = new Staging();
   private readonly stageE = new Staging();
-  private thread?: GraphThread;
 
   constructor(readonly device: OrtDevice, readonly threads = os.availableParallelism()) {
     this.name = `ort-${device}` as const;
@@ -165,17 +171,16 @@ export class OrtHead implements DenseHead {
     return out;
   }
 
-  /** runGraph on a GraphThread with one intra-op thread (started on first use; the caller keeps its core). */
+  /** runGraph on the process's graph thread for this device (one intra-op thread; the caller keeps its core). */
   startGraph(key: string, build: () => Uint8Array, feeds: Record<string, GraphTensor>, outputs: readonly string[]): () => Record<string, Float32Array> {
-    this.thread ??= new GraphThread(this.device, 1);
-    return this.thread.start(key, build, feeds, outputs);
+    let thread = graphThreads.get(this.device);
+    if (!thread || thread.failed) graphThreads.set(this.device, (thread = new GraphThread(this.device, 1)));
+    return thread.start(key, build, feeds, outputs);
   }
 
   dispose(): void {
     for (const s of this.sessions.values()) s.dispose();
     this.sessions.clear();
-    this.thread?.dispose();
-    this.thread = undefined;
   }
 }
 

@@ -54,7 +54,7 @@ const sizeOf = (dims: readonly number[]): number => dims.reduce((a, b) => a * b,
  * read with Atomics.wait and receiveMessageOnPort, not through the event loop. Feeds and outputs
  * travel through SharedArrayBuffers reused across jobs (structured clones of ~400 KB per step
  * cost the caller ~1 ms in allocation and GC), and the output arrays are reused per graph. One job
- * is in flight at a time. The thread runs
+ * is in flight at a time (a start first collects the job before it), so callers may share a thread. The thread runs
  * OrtHead.runGraph with the same session options, so the numbers are those of the calling
  * thread's runGraph. The thread is unref'd (it never keeps the process alive); `dispose()` stops it.
  */
@@ -158,6 +158,11 @@ export class GraphThread {
       if (Date.now() >= deadline) throw new Error(`dense graph ${key}: no answer from the graph thread in ${ANSWER_TIMEOUT_MS / 1000} s`);
       Atomics.wait(this.done, 0, seen, 1000);
     }
+  }
+
+  /** True once the thread has failed, exited or been disposed (start then throws). */
+  get failed(): boolean {
+    return this.failure !== undefined;
   }
 
   dispose(): void {
