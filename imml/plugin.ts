@@ -28,7 +28,7 @@ export type ImmlLosses = PluginLosses;
  */
 export class ImmlPlugin implements RepresentationPlugin {
   readonly options: ImmlOptions;
-  /** This step's L_mdke, started by `startMdke` and collected by `mdke`. */
+  /** This step's L_mdke, started by `startMdke` and collected by `losses`. */
   private started?: { weighted: tf.Tensor2D[]; complete?: Uint8Array; pending?: PendingMdke };
 
   constructor(readonly dims: readonly number[], options: ImmlOptions, readonly store: ParamStore, readonly rng: Rng, readonly prefix = 'imml') {
@@ -83,8 +83,9 @@ export class ImmlPlugin implements RepresentationPlugin {
 
   /**
    * Starts this step's L_mdke (with the weight `losses` gives it) on the dense engine's graph thread
-   * where it has one, so that it runs while the host computes its own loss; `losses` (through
-   * `mdke`) with the same features collects it. The numbers are the same as without the call.
+   * where it has one, so that it runs while the host computes its own loss; `losses` with the same
+   * features collects it. The numbers are the same as without the call (the reported loss to float
+   * rounding: its L_mdke share is then added in float64 after the backward pass).
    */
   startMdke(weighted: tf.Tensor2D[], p: ParamTensors, complete?: Uint8Array): void {
     this.started = { weighted, complete, pending: this.beginMdke(weighted, p, complete, this.mdkeWeight(), true) };
