@@ -62,15 +62,6 @@ export class ImmlPlugin implements RepresentationPlugin {
     return tf.add(matMulFast(hidden as tf.Tensor2D, p[this.name(m, 'W2')] as tf.Tensor2D), p[this.name(m, 'b2')]) as tf.Tensor2D;
   }
 
-  /**
-   * weight * L_mdke (Eq. 2) over the weighted features of the batch. `complete` (optional, one flag per
-   * row) restricts it to the samples that have every modality: a sample without one has no
-   * positive pair (its feature row is a zero placeholder).
-   */
-  mdke(weighted: tf.Tensor2D[], p: ParamTensors, complete?: Uint8Array, weight = 1): tf.Scalar {
-    return this.beginMdke(weighted, p, complete, weight, false)?.finish() ?? tf.scalar(0);
-  }
-
   /** The L_mdke that `startMdke` began for these features, if it did (a run for other features is drained). */
   private takeStarted(weighted: tf.Tensor2D[], complete: Uint8Array | undefined): { pending?: PendingMdke } | undefined {
     const started = this.started;
@@ -96,6 +87,12 @@ export class ImmlPlugin implements RepresentationPlugin {
     return this.options.gamma1 !== 0 ? this.options.gamma1 : 1;
   }
 
+  /**
+   * weight * L_mdke (Eq. 2) over the weighted features of the batch, read and (off-thread, where the
+   * engine can) started. `complete` (optional, one flag per row) restricts it to the samples that
+   * have every modality: a sample without one has no positive pair (its feature row is a zero
+   * placeholder). Undefined when there is no L_mdke to compute.
+   */
   private beginMdke(weighted: tf.Tensor2D[], p: ParamTensors, complete: Uint8Array | undefined, weight: number, offThread: boolean): PendingMdke | undefined {
     if (!this.options.useMdke || weighted.length < 2) return undefined;
     let rows = weighted;

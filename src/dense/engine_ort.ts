@@ -1,7 +1,7 @@
 import * as os from 'node:os';
 import type { Binding } from 'onnxruntime-node/dist/binding';
 import type { Tensor as OrtTensor, TensorConstructor } from 'onnxruntime-common';
-import { checkBlock, checkMatMul, fillTargets, type DenseBlock, type DenseHead, type GraphTensor, type HeadGrads, type HeadLoss, type ScoreTable } from './head';
+import { checkBlock, checkMatMul, fillTargets, graphFeedSize, type DenseBlock, type DenseHead, type GraphTensor, type HeadGrads, type HeadLoss, type ScoreTable } from './head';
 import { gemmGraph, lossGraph, scoreGraph, type GraphLoss } from './onnx_graphs';
 import { GraphThread } from './graph_thread';
 
@@ -157,8 +157,7 @@ export class OrtHead implements DenseHead {
     const inputs: Record<string, OrtTensor> = {};
     for (const [name, t] of Object.entries(feeds)) {
       if (t.data.buffer instanceof SharedArrayBuffer) throw new Error(`dense graph ${key}: '${name}' must not be SharedArrayBuffer-backed`);
-      const n = t.dims.reduce((a, b) => a * b, 1);
-      if (t.data.length < n) throw new Error(`dense graph ${key}: '${name}' holds ${t.data.length} floats, need [${t.dims.join(', ')}]`);
+      graphFeedSize(key, name, t);
       inputs[name] = tensor(t.data, t.dims);
     }
     // null fetches: ORT allocates the outputs and the binding hands them over; with preallocated

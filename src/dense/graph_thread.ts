@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
-import type { GraphTensor } from './head';
+import { graphFeedSize, type GraphTensor } from './head';
 import type { OrtDevice } from './engine_ort';
 
 /** Compiled worker entry next to this module (dist/src/dense/graph_worker.js). */
@@ -96,8 +96,7 @@ export class GraphThread {
     const layout: SharedLayout = [];
     let total = 0;
     for (const [name, t] of Object.entries(feeds)) {
-      const n = sizeOf(t.dims);
-      if (t.data.length < n) throw new Error(`dense graph ${key}: '${name}' holds ${t.data.length} floats, need [${t.dims.join(', ')}]`);
+      const n = graphFeedSize(key, name, t);
       layout.push([name, total, t.dims]);
       total += n;
     }

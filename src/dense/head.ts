@@ -76,6 +76,13 @@ export interface GraphTensor {
   dims: number[];
 }
 
+/** The floats feed `name` of graph `key` uses (prod(dims)); throws naming both when it holds fewer. */
+export function graphFeedSize(key: string, name: string, t: GraphTensor): number {
+  const n = t.dims.reduce((a, b) => a * b, 1);
+  if (t.data.length < n) throw new Error(`dense graph ${key}: '${name}' holds ${t.data.length} floats, need [${t.dims.join(', ')}]`);
+  return n;
+}
+
 export interface DenseHead {
   readonly name: EngineName;
   /** One line for logs and metrics.json: library, version, device, threads. */

@@ -1,8 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseJsonText, readTextStrict } from '../atomic';
+import { readJson } from '../atomic';
 import { readBundle } from '../tensor_file';
 import { BEST } from './checkpoint';
+import { firstNonFinite } from './divergence';
 import type { KgTables } from './model';
 
 /**
@@ -24,7 +25,7 @@ export function initTablesFrom(source: string, tables: KgTables, dataset: string
   if (isDir) {
     const configFile = path.join(source, 'config.json');
     if (fs.existsSync(configFile)) {
-      const saved = parseJsonText<{ dataset?: unknown }>(readTextStrict(configFile), configFile);
+      const saved = readJson<{ dataset?: unknown }>(configFile);
       if (saved.dataset !== dataset) {
         throw new Error(`--init-from ${source}: that run trained on dataset '${String(saved.dataset)}' (${configFile}), this one on '${dataset}'`);
       }
@@ -42,9 +43,8 @@ export function initTablesFrom(source: string, tables: KgTables, dataset: string
           `(${target.length}); the dataset, dim, model family or reciprocal setting differ`,
       );
     }
-    for (let i = 0; i < saved.length; i++) {
-      if (!Number.isFinite(saved[i])) throw new Error(`--init-from ${file}: ${name} value ${i} is not finite`);
-    }
+    const bad = firstNonFinite({ [name]: saved });
+    if (bad) throw new Error(`--init-from ${file}: ${name} value ${bad.index} is not finite`);
     target.set(saved);
   }
   return `entity and relation tables initialised from ${file}`;
