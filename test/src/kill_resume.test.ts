@@ -38,18 +38,27 @@ function runToEnd(args: string[]): void {
   expect(r.status, r.stderr).to.equal(0);
 }
 
-/** Run `mmkge train ARGS`, kill -9 it after `killAfter` ms (unless it ends first); resolves to the exit code (null = killed) and when its first epoch ended. */
-function trainUntil(args: string[], killAfter: number): Promise<{ code: number | null; firstEpochMs?: number; stderr: string }> {
+/**
+ * Run `mmkge train ARGS` and kill -9 it at `kill.at` ms after the spawn, or, with `kill.afterFirstEpoch`,
+ * that many ms after the child prints its own first epoch (so how far one run gets does not depend on
+ * how long this machine takes to start it). Resolves to the exit code (null = killed) and when the
+ * first epoch ended.
+ */
+function trainUntil(args: string[], kill: { at: number } | { afterFirstEpoch: number }): Promise<{ code: number | null; firstEpochMs?: number; stderr: string }> {
   const t0 = Date.now();
   const child = spawn(process.execPath, [CLI, 'train', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   let firstEpochMs: number | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const killLater = (ms: number) => (timer = setTimeout(() => child.kill('SIGKILL'), ms));
+  if ('at' in kill) killLater(kill.at);
   child.stdout.on('data', (d: Buffer) => {
-    if (firstEpochMs === undefined && /^epoch \d+:/m.test(d.toString())) firstEpochMs = Date.now() - t0;
+    if (firstEpochMs !== undefined || !/^epoch \d+:/m.test(d.toString())) return;
+    firstEpochMs = Date.now() - t0;
+    if ('afterFirstEpoch' in kill) killLater(kill.afterFirstEpoch);
   });
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), killAfter);
     child.on('exit', (code) => {
       clearTimeout(timer);
       resolve({ code, firstEpochMs, stderr });
@@ -64,14 +73,17 @@ describe('kill -9 at random moments, then --resume', function () {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mmkge-kill-'));
     const clean = path.join(dir, 'clean');
     const t0 = Date.now();
-    const first = await trainUntil([...RUN, '--out', clean], 600_000);
+    const first = await trainUntil([...RUN, '--out', clean], { at: 600_000 });
     expect(first.code, first.stderr).to.equal(0);
     const duration = Date.now() - t0;
     const startup = first.firstEpochMs ?? duration / 2;
     const want = fingerprint(clean);
 
-    // Kill moments from just before the first epoch to a fifth of the training time after it,
-    // so every run advances a little and kills land in every phase, checkpoint writes included.
+    // A third of the kills land during startup (before the child's first epoch), the rest up to 15%
+    // of the training time after the child's own first epoch: each run advances at most ~23 epochs
+    // (so at least 7 runs) whatever the machine's startup time, and kills land in every phase,
+    // checkpoint writes included. Killing at a fixed time after the spawn let a slow-starting run
+    // advance ~40 epochs, and CI once finished after 4 kills.
     const run = path.join(dir, 'killed');
     const rng = new Rng(2026);
     const stages = { kills: 0, freshStarts: 0, resumes: 0 };
@@ -82,7 +94,8 @@ describe('kill -9 at random moments, then --resume', function () {
       const resume = fs.existsSync(path.join(run, 'config.json'));
       const args = resume ? ['--resume', run, '--quiet', '--backend', 'wasm'] : [...RUN, '--out', run, ...(fs.existsSync(run) ? ['--overwrite'] : [])];
       stages[resume ? 'resumes' : 'freshStarts']++;
-      const r = await trainUntil(args, 0.8 * startup + rng.next() * (0.5 * startup + 0.3 * (duration - startup)));
+      const u = rng.next();
+      const r = await trainUntil(args, u < 1 / 3 ? { at: 3 * u * startup } : { afterFirstEpoch: ((3 * u - 1) / 2) * 0.15 * (duration - startup) });
       if (r.code === null) {
         stages.kills++;
         epochs.push(checkpointEpoch(run));
