@@ -340,6 +340,12 @@ export interface LossConfig {
   adversarialTemperature: number;
   /** Label smoothing for BCE-type losses. */
   labelSmoothing: number;
+  /**
+   * Apply the negative-sampling loss to each energy term of the model separately and sum the
+   * weighted losses (the official IKRL training: one hinge per energy). Needs a fused kernel that
+   * scores its terms (`TermKernel` in src/scorer.ts: IKRL, TBKGE, MMKRL).
+   */
+  perTermLoss: boolean;
   /** `none`, `l2` (squared L2 of the batch's rows) or `n3` (nuclear 3-norm, Lacroix et al. 2018). */
   regularizer: 'none' | 'l2' | 'n3';
   regWeight: number;
@@ -351,6 +357,7 @@ export const LOSS_OPTIONS: Schema<LossConfig> = {
   margin: { type: 'number', default: 1, min: 0, help: 'margin gamma (margin loss, NSSA)' },
   adversarialTemperature: { type: 'number', default: 0, min: 0, help: 'NSSA self-adversarial temperature (0 = uniform)' },
   labelSmoothing: { type: 'number', default: 0, min: 0, below: 1, help: 'label smoothing for BCE-type losses' },
+  perTermLoss: { type: 'bool', default: false, help: 'one loss per energy term, summed with the model\'s term weights (IKRL\'s official training; ikrl, tbkge, mmkrl)' },
   regularizer: { type: 'enum', default: 'none', values: ['none', 'l2', 'n3'], help: 'regulariser' },
   regWeight: { type: 'number', default: 0, min: 0, help: 'regulariser weight' },
 };

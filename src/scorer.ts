@@ -46,6 +46,28 @@ export interface TripleKernel {
 }
 
 /**
+ * A kernel whose score is a sum of terms that can each be scored and differentiated alone, so that
+ * a negative-sampling loss can be applied to every term separately (config `perTermLoss`; the
+ * official IKRL code puts one hinge on each of its four energies). score = sum_j scoreTerm(j).
+ */
+export interface TermKernel extends TripleKernel {
+  readonly termCount: number;
+  /** Weight of term j's loss in the total (IKRL's code trains the cross terms at half the rate). */
+  readonly termLossWeights: readonly number[];
+  scoreTerm(j: number, E: Float32Array, hOff: number, R: Float32Array, rOff: number, tOff: number): number;
+  /** Adds g * d scoreTerm(j) / d(h, r, t) into the buffers, as `backward` does for the whole score. */
+  backwardTerm(
+    j: number, E: Float32Array, hOff: number, R: Float32Array, rOff: number, tOff: number, g: number,
+    gE: Float32Array, gHOff: number, gTOff: number, gR: Float32Array, gROff: number,
+  ): void;
+}
+
+/** Whether a kernel scores its terms separately ({@link TermKernel}). */
+export function isTermKernel(kernel: TripleKernel): kernel is TermKernel {
+  return typeof (kernel as Partial<TermKernel>).scoreTerm === 'function';
+}
+
+/**
  * How a worker thread rebuilds a scorer's kernel without the scorer (and without tfjs):
  * `require(module)[factory](args)` returns a {@link WorkerKernel} computing the very floats of the
  * scorer's `kernel` and `constrainEntities`.

@@ -2,11 +2,16 @@ import type { MultimodalOptions } from '../../src/multimodal';
 import { ProjectedTranslationModel } from './projected_translation';
 import type { TranslationSumSpec } from './translation_sum';
 
-/** IKRL's energy: E = ||h_s+r-t_s|| + ||h_s+r-t_i|| + ||h_i+r-t_s|| + ||h_i+r-t_i|| (tail layout [s, i, s, i]). */
+/**
+ * IKRL's energy: E = ||h_s+r-t_s|| + ||h_s+r-t_i|| + ||h_i+r-t_s|| + ||h_i+r-t_i|| (tail layout
+ * [s, i, s, i]). Under per-term training (`perTermLoss`) the cross terms' hinges weigh 0.5: the
+ * official code (thunlp/IKRL, Train.cpp) steps them at rate_m = 0.5 rate, the others at rate.
+ */
 export const IKRL_SPEC: TranslationSumSpec = {
   basis: ['s', 'i'],
   terms: [['s', 's'], ['s', 'i'], ['i', 's'], ['i', 'i']],
   weight: 1,
+  termLossWeights: [1, 0.5, 0.5, 1],
 };
 
 /**

@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../../src/rng';
-import type { RankForm, Scorer, TripleKernel } from '../../src/scorer';
+import type { RankForm, Scorer, TermKernel, TripleKernel } from '../../src/scorer';
 import type { HeadQueryKernel } from '../../src/multimodal';
 import { checkTable, fillUniform, normalizeRowsL2 } from './common';
 
@@ -24,6 +24,8 @@ export interface TranslationSumSpec {
   readonly basis: readonly string[];
   readonly terms: ReadonlyArray<readonly [string, string]>;
   readonly weight: number;
+  /** Weight of each term's loss under per-term training (config `perTermLoss`), in `terms` order; default all 1. */
+  readonly termLossWeights?: readonly number[];
 }
 
 /** x[..., start : start + size] along the last axis, any rank. */
@@ -279,11 +281,14 @@ export class TranslationSumKernel implements TripleKernel, HeadQueryKernel {
  * intermediates score/backward compute, so triples sharing h and r (a positive and its
  * tail-corrupted negatives) load only their tail rows; same bits as score/backward.
  */
-export class CrossTranslationKernel implements TripleKernel, HeadQueryKernel {
+export class CrossTranslationKernel implements TermKernel, HeadQueryKernel {
   readonly queryWidth: number;
+  readonly termCount: number;
 
-  private constructor(private readonly dim: number, private readonly weight: number, private readonly sumTerm: boolean) {
+  /** termLossWeights in the kernel's term order: (s,s), (s,m), (m,s), (m,m) [, (s+m, s+m)]. */
+  private constructor(private readonly dim: number, private readonly weight: number, private readonly sumTerm: boolean, readonly termLossWeights: readonly number[]) {
     this.queryWidth = (sumTerm ? 3 : 2) * dim;
+    this.termCount = sumTerm ? 5 : 4;
   }
 
   /** The kernel of `spec` if its terms are {ss, sm, ms, mm} (+ (s+m, s+m)) over a 2-vector basis. */
@@ -293,12 +298,58 @@ export class CrossTranslationKernel implements TripleKernel, HeadQueryKernel {
     const key = (t: readonly [string, string]): string => t.map((c) => c.split('+').map((b) => b.trim()).sort().join('+')).join('|');
     const pairs = [[x, x], [x, y], [y, x], [y, y]].map(([a, b]) => `${a}|${b}`);
     const sum = [x, y].sort().join('+');
-    const got = spec.terms.map(key).sort();
-    const four = [...pairs].sort();
-    const five = [...pairs, `${sum}|${sum}`].sort();
-    if (got.join(',') === four.join(',')) return new CrossTranslationKernel(dim, spec.weight, false);
-    if (got.join(',') === five.join(',')) return new CrossTranslationKernel(dim, spec.weight, true);
-    return undefined;
+    const got = spec.terms.map(key);
+    const sumTerm = got.length === 5;
+    const order = sumTerm ? [...pairs, `${sum}|${sum}`] : pairs;
+    if ([...got].sort().join(',') !== [...order].sort().join(',')) return undefined;
+    const given = spec.termLossWeights ?? spec.terms.map(() => 1);
+    if (given.length !== spec.terms.length || !given.every((v) => v >= 0 && Number.isFinite(v))) {
+      throw new Error(`termLossWeights: expected ${spec.terms.length} finite weights >= 0, got [${given.join(', ')}]`);
+    }
+    return new CrossTranslationKernel(dim, spec.weight, sumTerm, order.map((k) => given[got.indexOf(k)]));
+  }
+
+  /** Term j alone: -w ||C_a(h) + r - C_b(t)||_1 for the j-th pair of the kernel's term order. */
+  scoreTerm(j: number, E: Float32Array, hOff: number, R: Float32Array, rOff: number, tOff: number): number {
+    const d = this.dim;
+    let s = 0;
+    if (j === 4) {
+      for (let c = 0; c < d; c++) s += Math.abs(E[hOff + c] + R[rOff + c] + E[hOff + d + c] - E[tOff + c] - E[tOff + d + c]);
+    } else {
+      const h = hOff + (j >= 2 ? d : 0);
+      const t = tOff + (j % 2 === 1 ? d : 0);
+      for (let c = 0; c < d; c++) s += Math.abs(E[h + c] + R[rOff + c] - E[t + c]);
+    }
+    return -this.weight * s;
+  }
+
+  backwardTerm(
+    j: number, E: Float32Array, hOff: number, R: Float32Array, rOff: number, tOff: number, g: number,
+    gE: Float32Array, gHOff: number, gTOff: number, gR: Float32Array, gROff: number,
+  ): void {
+    const d = this.dim;
+    const ng = -g * this.weight;
+    if (j === 4) {
+      for (let c = 0; c < d; c++) {
+        const D = E[hOff + c] + R[rOff + c] + E[hOff + d + c] - E[tOff + c] - E[tOff + d + c];
+        const gd = ng * (+(D > 0) - +(D < 0));
+        gE[gHOff + c] += gd;
+        gE[gHOff + d + c] += gd;
+        gE[gTOff + c] -= gd;
+        gE[gTOff + d + c] -= gd;
+        gR[gROff + c] += gd;
+      }
+      return;
+    }
+    const hb = j >= 2 ? d : 0;
+    const tb = j % 2 === 1 ? d : 0;
+    for (let c = 0; c < d; c++) {
+      const D = E[hOff + hb + c] + R[rOff + c] - E[tOff + tb + c];
+      const gd = ng * (+(D > 0) - +(D < 0));
+      gE[gHOff + hb + c] += gd;
+      gE[gTOff + tb + c] -= gd;
+      gR[gROff + c] += gd;
+    }
   }
 
   score(E: Float32Array, hOff: number, R: Float32Array, rOff: number, tOff: number): number {

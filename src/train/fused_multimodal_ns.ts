@@ -6,7 +6,7 @@ import type { MultimodalStepParts } from './multimodal_step';
 import { ModalityInputs, tableRows } from './multimodal_step';
 import type { NegativeSamplingLoss } from '../losses';
 import type { NegativeSampler } from '../sampling';
-import type { TripleKernel } from '../scorer';
+import { isTermKernel, type TermKernel, type TripleKernel } from '../scorer';
 import type { TrainingStep } from './step';
 
 /** What the fused step needs besides the shared multimodal parts. */
@@ -14,6 +14,8 @@ export interface FusedMultimodalParts extends MultimodalStepParts {
   loss: NegativeSamplingLoss;
   sampler: NegativeSampler;
   negatives: number;
+  /** One loss per energy term of the kernel (config `perTermLoss`); the kernel must be a TermKernel. */
+  perTermLoss?: boolean;
 }
 
 /**
@@ -61,6 +63,10 @@ export class FusedMultimodalNegativeSamplingStep implements TrainingStep<Int32Ar
 
   constructor(private readonly p: FusedMultimodalParts) {
     if (!p.model.scorer.kernel && !p.model.fusedEncoder) throw new Error(`${p.model.name}: no fused kernel; train it with MultimodalNegativeSamplingStep`);
+    const kernel = p.model.fusedEncoder?.kernel ?? p.model.scorer.kernel!;
+    if (p.perTermLoss && !isTermKernel(kernel)) {
+      throw new Error(`config: perTermLoss needs a model whose fused kernel scores its energy terms one by one (ikrl, tbkge, mmkrl); '${p.model.name}' has none`);
+    }
     this.gradE = new SparseGradient(p.tables.numEntities, p.model.structuralWidth, p.tables.numEntities);
     this.gradR = new SparseGradient(p.tables.numRelationRows, p.model.scorer.relationWidth, p.tables.numRelationRows);
   }
@@ -158,6 +164,7 @@ export class FusedMultimodalNegativeSamplingStep implements TrainingStep<Int32Ar
    * (positives first, then negatives, each in batch order).
    */
   private scoreAndBackward(kernel: TripleKernel, We: number, rep: Float32Array, batch: Int32Array, neg: Int32Array, B: number, k: number, dRep: Float32Array): number {
+    if (this.p.perTermLoss) return this.scoreAndBackwardPerTerm(kernel as TermKernel, We, rep, batch, neg, B, k, dRep);
     const Wr = this.p.model.scorer.relationWidth;
     const R = this.p.tables.relations;
     const posS = this.posScores.subarray(0, B);
@@ -223,6 +230,49 @@ export class FusedMultimodalNegativeSamplingStep implements TrainingStep<Int32Ar
         const t = ns[2 * n + 1] * We;
         const r = neg[3 * n + 1];
         kernel.backward(rep, h, R, r * Wr, t, gNeg[n], dRep, h, t, gRows, gR.slot(r) * Wr);
+      }
+    }
+    return loss;
+  }
+
+  /**
+   * The per-term loss: L = sum_j c_j L(score_j(pos), score_j(neg)), each term j of the kernel scored
+   * and backpropagated alone with its own loss (a hinge per energy, as the official IKRL code
+   * trains), c_j the kernel's termLossWeights. Same slot order and accumulation order per term as
+   * scoreAndBackward (positives, then negatives, batch order); terms in kernel order.
+   */
+  private scoreAndBackwardPerTerm(kernel: TermKernel, We: number, rep: Float32Array, batch: Int32Array, neg: Int32Array, B: number, k: number, dRep: Float32Array): number {
+    const Wr = this.p.model.scorer.relationWidth;
+    const R = this.p.tables.relations;
+    const posS = this.posScores.subarray(0, B);
+    const negS = this.negScores.subarray(0, B * k);
+    const gPos = this.gPos.subarray(0, B);
+    const gNeg = this.gNeg.subarray(0, B * k);
+    const ps = this.posSlots;
+    const ns = this.negSlots;
+    const gR = this.gradR;
+    gR.reserve(this.p.tables.numRelationRows); // before taking grads: no reallocation below
+    const gRows = gR.grads;
+    let loss = 0;
+    for (let j = 0; j < kernel.termCount; j++) {
+      const c = kernel.termLossWeights[j];
+      if (c === 0) continue;
+      for (let i = 0; i < B; i++) posS[i] = kernel.scoreTerm(j, rep, ps[2 * i] * We, R, batch[3 * i + 1] * Wr, ps[2 * i + 1] * We);
+      for (let i = 0; i < B * k; i++) negS[i] = kernel.scoreTerm(j, rep, ns[2 * i] * We, R, neg[3 * i + 1] * Wr, ns[2 * i + 1] * We);
+      loss += c * this.p.loss.compute(posS, negS, B, k, gPos, gNeg);
+      for (let i = 0; i < B; i++) {
+        if (gPos[i] === 0) continue;
+        const h = ps[2 * i] * We;
+        const t = ps[2 * i + 1] * We;
+        const r = batch[3 * i + 1];
+        kernel.backwardTerm(j, rep, h, R, r * Wr, t, c * gPos[i], dRep, h, t, gRows, gR.slot(r) * Wr);
+      }
+      for (let n = 0; n < B * k; n++) {
+        if (gNeg[n] === 0) continue;
+        const h = ns[2 * n] * We;
+        const t = ns[2 * n + 1] * We;
+        const r = neg[3 * n + 1];
+        kernel.backwardTerm(j, rep, h, R, r * Wr, t, c * gNeg[n], dRep, h, t, gRows, gR.slot(r) * Wr);
       }
     }
     return loss;

@@ -76,7 +76,7 @@ export const TRAINING_STEPS = {
       const sampler = samplerOf(ctx);
       const loss = negativeSamplingLoss(config);
       const step = new FusedMultimodalNegativeSamplingStep({
-        ...multimodalParts(ctx), complexRows: false, loss, sampler, negatives: config.negatives,
+        ...multimodalParts(ctx), complexRows: false, loss, sampler, negatives: config.negatives, perTermLoss: config.perTermLoss,
       });
       // the fused encoders' dense products run on the dense engine too
       if (ctx.multimodal!.model.fusedEncoder) ctx.denseHead();
@@ -127,7 +127,14 @@ export function trainingStepFor(ctx: StepContext): TrainingStepName {
 
 /** Builds the step that trains a run, bound to its batches. */
 export function createTrainingStep(ctx: StepContext): BoundTrainingStep {
-  return TRAINING_STEPS[trainingStepFor(ctx)].create(ctx);
+  const name = trainingStepFor(ctx);
+  if (ctx.config.perTermLoss && name !== 'fused-multimodal-negative-sampling') {
+    throw new Error(
+      `config: perTermLoss needs the fused multimodal negative-sampling step (ikrl, tbkge, mmkrl with --training negative-sampling, ` +
+        `no IMML, no N3, useKernel on); this run trains with '${name}'`,
+    );
+  }
+  return TRAINING_STEPS[name].create(ctx);
 }
 
 /** A step and its batch source as the loop drives them. */

@@ -120,6 +120,18 @@ describe('training steps (src/train/step_registry.ts)', () => {
     }
   });
 
+  it('perTermLoss trains ikrl through the fused step, and is one error naming the key where that step does not train the run', () => {
+    const engine = new RunEngine(() => selectDenseHead('js'));
+    const ok = context({ model: 'ikrl', negatives: 3, loss: 'margin', margin: 4, perTermLoss: true }, engine);
+    const step = createTrainingStep(ok);
+    expect(Number.isFinite(step.runBatch(Int32Array.from({ length: 2 }, (_, i) => i), 0, 2))).to.equal(true);
+    step.dispose();
+    for (const over of [{ model: 'ikrl', imml: true }, { model: 'ikrl', useKernel: false }, { model: 'transe' }, { model: 'otkge' }] as Partial<RunConfig>[]) {
+      expect(() => createTrainingStep(context({ ...over, negatives: 3, perTermLoss: true }, engine)), JSON.stringify(over)).to.throw(/config: perTermLoss needs/);
+    }
+    engine.release();
+  });
+
   it('a run that stops (divergence) still frees the step and unsets the dense engine', async () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'mmkge-steps-'));
     const before = tf.memory().numTensors;
