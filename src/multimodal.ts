@@ -55,10 +55,24 @@ export interface MultimodalKgModel {
   constrainStructural?(table: Float32Array, rows: Int32Array, count: number): void;
   /** Optional typed-array encoder for fused negative-sampling training (see {@link FusedEncoder}). */
   readonly fusedEncoder?: FusedEncoder;
+  /**
+   * Optional: rank with part of the energy instead of all of it (IKRL's structure-based,
+   * image-based and union representations). Evaluation and export then use this view's scorer
+   * on `table(representAll(...))`; training is unchanged.
+   */
+  readonly ranking?: RankingView;
   /** Initialise the structural table in place. */
   initStructural(table: Float32Array, rows: number, rng: Rng): void;
   /** Initialise the relation table in place. */
   initRelations(table: Float32Array, rows: number, rng: Rng): void;
+}
+
+/** What a model ranks with when it is not its whole training energy (see MultimodalKgModel.ranking). */
+export interface RankingView {
+  /** Scores the view's table; entityWidth = the table's width. */
+  readonly scorer: Scorer;
+  /** The view's table from the training representations [numEntities, model.scorer.entityWidth]. */
+  table(representations: Float32Array, numEntities: number): Float32Array;
 }
 
 /**

@@ -1,5 +1,4 @@
-import type { MultimodalOptions } from '../../src/multimodal';
-import { ProjectedTranslationModel } from './projected_translation';
+import { ProjectedTranslationModel, type ProjectedTranslationOptions } from './projected_translation';
 import type { TranslationSumSpec } from './translation_sum';
 
 /**
@@ -42,12 +41,12 @@ export const IKRL_SPEC: TranslationSumSpec = {
  *   ||e_i|| <= 1 are not enforced here). The margin loss belongs to the trainer.
  */
 export class IKRL extends ProjectedTranslationModel {
-  constructor(o: MultimodalOptions) {
+  constructor(o: ProjectedTranslationOptions) {
     super('ikrl', o, IKRL_SPEC);
   }
 }
 
 /** Registry factory of {@link IKRL}. */
-export function createIkrl(o: MultimodalOptions): IKRL {
+export function createIkrl(o: ProjectedTranslationOptions): IKRL {
   return new IKRL(o);
 }

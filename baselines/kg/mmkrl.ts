@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import type { MultimodalOptions } from '../../src/multimodal';
 import type { ParamTensors } from '../../src/params';
-import { ProjectedTranslationModel, anyPresent, checkFuseInputs, maskedSum } from './projected_translation';
+import { ProjectedTranslationModel, anyPresent, checkFuseInputs, maskedSum, type ProjectedTranslationOptions } from './projected_translation';
 import type { TranslationSumSpec } from './translation_sum';
 
 /** MMKRL's energy: the mean of E(s,s), E(s,m), E(m,s), E(m,m) (tail layout [s, m, s, m] scaled by 1/4). */
@@ -41,7 +40,7 @@ export const MMKRL_SPEC: TranslationSumSpec = {
  *   renormalised to unit L2 norm after every step (`constrainStructural`), relation rows and e_m are not.
  */
 export class MMKRL extends ProjectedTranslationModel {
-  constructor(o: MultimodalOptions) {
+  constructor(o: ProjectedTranslationOptions) {
     super('mmkrl', o, MMKRL_SPEC);
   }
 
@@ -85,6 +84,6 @@ export class MMKRL extends ProjectedTranslationModel {
 }
 
 /** Registry factory of {@link MMKRL}. */
-export function createMmkrl(o: MultimodalOptions): MMKRL {
+export function createMmkrl(o: ProjectedTranslationOptions): MMKRL {
   return new MMKRL(o);
 }

@@ -2,7 +2,7 @@ import type { MultimodalKgModel, MultimodalOptions } from '../../src/multimodal'
 import { component, lookup, pickGiven, resolveOptions, type AnyOptions, type Component } from '../../src/options';
 import { OTKGE_OPTIONS, createOtkge } from './otkge';
 import { createIkrl } from './ikrl';
-import { TRANSLATION_SUM_OPTIONS } from './projected_translation';
+import { PROJECTED_TRANSLATION_OPTIONS, TRANSLATION_SUM_OPTIONS } from './projected_translation';
 import { createTbkge } from './tbkge';
 import { createTransae } from './transae';
 import { createMmkrl } from './mmkrl';
@@ -19,10 +19,10 @@ export type MultimodalComponent = Component<AnyOptions, MultimodalContext, Multi
  */
 export const MULTIMODAL_MODELS = {
   otkge: component(OTKGE_OPTIONS, (o, c: MultimodalContext) => createOtkge({ norm: 1, ...c, ...o })),
-  ikrl: component(TRANSLATION_SUM_OPTIONS, (o, c: MultimodalContext) => createIkrl({ ...c, ...o })),
-  tbkge: component(TRANSLATION_SUM_OPTIONS, (o, c: MultimodalContext) => createTbkge({ ...c, ...o })),
+  ikrl: component(PROJECTED_TRANSLATION_OPTIONS, (o, c: MultimodalContext) => createIkrl({ ...c, ...o })),
+  tbkge: component(PROJECTED_TRANSLATION_OPTIONS, (o, c: MultimodalContext) => createTbkge({ ...c, ...o })),
   transae: component(TRANSLATION_SUM_OPTIONS, (o, c: MultimodalContext) => createTransae({ ...c, ...o })),
-  mmkrl: component(TRANSLATION_SUM_OPTIONS, (o, c: MultimodalContext) => createMmkrl({ ...c, ...o })),
+  mmkrl: component(PROJECTED_TRANSLATION_OPTIONS, (o, c: MultimodalContext) => createMmkrl({ ...c, ...o })),
 } satisfies Record<string, MultimodalComponent>;
 
 /** True when `name` is a multimodal model. */

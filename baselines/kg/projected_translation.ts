@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../../src/rng';
 import type { ModalityFeatures } from '../../src/modality';
-import type { FusedEncoder, FusedEncoding, MultimodalKgModel, MultimodalOptions } from '../../src/multimodal';
+import type { FusedEncoder, FusedEncoding, MultimodalKgModel, MultimodalOptions, RankingView } from '../../src/multimodal';
 import { FeatureRowsBuffer, FlagScratch, Scratch, flushSubnormals, gatherRows, isIdentity, matMul } from './fused_dense';
 import { scatterAddRows } from '../../src/rows';
 import { ParamStore, glorotUniform, type ParamTensors } from '../../src/params';
@@ -22,6 +22,28 @@ export const TRANSLATION_SUM_OPTIONS: Schema<Pick<MultimodalOptions, 'dim' | 'no
   dim: EMBEDDING_OPTIONS.dim,
   norm: TRANSE_OPTIONS.norm,
 };
+
+/** Which energy IKRL, TBKGE and MMKRL rank with (IKRL paper, Table 2: SBR, IBR, UNION). */
+export type RankEnergy = 'full' | 'structure' | 'auxiliary' | 'union';
+
+/** The options of IKRL, TBKGE and MMKRL: TransE's dim and norm, and the energy they rank with. */
+export const PROJECTED_TRANSLATION_OPTIONS: Schema<Pick<MultimodalOptions, 'dim' | 'norm'> & { rankEnergy: RankEnergy }> = {
+  ...TRANSLATION_SUM_OPTIONS,
+  rankEnergy: {
+    type: 'enum', default: 'full', values: ['full', 'structure', 'auxiliary', 'union'],
+    help: "energy to rank with: full (the training energy), structure ||h_s+r-t_s|| (IKRL's SBR), auxiliary ||h_m+r-t_m|| (IBR), union, the sum of the two (UNION)",
+  },
+};
+
+/** What the factories of IKRL, TBKGE and MMKRL receive. */
+export type ProjectedTranslationOptions = MultimodalOptions & { rankEnergy?: RankEnergy };
+
+/** The terms each ranking energy keeps, over a basis [s, m]. */
+function rankTerms(rankEnergy: Exclude<RankEnergy, 'full'>, [s, m]: readonly string[]): [string, string][] {
+  if (rankEnergy === 'structure') return [[s, s]];
+  if (rankEnergy === 'auxiliary') return [[m, m]];
+  return [[s, s], [m, m]];
+}
 
 /**
  * Validates the options the TransE-family multimodal models use and returns `dim`. Throws on
@@ -112,12 +134,19 @@ export abstract class ProjectedTranslationModel implements MultimodalKgModel {
   readonly projections: readonly string[];
   /** Fused negative-sampling path: rows [s | m] and the cross-translation kernel (when it covers the spec). */
   readonly fusedEncoder?: FusedEncoder;
+  /** Ranking with part of the energy (option rankEnergy other than 'full'). */
+  readonly ranking?: RankingView;
 
-  protected constructor(readonly name: string, o: MultimodalOptions, spec: TranslationSumSpec) {
+  protected constructor(readonly name: string, o: ProjectedTranslationOptions, spec: TranslationSumSpec) {
     this.dim = checkMultimodalOptions(name, o);
     this.modalities = [...o.modalities];
     this.structuralWidth = this.dim;
     this.scorer = new TranslationSumScorer(name, this.dim, spec);
+    const rankEnergy = o.rankEnergy ?? 'full';
+    if (rankEnergy !== 'full') {
+      const view = new TranslationSumScorer(`${name} (${rankEnergy})`, this.dim, { basis: spec.basis, terms: rankTerms(rankEnergy, spec.basis), weight: 1 });
+      this.ranking = { scorer: view, table: (rep, n) => this.scorer.viewTable(view, rep, n) };
+    }
     this.projections = addProjections(this.params, name, this.modalities, this.dim, o.rng.derive(`${name}-projections`));
     const kernel = CrossTranslationKernel.forSpec(this.dim, spec);
     if (kernel) this.fusedEncoder = { rowWidth: 2 * this.dim, kernel, encode: (ids, S) => this.encodeBasis(ids, S) };

@@ -1,5 +1,4 @@
-import type { MultimodalOptions } from '../../src/multimodal';
-import { ProjectedTranslationModel } from './projected_translation';
+import { ProjectedTranslationModel, type ProjectedTranslationOptions } from './projected_translation';
 import type { TranslationSumSpec } from './translation_sum';
 
 /**
@@ -37,12 +36,12 @@ export const TBKGE_SPEC: TranslationSumSpec = {
  *   norm after every step (`constrainStructural`, TransE's constraint), relation rows and e_m are not.
  */
 export class TBKGE extends ProjectedTranslationModel {
-  constructor(o: MultimodalOptions) {
+  constructor(o: ProjectedTranslationOptions) {
     super('tbkge', o, TBKGE_SPEC);
   }
 }
 
 /** Registry factory of {@link TBKGE}. */
-export function createTbkge(o: MultimodalOptions): TBKGE {
+export function createTbkge(o: ProjectedTranslationOptions): TBKGE {
   return new TBKGE(o);
 }

@@ -64,7 +64,7 @@ export class TranslationSumScorer implements Scorer {
   /** Tail-side component of each representation block, e.g. `['s', 'i', 's', 'i']`. */
   readonly blocks: readonly string[];
   /** Basis indices summed by each block. */
-  private readonly blockBasis: number[][];
+  readonly blockBasis: readonly number[][];
   /** Tail query block k = block tailSrc[k] of h plus w r. */
   private readonly tailSrc: number[];
   /** Head query block k = block headSrc[k] of t minus w r. */
@@ -115,6 +115,36 @@ export class TranslationSumScorer implements Scorer {
       });
       return tf.concat(blocks, -1) as tf.Tensor2D;
     });
+  }
+
+  /**
+   * The layout of `view` (another spec over the same basis) from this scorer's representations:
+   * each basis vector is read from a block of this layout that holds it alone (divided by w).
+   * rep [n, entityWidth] -> [n, view.entityWidth]. Throws if a basis vector has no block of its own.
+   */
+  viewTable(view: TranslationSumScorer, rep: Float32Array, n: number): Float32Array {
+    const d = this.dim;
+    if (view.dim !== d || view.spec.basis.join() !== this.spec.basis.join()) throw new Error(`${view.name}: a view needs the basis [${this.spec.basis.join(', ')}] at dim ${d}`);
+    if (rep.length !== n * this.entityWidth) throw new Error(`${this.name}: expected ${n} x ${this.entityWidth} representations, got ${rep.length} floats`);
+    const source = this.spec.basis.map((b, i) => {
+      const k = this.blockBasis.findIndex((ids) => ids.length === 1 && ids[0] === i);
+      if (k < 0) throw new Error(`${this.name}: basis '${b}' has no block of its own in the layout [${this.blocks.join(', ')}]`);
+      return k * d;
+    });
+    const W = this.entityWidth;
+    const V = view.entityWidth;
+    const scale = view.spec.weight / this.spec.weight;
+    const out = new Float32Array(n * V);
+    for (let e = 0; e < n; e++) {
+      view.blockBasis.forEach((ids, k) => {
+        for (let c = 0; c < d; c++) {
+          let v = 0;
+          for (const b of ids) v += rep[e * W + source[b] + c];
+          out[e * V + k * d + c] = scale * v;
+        }
+      });
+    }
+    return out;
   }
 
   /** -w * sum_j ||C_{a_j}(h) + r - C_{b_j}(t)||_1 = -||queryTail(h, r) - t||_1. Broadcasts leading dims. */

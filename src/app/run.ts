@@ -12,7 +12,7 @@ import { checkPartial, defaultConfig, immlOptionsOf, runOptions, validateConfig,
 import { trainModel, type TrainedModel } from '../train/trainer';
 import { CHECKPOINT, loadModelBundle } from '../train/checkpoint';
 import { readBundle } from '../tensor_file';
-import { representAll } from '../train/multimodal_step';
+import { rankingTable } from '../train/multimodal_step';
 import { reciprocalRelationTable, reciprocalView } from '../train/reciprocal';
 import { formatRankTable } from '../../eval/rank_table';
 import { loadKgDataset } from '../../kg-data/loader';
@@ -125,8 +125,7 @@ export async function loadSavedModel(run: string, config: RunConfig, dataset: Lo
     const { model, imml } = multimodalFor(config, features);
     const tables = { entities: new Float32Array(entities.length), relations: new Float32Array(relations.length), numEntities: nE, numRelationRows: relations.length / model.scorer.relationWidth };
     loadModelBundle(best, tables, { model }, file);
-    scorer = model.scorer;
-    entities = representAll(model, tables.entities, nE, imml);
+    ({ scorer, entities } = rankingTable(model, tables.entities, nE, imml));
   } else {
     scorer = scorerFor(config);
   }

@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { MultimodalKgModel } from '../multimodal';
+import type { Scorer } from '../scorer';
 import type { ParamTensors, DenseOptimizer } from '../params';
 import type { SparseOptimizer } from '../optim';
 import type { DenseHead } from '../dense/head';
@@ -85,6 +86,15 @@ export function representAll(model: MultimodalKgModel, structural: Float32Array,
     tf.dispose(Object.values(p));
   }
   return out;
+}
+
+/**
+ * What ranking uses for a multimodal model: its scorer and every entity's ranking representation,
+ * or its ranking view's (MultimodalKgModel.ranking) scorer and table.
+ */
+export function rankingTable(model: MultimodalKgModel, structural: Float32Array, numEntities: number, imml?: RepresentationPlugin): { scorer: Scorer; entities: Float32Array } {
+  const rep = representAll(model, structural, numEntities, imml);
+  return model.ranking ? { scorer: model.ranking.scorer, entities: model.ranking.table(rep, numEntities) } : { scorer: model.scorer, entities: rep };
 }
 
 /** What both multimodal training steps share. */

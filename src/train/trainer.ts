@@ -18,7 +18,7 @@ import { writeLossCurve, type EpochRecord } from './loss_curve';
 import type { MultimodalKgModel } from '../multimodal';
 import type { RepresentationPlugin } from '../plugin';
 import { DenseOptimizer } from '../params';
-import { representAll } from './multimodal_step';
+import { rankingTable } from './multimodal_step';
 import type { DenseHead } from '../dense/head';
 import { selectDenseHead } from '../dense/select';
 import { RunEngine } from './run_engine';
@@ -84,10 +84,11 @@ export async function trainModel(config: TrainConfig, deps: TrainerDeps, resume 
   // Every random stream a resumed run must continue (IMML draws its lambdas and partners itself).
   const rngs = [shuffleRng, samplerRng, ...(mm?.imml ? [mm.imml.rng] : [])];
   const extras: ModelExtras | undefined = mm ? { model: mm.model, paramOpt: paramOpt! } : undefined;
-  /** The entity table ranking uses: the tables themselves, or every entity's fused representation. */
-  const rankingEntities = (): Float32Array => (mm ? representAll(mm.model, tables.entities, nE, mm.imml) : tables.entities);
+  /** The entity table ranking uses: the tables themselves, or every entity's fused representation (or the model's ranking view of them). */
+  const rankingEntities = (): Float32Array => (mm ? rankingTable(mm.model, tables.entities, nE, mm.imml).entities : tables.entities);
+  const rankScorer = mm?.model.ranking?.scorer ?? scorer;
 
-  const evalScorer = reciprocal ? reciprocalView(scorer) : scorer;
+  const evalScorer = reciprocal ? reciprocalView(rankScorer) : rankScorer;
   const evalRelations = (): Float32Array => (reciprocal ? reciprocalRelationTable(tables.relations, nR, scorer.relationWidth) : tables.relations);
   const filter = new FilterIndex(nE, nR, [dataset.train, dataset.valid, dataset.test]);
 

@@ -772,6 +772,55 @@ describe('baselines/kg multimodal models', () => {
   }
 });
 
+describe('ranking views (rankEnergy: IKRL\'s SBR, IBR and UNION)', () => {
+  before(async () => {
+    await selectBackend('cpu');
+  });
+  const views: Record<string, (h: Comps, r: number[], t: Comps) => number> = {
+    structure: (h, r, t) => l1(h.s, r, t.s),
+    auxiliary: (h, r, t) => l1(h.m, r, t.m),
+    union: (h, r, t) => l1(h.s, r, t.s) + l1(h.m, r, t.m),
+  };
+  for (const name of ['ikrl', 'tbkge', 'mmkrl']) {
+    for (const [rankEnergy, energy] of Object.entries(views)) {
+      it(`${name}, rankEnergy ${rankEnergy}: the view's scorer on its table is the reference energy, for every candidate; training scores unchanged`, () => {
+        const base = makeSetup(name, ['image', 'text'], 3);
+        const feats = base.feats;
+        const model = createMultimodalModel(name, { ...makeOptions(feats, 4), rankEnergy });
+        const st: Setup = { ...base, model };
+        const view = model.ranking;
+        if (!view) throw new Error('no ranking view');
+        const table = view.table(representAll(st), K);
+        const V = view.scorer.entityWidth;
+        expect(table.length).to.equal(K * V);
+        const ctx = refCtx(st);
+        const comps = (e: number): Comps => {
+          const c = referenceOf(name).comps(ctx, e);
+          return { s: c.s, m: c.m ?? c.i };
+        };
+        for (let i = 0; i < HEADS.length; i++) {
+          const got = tf.tidy(() => {
+            const r = tf.tensor2d(row(st.R, RELS[i], st.Wr), [1, st.Wr]);
+            const q = view.scorer.queryTail!(tf.tensor2d(row(table, HEADS[i], V), [1, V]), r);
+            return Array.from({ length: K }, (_, e) => -l1(row(q.dataSync(), 0, V), new Array<number>(V).fill(0), row(table, e, V)));
+          });
+          for (let e = 0; e < K; e++) {
+            expectClose(got[e], -energy(comps(HEADS[i]), row(st.R, RELS[i], st.Wr), comps(e)), 1e-4, 1e-4, `(${HEADS[i]}, ${RELS[i]}, ${e})`);
+          }
+        }
+        // the training scorer is the full energy still
+        expect(model.scorer.entityWidth).to.equal(base.model.scorer.entityWidth);
+      });
+    }
+  }
+
+  it('rankEnergy full (the default) has no view; an unknown value is refused naming the key', () => {
+    const feats = [makeFeatures('text', new Rng(1))];
+    expect(createMultimodalModel('ikrl', makeOptions(feats, 2)).ranking).to.equal(undefined);
+    expect(() => createMultimodalModel('ikrl', { ...makeOptions(feats, 2), rankEnergy: 'both' })).to.throw(/rankEnergy/);
+  });
+});
+
 describe('baselines/kg multimodal registry and options', () => {
   const feats = () => CONFIGS[2].map((m) => makeFeatures(m, new Rng(1)));
 
