@@ -38,7 +38,13 @@ export const IKRL_SPEC: TranslationSumSpec = {
  * - Norm constraints: structural rows are TransE-initialised and renormalised to unit L2 norm after
  *   every step (`constrainStructural`, the paper's ||e_s|| <= 1 as TransE enforces it); relation
  *   rows are unit-norm at init only, and e_i = W v_e is not constrained (the paper's ||r|| <= 1 and
- *   ||e_i|| <= 1 are not enforced here). The margin loss belongs to the trainer.
+ *   ||e_i|| <= 1 are not enforced here). The margin loss belongs to the trainer: one hinge on the
+ *   whole energy by default, one per term with `perTermLoss` (the official code).
+ * - Ranking: the whole energy by default (our reading of "the energy" at test time); the paper
+ *   reports its structure-based, image-based and union representations separately, which
+ *   `rankEnergy` structure / auxiliary / union give.
+ * - Not implemented from the official code: its extra hinge with a corrupted relation on E(s,s),
+ *   its soft penalty keeping ||e_i|| <= 1, and its SGD with a decaying rate.
  */
 export class IKRL extends ProjectedTranslationModel {
   constructor(o: ProjectedTranslationOptions) {
