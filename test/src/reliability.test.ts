@@ -70,7 +70,7 @@ describe('reliability', () => {
         'imml', 'immlGamma1', 'immlGamma2', 'immlAlpha', 'immlBeta', 'immlPartners', 'immlTemperature', 'immlProjectionDim', 'immlMdke',
         'immlBetaLoss', 'immlBetaFraction', 'immlMdkeRows'];
       // keys added since then (a config.json without them takes their defaults)
-      const added = ['featureNorm', 'initFrom'];
+      const added = ['featureNorm', 'initFrom', 'perTermLoss', 'rankEnergy'];
       expect([...configKeys()].sort()).to.deep.equal([...runKeys, ...added].sort());
       for (const key of configKeys()) expect(() => parseValue(key, String(DEFAULT_CONFIG[key])), key).not.to.throw();
       // The core's schema holds no plug-in or model keys: those live with IMML and the models.
