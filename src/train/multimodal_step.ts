@@ -94,7 +94,12 @@ export function representAll(model: MultimodalKgModel, structural: Float32Array,
  */
 export function rankingTable(model: MultimodalKgModel, structural: Float32Array, numEntities: number, imml?: RepresentationPlugin): { scorer: Scorer; entities: Float32Array } {
   const rep = representAll(model, structural, numEntities, imml);
-  return model.ranking ? { scorer: model.ranking.scorer, entities: model.ranking.table(rep, numEntities) } : { scorer: model.scorer, entities: rep };
+  return { scorer: rankingScorer(model), entities: model.ranking ? model.ranking.table(rep, numEntities) : rep };
+}
+
+/** The scorer ranking uses for a multimodal model: its ranking view's, else its own. */
+export function rankingScorer(model: MultimodalKgModel): Scorer {
+  return model.ranking?.scorer ?? model.scorer;
 }
 
 /** What both multimodal training steps share. */

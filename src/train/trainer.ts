@@ -18,7 +18,7 @@ import { writeLossCurve, type EpochRecord } from './loss_curve';
 import type { MultimodalKgModel } from '../multimodal';
 import type { RepresentationPlugin } from '../plugin';
 import { DenseOptimizer } from '../params';
-import { rankingTable } from './multimodal_step';
+import { rankingScorer, rankingTable } from './multimodal_step';
 import type { DenseHead } from '../dense/head';
 import { selectDenseHead } from '../dense/select';
 import { RunEngine } from './run_engine';
@@ -86,7 +86,7 @@ export async function trainModel(config: TrainConfig, deps: TrainerDeps, resume 
   const extras: ModelExtras | undefined = mm ? { model: mm.model, paramOpt: paramOpt! } : undefined;
   /** The entity table ranking uses: the tables themselves, or every entity's fused representation (or the model's ranking view of them). */
   const rankingEntities = (): Float32Array => (mm ? rankingTable(mm.model, tables.entities, nE, mm.imml).entities : tables.entities);
-  const rankScorer = mm?.model.ranking?.scorer ?? scorer;
+  const rankScorer = mm ? rankingScorer(mm.model) : scorer;
 
   const evalScorer = reciprocal ? reciprocalView(rankScorer) : rankScorer;
   const evalRelations = (): Float32Array => (reciprocal ? reciprocalRelationTable(tables.relations, nR, scorer.relationWidth) : tables.relations);
