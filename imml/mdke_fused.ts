@@ -1,8 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
 import { denseProduct } from '../src/dense/products';
 import { currentTensorEngine } from '../src/dense/tf_loss';
-import type { DenseHead, GraphTensor } from '../src/dense/head';
+import type { DenseHead, GraphParamUpdate, GraphTensor } from '../src/dense/head';
+import type { OffloadedParam } from '../src/params';
 import { MAX_GRAPH_SHIFT_RANGE, mdkeTwoGraph } from './mdke_graph';
+
+/**
+ * A projection head whose four parameters (W1, b1, W2, b2) the graph thread reads from their
+ * shared tables and steps itself (DenseOptimizer.offload): their `table` arrays are the values.
+ */
+export type OffloadedHead = readonly [W1: OffloadedParam, b1: OffloadedParam, W2: OffloadedParam, b2: OffloadedParam];
 
 /** One projection head P^m = W2 relu(W1 h + b1) + b2 as tensors (W1 [D_m, D], b1 [D], W2 [D, D], b2 [D]). */
 export interface ProjectionHead {
@@ -56,37 +63,45 @@ export interface PendingMdke {
  * (IMML starts it before the host's fusion); `finish()` then waits for it. The numbers are those
  * of fusedMdkeLoss.
  */
-export function startFusedMdke(hs: tf.Tensor2D[], heads: ProjectionHead[], tau: number, weight = 1, eps = 1e-12, offThread = true): PendingMdke {
+export function startFusedMdke(
+  hs: tf.Tensor2D[], heads: ProjectionHead[], tau: number, weight = 1, eps = 1e-12, offThread = true, offloaded?: readonly OffloadedHead[],
+): PendingMdke {
   const M = hs.length;
   if (heads.length !== M) throw new Error(`imml: ${M} modalities but ${heads.length} projection heads`);
+  if (offloaded && offloaded.length !== M) throw new Error(`imml: ${M} modalities but ${offloaded.length} offloaded projection heads`);
   if (M < 2) return { finish: () => tf.scalar(0) };
   const n = hs[0].shape[0];
   const D = heads[0].W2.shape[1];
   const dims = hs.map((h) => h.shape[1]);
-  const inputs: tf.Tensor[] = [...hs];
-  for (const hd of heads) inputs.push(hd.W1, hd.b1, hd.W2, hd.b2);
   const h = hs.map((t) => t.dataSync() as Float32Array);
-  const par = Array.from({ length: M }, (_, m) => [0, 1, 2, 3].map((j) => inputs[M + 4 * m + j].dataSync() as Float32Array));
   /** The op on `inputs` with the value and gradients that `compute` gives (called in its forward pass). */
-  const op = (compute: () => { value: tf.Scalar; gradFunc: (dy: tf.Tensor) => tf.Tensor[] }): tf.Scalar =>
+  const op = (inputs: tf.Tensor[], compute: () => { value: tf.Scalar; gradFunc: (dy: tf.Tensor) => tf.Tensor[] }): tf.Scalar =>
     (tf.customGrad(compute as never) as unknown as (...xs: tf.Tensor[]) => tf.Scalar)(...inputs);
   const engine = currentTensorEngine();
   if (M === 2 && engine?.runGraph && 2 / tau <= MAX_GRAPH_SHIFT_RANGE) {
     const threaded = offThread && engine.startGraph !== undefined;
-    const outputs = startGraphMdkeTwo(engine, h, par, n, dims, D, tau, weight, eps, threaded);
+    // offloaded heads are read from their shared tables and stepped on the graph thread: the op's inputs are then the features only
+    const onThread = threaded && offloaded !== undefined;
+    const inputs: tf.Tensor[] = onThread ? [...hs] : [...hs, ...heads.flatMap((hd) => [hd.W1, hd.b1, hd.W2, hd.b2])];
+    const par = onThread ? offloaded.map((o) => o.map((q) => q.table)) : heads.map((hd) => [hd.W1, hd.b1, hd.W2, hd.b2].map((t) => t.dataSync() as Float32Array));
+    const outputs = startGraphMdkeTwo(engine, h, par, n, dims, D, tau, weight, eps, threaded, onThread ? offloaded : undefined);
     // computed for an upstream gradient of 1, the usual case; otherwise scaled by the backend
     const gradients = (dy: tf.Tensor): tf.Tensor[] => {
       const unit = (dy.dataSync() as Float32Array)[0] === 1;
+      // the thread stepped the heads with the gradients of an upstream gradient of 1
+      if (onThread && !unit) throw new Error('imml: L_mdke with offloaded projection heads must enter the loss as a plain summand (upstream gradient 1)');
       return outputs().grads.map(({ data, shape }) => (unit ? tf.tensor(data, shape) : tf.mul(dy, tf.tensor(data, shape))));
     };
     if (threaded) {
-      const carrier = op(() => ({ value: tf.scalar(0), gradFunc: gradients }));
+      const carrier = op(inputs, () => ({ value: tf.scalar(0), gradFunc: gradients }));
       return { finish: () => carrier, lateValue: () => weight * outputs().loss };
     }
-    return { finish: () => op(() => ({ value: tf.scalar(weight * outputs().loss), gradFunc: gradients })) };
+    return { finish: () => op(inputs, () => ({ value: tf.scalar(weight * outputs().loss), gradFunc: gradients })) };
   }
+  const inputs: tf.Tensor[] = [...hs, ...heads.flatMap((hd) => [hd.W1, hd.b1, hd.W2, hd.b2])];
+  const par = heads.map((hd) => [hd.W1, hd.b1, hd.W2, hd.b2].map((t) => t.dataSync() as Float32Array));
   return {
-    finish: () => op(() => {
+    finish: () => op(inputs, () => {
       const fwd = par.map((pm, m) => headForward(h[m], pm, n, dims[m], D, eps));
       const Z = fwd.map((f) => f.Z);
       const { loss, dZ } = M === 2 && 2 / tau <= MAX_FIXED_SHIFT_RANGE ? ntXentTwo(Z[0], Z[1], n, D, tau) : ntXentCyclic(Z, n, D, tau);
@@ -113,14 +128,17 @@ export function startFusedMdke(hs: tf.Tensor2D[], heads: ProjectionHead[], tau: 
 /**
  * Starts L_mdke and the gradients of weight * L_mdke (in the op's input order, with their tensor
  * shapes) for M = 2 as one graph run: on the engine's graph thread when `offThread` and the engine
- * has one, else now. The returned function gives the results.
+ * has one, else now. With `offloaded` (on the graph thread only), the thread steps the heads from
+ * their gradients itself and only the features' gradients come back. The returned function gives the results.
  */
 function startGraphMdkeTwo(
   engine: DenseHead, h: Float32Array[], par: Float32Array[][], n: number, dims: number[], D: number, tau: number, weight: number, eps: number, offThread: boolean,
+  offloaded?: readonly OffloadedHead[],
 ): () => { loss: number; grads: { data: Float32Array; shape: number[] }[] } {
   const feeds: Record<string, GraphTensor> = {};
   const gradNames: string[] = [];
   const gradShapes: number[][] = [];
+  const updates: GraphParamUpdate[] = [];
   for (const m of [0, 1]) {
     feeds[`h${m}`] = { data: h[m], dims: [n, dims[m]] };
     gradNames.push(`dh${m}`);
@@ -130,6 +148,11 @@ function startGraphMdkeTwo(
     const shapes = [[dims[m], D], [D], [D, D], [D]];
     ['W1', 'b1', 'W2', 'b2'].forEach((w, j) => {
       feeds[`${w}_${m}`] = { data: par[m][j], dims: shapes[j] };
+      const o = offloaded?.[m][j];
+      if (o) {
+        updates.push({ gradient: `d${w}_${m}`, table: o.table, optimizer: o.optimizer, scalar: o.begin() });
+        return;
+      }
       gradNames.push(`d${w}_${m}`);
       gradShapes.push(shapes[j]); // the graph's bias gradients are [1, D] rows: the same floats
     });
@@ -138,8 +161,9 @@ function startGraphMdkeTwo(
   const build = (): Uint8Array => mdkeTwoGraph(tau, weight, eps, n);
   const names = ['sum0', 'sum1', 'pos', ...gradNames];
   let outputs: () => Record<string, Float32Array>;
-  if (offThread && engine.startGraph) outputs = engine.startGraph(key, build, feeds, names);
+  if (offThread && engine.startGraph) outputs = engine.startGraph(key, build, feeds, names, updates);
   else {
+    if (updates.length > 0) throw new Error('imml: offloaded projection heads are stepped on the graph thread only');
     const now = engine.runGraph!(key, build, feeds, names);
     outputs = () => now;
   }

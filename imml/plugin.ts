@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../src/rng';
-import { ParamStore, addLateLossTerm, constant, glorotUniform, type ParamTensors } from '../src/params';
+import { ParamStore, addLateLossTerm, constant, glorotUniform, type OffloadedParam, type ParamTensors } from '../src/params';
 import { rollRows } from './losses';
-import { startFusedMdke, type PendingMdke } from './mdke_fused';
+import { startFusedMdke, type OffloadedHead, type PendingMdke } from './mdke_fused';
 import { gatherRows, matMulFast } from '../src/tf_ops';
 import { validateImml, type ImmlOptions } from './options';
 import type { BetaDraw, BetaMix, PluginLosses, RepresentationPlugin } from '../src/plugin';
@@ -30,6 +30,8 @@ export class ImmlPlugin implements RepresentationPlugin {
   readonly options: ImmlOptions;
   /** This step's L_mdke, started by `startMdke` and collected by `losses`. */
   private started?: { weighted: tf.Tensor2D[]; complete?: Uint8Array; pending?: PendingMdke };
+  /** The projection heads' parameters, when the graph thread steps them (see `offloadHeads`). */
+  private offloaded?: OffloadedHead[];
 
   constructor(readonly dims: readonly number[], options: ImmlOptions, readonly store: ParamStore, readonly rng: Rng, readonly prefix = 'imml') {
     this.options = validateImml({ ...options });
@@ -48,6 +50,21 @@ export class ImmlPlugin implements RepresentationPlugin {
 
   private name(m: number, what: string): string {
     return `${this.prefix}.${m}.${what}`;
+  }
+
+  /**
+   * Lets the dense engine's graph thread take the optimiser steps of the projection heads: where
+   * L_mdke runs there (`startMdke`), the thread steps each head from the gradients it has just
+   * computed, beside the host's own step, and only the features' gradients come back. `offload` is
+   * the trainer's (DenseOptimizer.offload); the numbers are those of stepping the heads on the
+   * host. Where any head cannot be offloaded, or gamma1 is 0 (the term is then only reported and
+   * the heads get no gradient), nothing changes.
+   */
+  offloadHeads(offload: (name: string) => OffloadedParam | undefined): void {
+    this.offloaded = undefined;
+    if (!this.options.useMdke || this.dims.length < 2 || this.options.gamma1 === 0) return;
+    const heads = this.dims.map((_, m) => ['W1', 'b1', 'W2', 'b2'].map((w) => offload(this.name(m, w))));
+    if (heads.every((hd) => hd.every((q) => q !== undefined))) this.offloaded = heads as unknown as OffloadedHead[];
   }
 
   /** h^m_hat = h^m * w^m for every modality (Algorithm 1, line 2). */
@@ -107,7 +124,7 @@ export class ImmlPlugin implements RepresentationPlugin {
       W1: p[this.name(m, 'W1')] as tf.Tensor2D, b1: p[this.name(m, 'b1')] as tf.Tensor1D,
       W2: p[this.name(m, 'W2')] as tf.Tensor2D, b2: p[this.name(m, 'b2')] as tf.Tensor1D,
     }));
-    return startFusedMdke(rows, heads, this.options.temperature, weight, undefined, offThread);
+    return startFusedMdke(rows, heads, this.options.temperature, weight, undefined, offThread, offThread ? this.offloaded : undefined);
   }
 
   /** Draw the (i, i') pairs and lambdas of one step for a batch of B samples. */

@@ -64,12 +64,13 @@ export interface SharedOptimizerState {
 }
 
 /**
- * Slots [from, to) of one sparse step started by `beginRowStep` (which returned `scalar`): the same
+ * Slots [from, to) of one sparse step started by `beginRowStep` (which returned `scalar`; `rows`
+ * null: the single row 0, so a whole table as one row of `width` = its length is its dense step): the same
  * per-element arithmetic as `step`, so disjoint ranges applied in any order and in any threads give the
  * table and state one `step` over all slots gives (an element's update reads only its own state).
  */
 export function applyRowRange(
-  s: SharedOptimizerState, scalar: number, table: Float32Array, width: number, rows: Int32Array, from: number, to: number, grads: Float32Array,
+  s: SharedOptimizerState, scalar: number, table: Float32Array, width: number, rows: Int32Array | null, from: number, to: number, grads: Float32Array,
 ): void {
   if (s.name === 'adagrad') adagradRows(table, s.arrays[0], grads, rows, from, to, width, scalar, s.eps, s.weightDecay);
   else adamRows(table, s.arrays[0], s.arrays[1], grads, rows, from, to, width, s.beta1, s.beta2, s.eps, s.weightDecay, scalar);

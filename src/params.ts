@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from './rng';
-import { createOptimizer, type OptimizerName, type SparseOptimizer } from './optim';
+import { createOptimizer, type OptimizerName, type SharedOptimizerState, type SparseOptimizer } from './optim';
 import type { ArrayBundle } from './tensor_file';
 
 /** One dense parameter: a row-major Float32Array and its shape. */
@@ -52,6 +52,19 @@ export class ParamStore {
     return n;
   }
 
+  /**
+   * Moves parameter `name` onto a SharedArrayBuffer (values kept) and returns its new array, for
+   * another thread to update in place. Callers that held the old array must fetch it again.
+   */
+  share(name: string): Float32Array {
+    const p = this.get(name);
+    if (p.data.buffer instanceof SharedArrayBuffer) return p.data;
+    const data = new Float32Array(new SharedArrayBuffer(p.data.length * 4));
+    data.set(p.data);
+    this.params.set(name, { shape: p.shape, data });
+    return data;
+  }
+
   /** Upload every parameter (the caller disposes them, e.g. inside tf.tidy). */
   tensors(): Record<string, tf.Tensor> {
     const out: Record<string, tf.Tensor> = {};
@@ -87,9 +100,23 @@ export function constant(value: number): (data: Float32Array) => void {
   return (data) => data.fill(value);
 }
 
+/**
+ * A parameter whose optimiser steps another thread may take (see DenseOptimizer.offload): its
+ * values and optimiser state on SharedArrayBuffers, and `begin()`, which starts one step there
+ * (advancing the step count; it returns the step's scalar for `applyRowRange` with the whole
+ * table as one row) and makes the next `DenseOptimizer.step` leave the parameter alone.
+ */
+export interface OffloadedParam {
+  readonly table: Float32Array;
+  readonly optimizer: SharedOptimizerState;
+  begin(): number;
+}
+
 /** One optimiser per parameter (Adam or Adagrad, dense steps). */
 export class DenseOptimizer {
   private readonly opts = new Map<string, SparseOptimizer>();
+  /** Offloaded parameters whose step of the current round another thread has begun. */
+  private readonly begun = new Set<string>();
 
   constructor(private readonly store: ParamStore, name: OptimizerName, lr: number) {
     for (const n of store.names()) this.opts.set(n, createOptimizer(name, 1, store.get(n).data.length, { lr }));
@@ -98,9 +125,35 @@ export class DenseOptimizer {
   /** Apply gradients given by parameter name (parameters without a gradient are left as they are). */
   step(grads: Readonly<Record<string, Float32Array>>): void {
     for (const [name, g] of Object.entries(grads)) {
+      if (this.begun.has(name)) continue;
       const p = this.store.get(name);
       this.opts.get(name)!.stepDense(p.data, p.data.length, g);
     }
+    this.begun.clear();
+  }
+
+  /**
+   * Lets another thread take the steps of parameter `name` (IMML's projection heads, stepped on the
+   * graph thread that computes their gradients, so their gradients never come back): each step
+   * that thread takes is begun with `begin()`, and this optimiser's next `step()` skips the
+   * parameter; in a step without `begin()` it is stepped here as before. The numbers are those of
+   * stepping it here. Undefined when the optimiser cannot share its state.
+   */
+  offload(name: string): OffloadedParam | undefined {
+    const o = this.opts.get(name);
+    if (!o) throw new Error(`unknown parameter '${name}' (known: ${[...this.opts.keys()].join(', ')})`);
+    if (!o.shareState || !o.beginRowStep) return undefined;
+    const optimizer = o.shareState();
+    const table = this.store.share(name);
+    return {
+      table,
+      optimizer,
+      begin: () => {
+        if (this.begun.has(name)) throw new Error(`parameter '${name}': a second offloaded step began before step()`);
+        this.begun.add(name);
+        return o.beginRowStep!();
+      },
+    };
   }
 
   /** Optimiser state for checkpoints, flattened to `prefix.param.key`. */

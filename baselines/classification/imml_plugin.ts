@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ParamStore, ParamTensors } from '../../src/params';
 import type { Rng } from '../../src/rng';
-import type { ClsModel, ClsPlugin, FusionOutput, PluginFeatures, StepContext } from '../../src/classification/types';
+import type { ClsModel, ClsPlugin, FusionOutput, PluginFeatures, StepContext, TrainerHost } from '../../src/classification/types';
 import { ImmlPlugin } from '../../imml/plugin';
 import type { ImmlOptions } from '../../imml/options';
 import type { BetaDraw, BetaMix } from '../../src/plugin';
@@ -30,6 +30,11 @@ export class IMMLClsPlugin implements ClsPlugin {
 
   constructor(dims: readonly number[], options: ImmlOptions, store: ParamStore, rng: Rng) {
     this.imml = new ImmlPlugin(dims, options, store, rng.derive('imml'));
+  }
+
+  /** The projection heads are stepped on the graph thread that computes L_mdke, where it runs there. */
+  beforeTraining(host: TrainerHost): void {
+    this.imml.offloadHeads((name) => host.offloadParam(name));
   }
 
   weigh(hs: tf.Tensor2D[], p: ParamTensors): tf.Tensor2D[] {

@@ -11,7 +11,7 @@
  *   (embedding-bag rows, scattered back into their tables by the encoders).
  */
 import type * as tf from '@tensorflow/tfjs';
-import type { ParamStore, ParamTensors } from '../params';
+import type { OffloadedParam, ParamStore, ParamTensors } from '../params';
 import type { Rng } from '../rng';
 
 /** Per-sample input of one modality for every sample of a split, in sample order. */
@@ -208,4 +208,10 @@ export interface TrainerHost {
   /** The seeded generator of the run (derive sub-streams from it). */
   readonly rng: Rng;
   readonly log: (msg: string) => void;
+  /**
+   * Lets another thread take the optimiser steps of the plug-in's parameter `name` (IMML's
+   * projection heads on the graph thread): see DenseOptimizer.offload. Undefined where the run's
+   * optimiser cannot share its state.
+   */
+  offloadParam(name: string): OffloadedParam | undefined;
 }

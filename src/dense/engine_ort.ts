@@ -1,7 +1,7 @@
 import * as os from 'node:os';
 import type { Binding } from 'onnxruntime-node/dist/binding';
 import type { Tensor as OrtTensor, TensorConstructor } from 'onnxruntime-common';
-import { checkBlock, checkMatMul, fillTargets, graphFeedSize, type DenseBlock, type DenseHead, type GraphTensor, type HeadGrads, type HeadLoss, type ScoreTable } from './head';
+import { checkBlock, checkMatMul, fillTargets, graphFeedSize, type DenseBlock, type DenseHead, type GraphParamUpdate, type GraphTensor, type HeadGrads, type HeadLoss, type ScoreTable } from './head';
 import { gemmGraph, lossGraph, scoreGraph, type GraphLoss } from './onnx_graphs';
 import { GraphThread } from './graph_thread';
 
@@ -171,10 +171,12 @@ export class OrtHead implements DenseHead {
   }
 
   /** runGraph on the process's graph thread for this device (one intra-op thread; the caller keeps its core). */
-  startGraph(key: string, build: () => Uint8Array, feeds: Record<string, GraphTensor>, outputs: readonly string[]): () => Record<string, Float32Array> {
+  startGraph(
+    key: string, build: () => Uint8Array, feeds: Record<string, GraphTensor>, outputs: readonly string[], updates?: readonly GraphParamUpdate[],
+  ): () => Record<string, Float32Array> {
     let thread = graphThreads.get(this.device);
     if (!thread || thread.failed) graphThreads.set(this.device, (thread = new GraphThread(this.device, 1)));
-    return thread.start(key, build, feeds, outputs);
+    return thread.start(key, build, feeds, outputs, updates);
   }
 
   dispose(): void {

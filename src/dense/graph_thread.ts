@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
-import { graphFeedSize, type GraphTensor } from './head';
+import { graphFeedSize, type GraphParamUpdate, type GraphTensor } from './head';
 import type { OrtDevice } from './engine_ort';
 
 /** Compiled worker entry next to this module (dist/src/dense/graph_worker.js). */
@@ -20,6 +20,8 @@ export interface GraphJob {
   feedBuffer?: SharedArrayBuffer;
   feeds: SharedLayout;
   outputs: readonly string[];
+  /** Optimiser steps to apply from further outputs before answering (their tables are shared, so nothing comes back). */
+  updates?: readonly GraphParamUpdate[];
 }
 
 /** What the thread answers on the result port (then it counts up `done`); outputs lie in the shared output buffer. */
@@ -88,10 +90,18 @@ export class GraphThread {
   /**
    * Posts one run of graph `key` (built by `build` the first time); the returned function blocks for
    * its outputs (once). The output arrays are reused: they hold this run's values until the next
-   * run of the same graph is collected.
+   * run of the same graph is collected. `updates` (tables and optimiser state on SharedArrayBuffers)
+   * are applied on the thread before it answers, so they are done when the returned function returns.
    */
-  start(key: string, build: () => Uint8Array, feeds: Record<string, GraphTensor>, outputs: readonly string[]): () => Record<string, Float32Array> {
+  start(
+    key: string, build: () => Uint8Array, feeds: Record<string, GraphTensor>, outputs: readonly string[], updates?: readonly GraphParamUpdate[],
+  ): () => Record<string, Float32Array> {
     if (this.failure) throw new Error(this.failure);
+    for (const u of updates ?? []) {
+      if (!(u.table.buffer instanceof SharedArrayBuffer) || u.optimizer.arrays.some((a) => !(a.buffer instanceof SharedArrayBuffer))) {
+        throw new Error(`dense graph ${key}: the table and optimiser state of update '${u.gradient}' must lie on SharedArrayBuffers`);
+      }
+    }
     if (this.inFlight) this.settle();
     const layout: SharedLayout = [];
     let total = 0;
@@ -100,7 +110,7 @@ export class GraphThread {
       layout.push([name, total, t.dims]);
       total += n;
     }
-    const job: GraphJob = { id: this.nextId++, key, feeds: layout, outputs };
+    const job: GraphJob = { id: this.nextId++, key, feeds: layout, outputs, ...(updates && updates.length > 0 ? { updates } : {}) };
     if (this.feedBuffer.length < total) {
       this.feedBuffer = new Float32Array(new SharedArrayBuffer(4 * total));
       job.feedBuffer = this.feedBuffer.buffer as SharedArrayBuffer;

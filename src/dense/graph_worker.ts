@@ -2,6 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { OrtHead } from './engine_ort';
 import type { GraphAnswer, GraphJob, GraphWorkerData, SharedLayout } from './graph_thread';
 import type { GraphTensor } from './head';
+import { applyRowRange } from '../optim';
 
 /**
  * Entry of a GraphThread (graph_thread.ts): runs each posted graph on its own OrtHead. Feeds are
@@ -28,7 +29,14 @@ function run(job: GraphJob): GraphAnswer {
     s.set(feedBuffer.subarray(offset, offset + n));
     feeds[name] = { data: s, dims };
   }
-  const out = head.runGraph(job.key, () => model, feeds, job.outputs);
+  const updates = job.updates ?? [];
+  const out = head.runGraph(job.key, () => model, feeds, [...job.outputs, ...updates.map((u) => u.gradient)]);
+  // the whole table as one row: the arithmetic of the optimiser's dense step (see GraphParamUpdate)
+  for (const u of updates) {
+    const g = out[u.gradient];
+    if (g.length !== u.table.length) throw new Error(`update '${u.gradient}': the gradient holds ${g.length} floats, the table ${u.table.length}`);
+    applyRowRange(u.optimizer, u.scalar, u.table, u.table.length, null, 0, 1, g);
+  }
   const layout: SharedLayout = [];
   let total = 0;
   for (const name of job.outputs) {

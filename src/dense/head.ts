@@ -6,6 +6,7 @@
  * (h, r) and what carries dQ back to the anchor and relation rows stays with the scorer.
  */
 import type { Schema } from '../options';
+import type { SharedOptimizerState } from '../optim';
 
 /** Engines behind the head (see select.ts). */
 export const ENGINE_NAMES = ['ort-cpu', 'ort-webgpu', 'ort-cuda', 'tfjs', 'js'] as const;
@@ -83,6 +84,19 @@ export function graphFeedSize(key: string, name: string, t: GraphTensor): number
   return n;
 }
 
+/**
+ * One optimiser step that a graph thread applies right after the run whose output `gradient` is
+ * the gradient of `table` (IMML's projection heads), so the caller never receives that gradient:
+ * `table` and the optimiser state lie on SharedArrayBuffers, and `scalar` is what the optimiser's
+ * `beginRowStep` returned for this step (the per-element arithmetic is that of its dense step).
+ */
+export interface GraphParamUpdate {
+  readonly gradient: string;
+  readonly table: Float32Array;
+  readonly optimizer: SharedOptimizerState;
+  readonly scalar: number;
+}
+
 export interface DenseHead {
   readonly name: EngineName;
   /** One line for logs and metrics.json: library, version, device, threads. */
@@ -108,8 +122,11 @@ export interface DenseHead {
    * Optional: `runGraph` on a thread of its own. Returns at once with a function that blocks until
    * the outputs are there (the same numbers as runGraph), so the caller can work meanwhile. The
    * output arrays may be reused by the next run of the same graph: copy what must outlive it.
+   * `updates`: optimiser steps the thread applies from further outputs of the run before it answers.
    */
-  startGraph?(key: string, build: () => Uint8Array, feeds: Record<string, GraphTensor>, outputs: readonly string[]): () => Record<string, Float32Array>;
+  startGraph?(
+    key: string, build: () => Uint8Array, feeds: Record<string, GraphTensor>, outputs: readonly string[], updates?: readonly GraphParamUpdate[],
+  ): () => Record<string, Float32Array>;
   dispose(): void;
 }
 

@@ -20,7 +20,7 @@ import { tinyConfig, tinyData, useWasm } from './helpers';
 /** What a test needs of the trainer's private step (run with an optimiser that only records). */
 interface Steppable {
   step(opt: { step(g: Record<string, Float32Array>): void }, epoch: number, stepIndex: number, rows: Int32Array): number;
-  host(): TrainerHost;
+  host(opt: { offload(name: string): undefined }): TrainerHost;
 }
 
 const data = () => tinyData({ attributes: true });
@@ -31,7 +31,8 @@ async function ready(model: string, plugins: string[], over: Partial<ClsConfig> 
   // no QMF ranking term in gradient checks: its targets come from the current losses, held
   // constant by autodiff (as the official code) but moved by a finite-difference perturbation
   const t = new ClsTrainer(tinyConfig({ model, plugins, seed: 11, epochs: 1, qmfRankWeight: 0, ...over }), data());
-  const host = (t as unknown as Steppable).host();
+  // every parameter's gradient is checked here, so none is stepped on another thread
+  const host = (t as unknown as Steppable).host({ offload: () => undefined });
   for (const p of t.plugins) await p.beforeTraining?.(host);
   return t;
 }

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ClsTrainer, ClsTrainingDivergedError, classificationMetrics, runClassification } from '../../src/app/classification/train';
 import { CnnImageEncoder } from '../../src/classification/encoders';
 import { tinyConfig, tinyData, tinyDataset, useWasm } from './helpers';
+import { DenseOptimizer, type OffloadedParam } from '../../src/params';
 import { ClsData } from '../../src/app/classification/train';
 import { WordIndex } from '../../cls-data/split_inputs';
 import { tinyVocabulary } from './helpers';
@@ -19,6 +20,35 @@ describe('classification training', function () {
     expect(a.history.map((h) => h.loss)).to.deep.equal(b.history.map((h) => h.loss));
     expect(a.test).to.deep.equal(b.test);
     expect(a.history.map((h) => h.loss)).to.not.deep.equal(c.history.map((h) => h.loss));
+  });
+
+  it("IMML's projection heads stepped on the graph thread give the numbers of heads stepped on the host", async function () {
+    const run = async (offload: (opt: DenseOptimizer, name: string) => OffloadedParam | undefined) => {
+      const original = DenseOptimizer.prototype.offload;
+      DenseOptimizer.prototype.offload = function (this: DenseOptimizer, name: string) {
+        return offload(this, name);
+      };
+      try {
+        return await runClassification(tinyConfig({ model: 'qmf', plugins: ['imml'], seed: 1, epochs: 2 }), { data: tinyData({ attributes: true }) });
+      } finally {
+        DenseOptimizer.prototype.offload = original;
+      }
+    };
+    const original = DenseOptimizer.prototype.offload;
+    let begun = 0;
+    const onThread = await run((opt, name) => {
+      const o = original.call(opt, name);
+      return o && { ...o, begin: () => (begun++, o.begin()) };
+    });
+    // no ORT here (no graph thread): nothing to compare
+    if (begun === 0) this.skip();
+    const onHost = await run(() => undefined);
+    // 8 head parameters per step, every step of both epochs
+    expect(begun % 8).to.equal(0);
+    expect(begun / 8).to.be.greaterThan(2);
+    expect(onThread.history.map((h) => h.loss)).to.deep.equal(onHost.history.map((h) => h.loss));
+    expect(onThread.history.map((h) => h.devAccuracy)).to.deep.equal(onHost.history.map((h) => h.devAccuracy));
+    expect(onThread.test).to.deep.equal(onHost.test);
   });
 
   it('restores the best dev model and reports test accuracy and macro-F1 at each eps', async () => {

@@ -4,6 +4,7 @@ import { Rng } from '../../src/rng';
 import { selectBackend } from '../../src/backend';
 import { DenseOptimizer, ParamStore, constant, lossAndGrads, type ParamTensors } from '../../src/params';
 import type { ArrayBundle } from '../../src/tensor_file';
+import { applyRowRange } from '../../src/optim';
 import {
   DEFAULT_IMML,
   ImmlPlugin,
@@ -875,6 +876,33 @@ describe('imml', () => {
       expect(Array.from(store.get('unused').data)).to.deep.equal(unused);
       x.dispose();
     });
+
+    for (const name of ['adam', 'adagrad'] as const) {
+      it(`DenseOptimizer.offload (${name}): a step begun and applied elsewhere (applyRowRange, the table as one row) equals stepping here; step() then skips it once`, () => {
+        const here = quadraticStore();
+        const there = quadraticStore();
+        const optHere = new DenseOptimizer(here.store, name, 0.05);
+        const optThere = new DenseOptimizer(there.store, name, 0.05);
+        const off = optThere.offload('A')!;
+        expect(off.table.buffer).to.be.instanceOf(SharedArrayBuffer);
+        expect(there.store.get('A').data).to.equal(off.table);
+        const x = tf.tensor1d([0, 0]);
+        for (let s = 0; s < 5; s++) {
+          const g = lossAndGrads(here.store, [x], quadratic(here.T)).paramGrads;
+          optHere.step(g);
+          const h = lossAndGrads(there.store, [x], quadratic(there.T)).paramGrads;
+          // every other step is taken elsewhere; the others here, as before the offload
+          if (s % 2 === 0) applyRowRange(off.optimizer, off.begin(), off.table, off.table.length, null, 0, 1, h['A']);
+          optThere.step(h);
+        }
+        expect(Array.from(there.store.get('A').data)).to.deep.equal(Array.from(here.store.get('A').data));
+        expect(Array.from(there.store.get('b').data)).to.deep.equal(Array.from(here.store.get('b').data));
+        off.begin();
+        expect(() => off.begin()).to.throw(/'A': a second offloaded step began before step\(\)/);
+        expect(() => optThere.offload('nope')).to.throw(/unknown parameter 'nope'/);
+        x.dispose();
+      });
+    }
 
     it('toBundle / fromBundle round trip (parameters and optimiser state)', () => {
       const { store, T } = quadraticStore();

@@ -9,6 +9,7 @@ import { mdkeTwoGraph } from '../../imml/mdke_graph';
 import { createEngine } from '../../src/dense/select';
 import { setTensorEngine } from '../../src/dense/tf_loss';
 import type { DenseHead } from '../../src/dense/head';
+import { createOptimizer } from '../../src/optim';
 
 /*
  * The fused L_mdke op (imml/mdke_fused.ts) against tfjs autodiff of the unfused definition
@@ -235,6 +236,40 @@ describe('imml/mdke_fused: fused L_mdke op', () => {
       expect(() => bad()).to.throw(/dense graph t \(graph thread\): /);
       expect(Array.from(thread.start('t', build, feeds, ['pos'])().pos)).to.deep.equal(Array.from(want.pos));
       expect(() => thread.start('t', build, { h0: { data: new Float32Array(2), dims: [8, 6] } }, outputs)).to.throw(/'h0' holds 2 floats, need \[8, 6\]/);
+    } finally {
+      thread.dispose();
+      local.dispose();
+    }
+  });
+
+  it('GraphThread updates: the thread steps a shared table from a gradient output of the run, as the optimiser steps it on the host; unshared state is refused', function () {
+    const head = ortOrSkip(this);
+    head.dispose();
+    const pb = problem(43, 8, [6, 5], 4);
+    const feeds: Record<string, { data: Float32Array; dims: number[] }> = { h0: { data: pb.hs[0], dims: [8, 6] }, h1: { data: pb.hs[1], dims: [8, 5] } };
+    for (const m of [0, 1]) ['W1', 'b1', 'W2', 'b2'].forEach((w, j) => (feeds[`${w}_${m}`] = { data: pb.heads[m][j], dims: j === 0 ? [pb.dims[m], 4] : j === 2 ? [4, 4] : [4] }));
+    const build = (): Uint8Array => mdkeTwoGraph(0.5, 1, 1e-12, 8);
+    const local = createEngine('ort-cpu', 1);
+    const thread = new GraphThread('cpu', 1);
+    try {
+      const want = local.runGraph!('u', build, feeds, ['dh0', 'dW2_0']);
+      for (const name of ['adam', 'adagrad'] as const) {
+        const onHost = pb.heads[0][2].slice();
+        const hostOpt = createOptimizer(name, 1, onHost.length, { lr: 0.01 });
+        const threadOpt = createOptimizer(name, 1, onHost.length, { lr: 0.01 });
+        const shared = new Float32Array(new SharedArrayBuffer(onHost.length * 4));
+        shared.set(onHost);
+        const state = threadOpt.shareState!();
+        for (let k = 0; k < 3; k++) {
+          hostOpt.stepDense(onHost, onHost.length, want.dW2_0);
+          const got = thread.start('u', build, feeds, ['dh0'], [{ gradient: 'dW2_0', table: shared, optimizer: state, scalar: threadOpt.beginRowStep!() }])();
+          // the gradient stayed on the thread; the others come back as before
+          expect(Object.keys(got)).to.deep.equal(['dh0']);
+          expect(Array.from(got.dh0)).to.deep.equal(Array.from(want.dh0));
+          expect(Array.from(shared), `${name}, step ${k}`).to.deep.equal(Array.from(onHost));
+        }
+        expect(() => thread.start('u', build, feeds, ['dh0'], [{ gradient: 'dW2_0', table: onHost, optimizer: state, scalar: 1 }])).to.throw(/update 'dW2_0' must lie on SharedArrayBuffers/);
+      }
     } finally {
       thread.dispose();
       local.dispose();

@@ -314,7 +314,7 @@ export class ClsTrainer {
     });
   }
 
-  private host(): TrainerHost {
+  private host(opt: DenseOptimizer): TrainerHost {
     const c = this.config;
     return {
       train: this.data.train,
@@ -326,6 +326,7 @@ export class ClsTrainer {
       trainNested: (model) => this.trainNested(model),
       rng: this.rng.derive('host'),
       log: this.log,
+      offloadParam: (name) => opt.offload(name),
     };
   }
 
@@ -420,7 +421,7 @@ export class ClsTrainer {
   private async fitWithEngine(): Promise<{ epochsRun: number; bestEpoch: number; devAccuracy: number; history: ClsResult['history']; secondsPerEpoch: number }> {
     const c = this.config;
     const opt = new DenseOptimizer(this.store, 'adam', c.lr);
-    const host = this.host();
+    const host = this.host(opt);
     for (const p of this.plugins) await p.beforeTraining?.(host);
     const shuffle = this.rng.derive('shuffle');
     const n = this.data.train.size;
