@@ -25,6 +25,11 @@ export const MULTIMODAL_MODELS = {
   mmkrl: component(PROJECTED_TRANSLATION_OPTIONS, (o, c: MultimodalContext) => createMmkrl({ ...c, ...o })),
 } satisfies Record<string, MultimodalComponent>;
 
+/** The multimodal models whose option schema has `key` (e.g. which models can rank with another energy). */
+export function multimodalModelsWithOption(key: string): string[] {
+  return Object.entries(MULTIMODAL_MODELS).filter(([, c]) => Object.prototype.hasOwnProperty.call(c.options, key)).map(([n]) => n);
+}
+
 /** True when `name` is a multimodal model. */
 export function isMultimodalModel(name: string): boolean {
   return Object.prototype.hasOwnProperty.call(MULTIMODAL_MODELS, name);

@@ -30,7 +30,7 @@ import { checkDatasetAvailable, downloadDataset, homeDatasets, setDownloadMissin
 import { locateDataset, setDataDir } from '../../kg-data/data_home';
 import { keysFromImages, writeImageFeatures } from '../../kg-data/image_features';
 import { scorerNames } from '../../baselines/kg/registry';
-import { multimodalModelNames } from '../../baselines/kg/multimodal_registry';
+import { multimodalModelNames, multimodalModelsWithOption } from '../../baselines/kg/multimodal_registry';
 import { addClassificationCommands } from './classification/cli';
 
 /** Collect the config flags that were given (commander leaves the others undefined). */
@@ -134,10 +134,16 @@ export function buildProgram(): Command {
     .option('--backend <name>', 'tfjs backend')
     .option('--workers <n>', 'evaluation worker threads')
     .option('--engine <name>', 'dense engine of matrix-product ranking: auto, ort-cpu, ort-webgpu, ort-cuda, tfjs, js')
-    .action(async (opts: { run: string; split: string; unfiltered?: boolean; backend?: string; workers?: string; engine?: string }) => {
+    .option('--rank-energy <energy>', `rank with this energy instead of the run's (${multimodalModelsWithOption('rankEnergy').join(', ')}): full, structure, auxiliary, union`)
+    .action(async (opts: { run: string; split: string; unfiltered?: boolean; backend?: string; workers?: string; engine?: string; rankEnergy?: string }) => {
       if (opts.split !== 'valid' && opts.split !== 'test') throw new Error(`--split must be valid or test, got '${opts.split}'`);
       const configFile = path.join(opts.run, 'config.json');
       const config = resolveConfig(checkPartial(readJson<Record<string, unknown>>(configFile), configFile), {});
+      if (opts.rankEnergy !== undefined) {
+        const takes = multimodalModelsWithOption('rankEnergy');
+        if (!takes.includes(config.model)) throw new Error(`--rank-energy: the run's model '${config.model}' (${configFile}) has one energy; only ${takes.join(', ')} have terms to rank with`);
+        config.rankEnergy = parseValue('rankEnergy', opts.rankEnergy);
+      }
       if (opts.backend) config.backend = parseValue('backend', opts.backend);
       if (opts.workers) config.workers = parseValue('workers', opts.workers);
       await checkDatasetAvailable(config.dataset);
@@ -147,7 +153,8 @@ export function buildProgram(): Command {
       const filter = opts.unfiltered ? undefined : new FilterIndex(dataset.entities.length, dataset.relations.length, [dataset.train, dataset.valid, dataset.test]);
       const engine = selectDenseHead(opts.engine ?? config.engine, (m) => console.log(m));
       const metrics = await evaluator(config, dataset, undefined, engine)(model.scorer, model.entities, model.relations, dataset[opts.split], filter);
-      console.log(formatRankTable(`${opts.split} of ${opts.run}`, metrics));
+      const energy = opts.rankEnergy !== undefined ? ` ranked by the ${config.rankEnergy} energy` : '';
+      console.log(formatRankTable(`${opts.split} of ${opts.run}${energy}`, metrics));
       console.log(`evaluated ${metrics.count} triples in ${metrics.seconds.toFixed(1)} s`);
     });
 

@@ -11,9 +11,11 @@ import { FilterIndex } from '../../src/filter';
 import { runGrid } from '../../src/app/grid';
 import { loadKgDataset } from '../../kg-data/loader';
 import { expectReject } from '../expect_reject';
+import { spawnSync } from 'node:child_process';
 
 const TINY = path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'kg', 'tiny');
 const quiet = { quiet: true, log: () => {} };
+const CLI = path.join(__dirname, '..', '..', 'src', 'app', 'cli.js');
 
 function tmpDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'mmkge-mm-'));
@@ -89,6 +91,35 @@ describe('multimodal training (OTKGE, IKRL, ... with and without IMML)', () => {
       expect(fused.test.both.mrr).to.be.closeTo(auto.test.both.mrr, 0.05);
     });
   }
+
+  it('mmkge eval --rank-energy ranks a finished IKRL run by another energy, as a run of that energy would; a one-energy model refuses it', async () => {
+    const c = config({ model: 'ikrl', textFeatures: text, negatives: 3 });
+    const m = await runTraining(c, quiet);
+    const ds = await loadKgDataset(TINY);
+    const filter = new FilterIndex(ds.entities.length, ds.relations.length, [ds.train, ds.valid, ds.test]);
+    const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, 'eval', '--run', c.out, ...args], { encoding: 'utf8' });
+    const bothMrr = (out: string): number => Number(out.split('\n').find((l) => l.startsWith('| both'))!.split('|')[3]);
+    const got: number[] = [];
+    for (const rankEnergy of ['full', 'structure'] as const) {
+      const r = cli('--rank-energy', rankEnergy, '--backend', 'wasm');
+      expect(r.status, r.stderr).to.equal(0);
+      expect(r.stdout).to.contain(`ranked by the ${rankEnergy} energy`);
+      const view = { ...c, rankEnergy };
+      const saved = await loadSavedModel(c.out, view, ds);
+      const want = (await evaluator(view, ds)(saved.scorer, saved.entities, saved.relations, ds.test, filter)).both.mrr;
+      expect(bothMrr(r.stdout), rankEnergy).to.be.closeTo(want, 5e-5);
+      if (rankEnergy === 'full') expect(want).to.equal(m.test.both.mrr);
+      got.push(want);
+    }
+    // the two energies rank this model differently, so the flag was not ignored
+    expect(got[1]).to.not.equal(got[0]);
+    expect(cli('--rank-energy', 'both').stderr).to.contain("--rank-energy: expected one of full, structure, auxiliary, union, got 'both'");
+    const t = config({ model: 'transe' });
+    await runTraining(t, quiet);
+    const r = spawnSync(process.execPath, [CLI, 'eval', '--run', t.out, '--rank-energy', 'structure'], { encoding: 'utf8' });
+    expect(r.stderr).to.contain("--rank-energy: the run's model 'transe'");
+    expect(r.stderr).to.contain('only ikrl, tbkge, mmkrl have terms to rank with');
+  });
 
   it('runs with a single auxiliary modality and refuses a multimodal model without any', async () => {
     const m = await runTraining(config({ model: 'otkge', textFeatures: text }), quiet);
