@@ -179,13 +179,22 @@ export async function trainModel(config: TrainConfig, deps: TrainerDeps, resume 
     engine.release();
   }
 
-  // The final epoch's model competes with the best validated one.
-  const finalValid = await deps.evaluate(evalScorer, rankingEntities(), evalRelations(), dataset.valid, filter);
-  if (finalValid.both.mrr > state.bestValidMrr || state.bestEpoch < 0) {
-    state.bestValidMrr = finalValid.both.mrr;
-    state.bestValid = finalValid;
-    state.bestEpoch = state.epoch;
-    writeBundle(path.join(out, BEST), modelBundle(tables, extras));
+  // The final epoch's model competes with the best validated one, unless the loop validated it
+  // (early stopping); its valid MRR joins the loss curve, so every evaluation is in loss.csv.
+  const last = state.history[state.history.length - 1];
+  if (!last || last.validMrr === null) {
+    const finalValid = await deps.evaluate(evalScorer, rankingEntities(), evalRelations(), dataset.valid, filter);
+    if (finalValid.both.mrr > state.bestValidMrr || state.bestEpoch < 0) {
+      state.bestValidMrr = finalValid.both.mrr;
+      state.bestValid = finalValid;
+      state.bestEpoch = state.epoch;
+      writeBundle(path.join(out, BEST), modelBundle(tables, extras));
+    }
+    if (last) {
+      last.validMrr = finalValid.both.mrr;
+      log(`epoch ${last.epoch} (final): valid filtered MRR ${last.validMrr.toFixed(4)}${state.bestEpoch === last.epoch ? ' (best)' : ''}`);
+      await writeLossCurve(path.join(out, 'loss.csv'), state.history);
+    }
   }
   loadModelBundle(readBundle(path.join(out, BEST)), tables, extras, path.join(out, BEST));
   return {

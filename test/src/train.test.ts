@@ -52,6 +52,10 @@ describe('training loop', () => {
       expect(metrics.modalities).to.deep.equal(['structure']);
       const lines = fs.readFileSync(path.join(config.out, 'loss.csv'), 'utf8').trim().split('\n');
       expect(lines.length).to.equal(1 + config.epochs);
+      // the final epoch's valid MRR (the evaluation after the loop) is in the curve too
+      const lastValid = lines[lines.length - 1].split(',')[4];
+      expect(lastValid, "the final epoch's valid MRR").to.not.equal('');
+      if (metrics.bestEpoch === config.epochs) expect(Number(lastValid)).to.equal(metrics.valid.both.mrr);
     });
   }
 
