@@ -132,6 +132,11 @@ export class DenseOptimizer {
     this.begun.clear();
   }
 
+  /** True when another thread has begun this round's step of parameter `name` (see `offload`). */
+  begunElsewhere(name: string): boolean {
+    return this.begun.has(name);
+  }
+
   /**
    * Lets another thread take the steps of parameter `name` (IMML's projection heads, stepped on the
    * graph thread that computes their gradients, so their gradients never come back): each step
@@ -195,11 +200,14 @@ export function addLateLossTerm(value: () => number): void {
  * `lossFn` receives the inputs and the parameter tensors. Parameters (or inputs) the loss does not
  * use get a zero gradient: the engine's `gradients` is called with allowNoGradients, which
  * tf.grads does not expose. All results are plain typed arrays; every tensor is disposed.
+ * `steppedElsewhere` (asked after the backward pass): parameters that get no entry at all, because
+ * another thread steps them this round (DenseOptimizer.begunElsewhere), so no zero array is made.
  */
 export function lossAndGrads(
   store: ParamStore,
   inputs: tf.Tensor[],
   lossFn: (inputs: tf.Tensor[], params: ParamTensors) => tf.Scalar,
+  steppedElsewhere?: (name: string) => boolean,
 ): { loss: number; inputGrads: Float32Array[]; paramGrads: Record<string, Float32Array> } {
   const names = store.names();
   const paramTensors = store.tensors();
@@ -215,10 +223,14 @@ export function lossAndGrads(
   }
   let loss = (value.dataSync() as Float32Array)[0];
   for (const term of late) loss += term();
-  const arrays = xs.map((x, i) => (grads[i] ? (grads[i].dataSync() as Float32Array) : new Float32Array(x.size)));
+  const skip = (i: number): boolean => i >= inputs.length && !grads[i] && steppedElsewhere !== undefined && steppedElsewhere(names[i - inputs.length]);
+  const arrays = xs.map((x, i) => (grads[i] ? (grads[i].dataSync() as Float32Array) : skip(i) ? undefined : new Float32Array(x.size)));
   tf.dispose([value, ...grads.filter((g) => g)]);
   tf.dispose(Object.values(paramTensors));
   const paramGrads: Record<string, Float32Array> = {};
-  names.forEach((n, i) => (paramGrads[n] = arrays[inputs.length + i]));
-  return { loss, inputGrads: arrays.slice(0, inputs.length), paramGrads };
+  names.forEach((n, i) => {
+    const g = arrays[inputs.length + i];
+    if (g) paramGrads[n] = g;
+  });
+  return { loss, inputGrads: arrays.slice(0, inputs.length) as Float32Array[], paramGrads };
 }

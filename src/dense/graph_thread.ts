@@ -21,7 +21,18 @@ export interface GraphJob {
   feeds: SharedLayout;
   outputs: readonly string[];
   /** Optimiser steps to apply from further outputs before answering (their tables are shared, so nothing comes back). */
-  updates?: readonly GraphParamUpdate[];
+  updates?: readonly GraphJobUpdate[];
+  /** Tables and optimiser states of updates, sent once per table (cloning shared arrays on every post cost ~0.2 ms). */
+  newSlots?: readonly { slot: number; table: Float32Array; optimizer: GraphParamUpdate['optimizer'] }[];
+  /** The thread forgets its slots before reading newSlots (so that tables of finished runs can go). */
+  resetSlots?: boolean;
+}
+
+/** One update of a job: the gradient output, the table's slot (see GraphJob.newSlots) and the step's scalar. */
+export interface GraphJobUpdate {
+  gradient: string;
+  slot: number;
+  scalar: number;
 }
 
 /** What the thread answers on the result port (then it counts up `done`); outputs lie in the shared output buffer. */
@@ -45,6 +56,9 @@ export interface GraphWorkerData {
 
 /** How long `wait` blocks for one answer before it gives up with an error (a graph takes ms). */
 const ANSWER_TIMEOUT_MS = 120_000;
+
+/** Update tables the thread keeps before it forgets them all (each run's tables are new; a run uses 8). */
+const MAX_UPDATE_SLOTS = 64;
 
 const sizeOf = (dims: readonly number[]): number => dims.reduce((a, b) => a * b, 1);
 
@@ -74,6 +88,8 @@ export class GraphThread {
   private readonly outputArrays = new Map<string, Float32Array>();
   private nextId = 0;
   private failure?: string;
+  /** Slots of the update tables already sent to the thread (by table, with the state it was sent with). */
+  private readonly slots = new Map<Float32Array, { slot: number; optimizer: GraphParamUpdate['optimizer'] }>();
 
   constructor(device: OrtDevice, threads = 1) {
     if (!fs.existsSync(GRAPH_WORKER_FILE)) throw new Error(`worker ${GRAPH_WORKER_FILE} not found: compile the project (npx tsc -p .) and run from dist/`);
@@ -110,7 +126,14 @@ export class GraphThread {
       layout.push([name, total, t.dims]);
       total += n;
     }
-    const job: GraphJob = { id: this.nextId++, key, feeds: layout, outputs, ...(updates && updates.length > 0 ? { updates } : {}) };
+    const job: GraphJob = { id: this.nextId++, key, feeds: layout, outputs };
+    if (updates && updates.length > 0) {
+      if (this.slots.size + updates.length > MAX_UPDATE_SLOTS) {
+        this.slots.clear();
+        job.resetSlots = true;
+      }
+      job.updates = updates.map((u) => ({ gradient: u.gradient, slot: this.slotOf(u, job), scalar: u.scalar }));
+    }
     if (this.feedBuffer.length < total) {
       this.feedBuffer = new Float32Array(new SharedArrayBuffer(4 * total));
       job.feedBuffer = this.feedBuffer.buffer as SharedArrayBuffer;
@@ -132,6 +155,16 @@ export class GraphThread {
       if (out instanceof Error) throw out;
       return out;
     };
+  }
+
+  /** The thread's slot of an update's table and state; a table (or state) not sent yet goes with `job`. */
+  private slotOf(u: GraphParamUpdate, job: GraphJob): number {
+    const known = this.slots.get(u.table);
+    if (known && known.optimizer === u.optimizer) return known.slot;
+    const slot = known?.slot ?? this.slots.size;
+    this.slots.set(u.table, { slot, optimizer: u.optimizer });
+    job.newSlots = [...(job.newSlots ?? []), { slot, table: u.table, optimizer: u.optimizer }];
+    return slot;
   }
 
   /** Waits for the job in flight and copies its outputs out of the shared buffer (the next job reuses it). */

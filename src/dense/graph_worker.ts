@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { OrtHead } from './engine_ort';
 import type { GraphAnswer, GraphJob, GraphWorkerData, SharedLayout } from './graph_thread';
-import type { GraphTensor } from './head';
+import type { GraphParamUpdate, GraphTensor } from './head';
 import { applyRowRange } from '../optim';
 
 /**
@@ -15,10 +15,14 @@ const models = new Map<string, Uint8Array>();
 const staging = new Map<string, Float32Array>();
 let feedBuffer: Float32Array = new Float32Array(0);
 let outputBuffer = new Float32Array(new SharedArrayBuffer(0));
+/** Update tables and optimiser states by slot (sent once, see GraphJob.newSlots). */
+const slots = new Map<number, { table: Float32Array; optimizer: GraphParamUpdate['optimizer'] }>();
 
 function run(job: GraphJob): GraphAnswer {
   if (job.feedBuffer) feedBuffer = new Float32Array(job.feedBuffer);
   if (job.model) models.set(job.key, job.model);
+  if (job.resetSlots) slots.clear();
+  for (const { slot, table, optimizer } of job.newSlots ?? []) slots.set(slot, { table, optimizer });
   const model = models.get(job.key);
   if (!model) throw new Error(`no model was sent for graph ${job.key}`);
   const feeds: Record<string, GraphTensor> = {};
@@ -33,9 +37,10 @@ function run(job: GraphJob): GraphAnswer {
   const out = head.runGraph(job.key, () => model, feeds, [...job.outputs, ...updates.map((u) => u.gradient)]);
   // the whole table as one row: the arithmetic of the optimiser's dense step (see GraphParamUpdate)
   for (const u of updates) {
+    const { table, optimizer } = slots.get(u.slot)!;
     const g = out[u.gradient];
-    if (g.length !== u.table.length) throw new Error(`update '${u.gradient}': the gradient holds ${g.length} floats, the table ${u.table.length}`);
-    applyRowRange(u.optimizer, u.scalar, u.table, u.table.length, null, 0, 1, g);
+    if (g.length !== table.length) throw new Error(`update '${u.gradient}': the gradient holds ${g.length} floats, the table ${table.length}`);
+    applyRowRange(optimizer, u.scalar, table, table.length, null, 0, 1, g);
   }
   const layout: SharedLayout = [];
   let total = 0;

@@ -19,7 +19,7 @@ import { tinyConfig, tinyData, useWasm } from './helpers';
 
 /** What a test needs of the trainer's private step (run with an optimiser that only records). */
 interface Steppable {
-  step(opt: { step(g: Record<string, Float32Array>): void }, epoch: number, stepIndex: number, rows: Int32Array): number;
+  step(opt: { step(g: Record<string, Float32Array>): void; begunElsewhere(name: string): boolean }, epoch: number, stepIndex: number, rows: Int32Array): number;
   host(opt: { offload(name: string): undefined }): TrainerHost;
 }
 
@@ -40,7 +40,7 @@ async function ready(model: string, plugins: string[], over: Partial<ClsConfig> 
 /** Loss and parameter gradients of one training step at the trainer's current parameters (no update applied). */
 function stepOnce(t: ClsTrainer): { loss: number; grads: Record<string, Float32Array> } {
   let grads: Record<string, Float32Array> = {};
-  const loss = (t as unknown as Steppable).step({ step: (g) => (grads = g) }, 1, 0, ROWS);
+  const loss = (t as unknown as Steppable).step({ step: (g) => (grads = g), begunElsewhere: () => false }, 1, 0, ROWS);
   return { loss, grads };
 }
 

@@ -852,6 +852,9 @@ describe('imml', () => {
       expect(Array.from(paramGrads['b'])).to.deep.equal([1, 2, 3]);
       expect(Array.from(paramGrads['unused'])).to.deep.equal([0, 0, 0, 0]);
       expect(Array.from(inputGrads[0])).to.deep.equal([2, -6]);
+      // a parameter stepped elsewhere this round gets no entry when the loss does not use it
+      const elsewhere = lossAndGrads(store, [x], quadratic(T), (n) => n === 'unused' || n === 'A');
+      expect(Object.keys(elsewhere.paramGrads)).to.deep.equal(['A', 'b']);
       x.dispose();
     });
 

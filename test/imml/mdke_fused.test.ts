@@ -270,6 +270,19 @@ describe('imml/mdke_fused: fused L_mdke op', () => {
         }
         expect(() => thread.start('u', build, feeds, ['dh0'], [{ gradient: 'dW2_0', table: onHost, optimizer: state, scalar: 1 }])).to.throw(/update 'dW2_0' must lie on SharedArrayBuffers/);
       }
+      // many runs' tables: the thread is sent each table once and forgets old ones, and every job still steps its own
+      const once = pb.heads[0][2].slice();
+      createOptimizer('adam', 1, once.length, { lr: 0.01 }).stepDense(once, once.length, want.dW2_0);
+      for (let job = 0; job < 10; job++) {
+        const tables = Array.from({ length: 8 }, () => {
+          const t = new Float32Array(new SharedArrayBuffer(once.length * 4));
+          t.set(pb.heads[0][2]);
+          return t;
+        });
+        const opts = tables.map((t) => createOptimizer('adam', 1, t.length, { lr: 0.01 }));
+        thread.start('u', build, feeds, ['dh0'], tables.map((table, k) => ({ gradient: 'dW2_0', table, optimizer: opts[k].shareState!(), scalar: opts[k].beginRowStep!() })))();
+        tables.forEach((t, k) => expect(Array.from(t), `job ${job}, table ${k}`).to.deep.equal(Array.from(once)));
+      }
     } finally {
       thread.dispose();
       local.dispose();

@@ -353,7 +353,7 @@ export class ClsTrainer {
         let total = this.model.loss(out, p, ctx);
         this.plugins.forEach((pl, i) => (total = tf.add(total, pl.loss(f, out, this.model, p, ctx, extra[i])) as tf.Scalar));
         return total;
-      });
+      }, (name) => opt.begunElsewhere(name));
       if (!Number.isFinite(loss)) throw new ClsTrainingDivergedError(epoch, stepIndex, loss, this.label());
       opt.step(paramGrads);
       let k = 0;
