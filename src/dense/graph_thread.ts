@@ -127,6 +127,13 @@ export class GraphThread {
       total += n;
     }
     const job: GraphJob = { id: this.nextId++, key, feeds: layout, outputs };
+    // what may throw comes first: what the thread is told it has (buffer, slots) must reach it
+    if (!this.sent.has(key)) job.model = build();
+    if (this.feedBuffer.length < total) {
+      this.feedBuffer = new Float32Array(new SharedArrayBuffer(4 * total));
+      job.feedBuffer = this.feedBuffer.buffer as SharedArrayBuffer;
+    }
+    for (const [name, offset, dims] of layout) this.feedBuffer.set(feeds[name].data.subarray(0, sizeOf(dims)), offset);
     if (updates && updates.length > 0) {
       if (this.slots.size + updates.length > MAX_UPDATE_SLOTS) {
         this.slots.clear();
@@ -134,12 +141,6 @@ export class GraphThread {
       }
       job.updates = updates.map((u) => ({ gradient: u.gradient, slot: this.slotOf(u, job), scalar: u.scalar }));
     }
-    if (this.feedBuffer.length < total) {
-      this.feedBuffer = new Float32Array(new SharedArrayBuffer(4 * total));
-      job.feedBuffer = this.feedBuffer.buffer as SharedArrayBuffer;
-    }
-    for (const [name, offset, dims] of layout) this.feedBuffer.set(feeds[name].data.subarray(0, sizeOf(dims)), offset);
-    if (!this.sent.has(key)) job.model = build();
     this.worker.postMessage(job);
     this.sent.add(key);
     this.inFlight = { id: job.id, key };
