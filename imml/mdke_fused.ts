@@ -128,7 +128,7 @@ export function startFusedMdke(
 /**
  * Starts L_mdke and the gradients of weight * L_mdke (in the op's input order, with their tensor
  * shapes) for M = 2 as one graph run: on the engine's graph thread when `offThread` and the engine
- * has one, else now. With `offloaded` (on the graph thread only), the thread steps the heads from
+ * has one, else now. With `offloaded` (the caller passes it on the graph thread only), the thread steps the heads from
  * their gradients itself and only the features' gradients come back. The returned function gives the results.
  */
 function startGraphMdkeTwo(
@@ -163,7 +163,6 @@ function startGraphMdkeTwo(
   let outputs: () => Record<string, Float32Array>;
   if (offThread && engine.startGraph) outputs = engine.startGraph(key, build, feeds, names, updates);
   else {
-    if (updates.length > 0) throw new Error('imml: offloaded projection heads are stepped on the graph thread only');
     const now = engine.runGraph!(key, build, feeds, names);
     outputs = () => now;
   }

@@ -77,7 +77,7 @@ export function applyRowRange(
 }
 
 /** A copy of `a` on a SharedArrayBuffer. */
-function toShared(a: Float32Array): Float32Array {
+export function toShared(a: Float32Array): Float32Array {
   const out = new Float32Array(new SharedArrayBuffer(a.length * 4));
   out.set(a);
   return out;

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from './rng';
-import { createOptimizer, type OptimizerName, type SharedOptimizerState, type SparseOptimizer } from './optim';
+import { createOptimizer, toShared, type OptimizerName, type SharedOptimizerState, type SparseOptimizer } from './optim';
 import type { ArrayBundle } from './tensor_file';
 
 /** One dense parameter: a row-major Float32Array and its shape. */
@@ -59,8 +59,7 @@ export class ParamStore {
   share(name: string): Float32Array {
     const p = this.get(name);
     if (p.data.buffer instanceof SharedArrayBuffer) return p.data;
-    const data = new Float32Array(new SharedArrayBuffer(p.data.length * 4));
-    data.set(p.data);
+    const data = toShared(p.data);
     this.params.set(name, { shape: p.shape, data });
     return data;
   }
