@@ -3,7 +3,7 @@ import type { Rng } from '../src/rng';
 import { ParamStore, addLateLossTerm, constant, glorotUniform, type OffloadedParam, type ParamTensors } from '../src/params';
 import { rollRows } from './losses';
 import { startFusedMdke, type OffloadedHead, type PendingMdke } from './mdke_fused';
-import { gatherRows, matMulFast } from '../src/tf_ops';
+import { gatherRows, matMulFast, scaleColumns, scaledRows, weightedSum } from '../src/tf_ops';
 import { validateImml, type ImmlOptions } from './options';
 import type { BetaDraw, BetaMix, PluginLosses, RepresentationPlugin } from '../src/plugin';
 
@@ -70,7 +70,7 @@ export class ImmlPlugin implements RepresentationPlugin {
   /** h^m_hat = h^m * w^m for every modality (Algorithm 1, line 2). */
   weigh(hs: tf.Tensor2D[], p: ParamTensors): tf.Tensor2D[] {
     this.checkModalities(hs);
-    return hs.map((h, m) => tf.mul(h, p[this.name(m, 'w')]) as tf.Tensor2D);
+    return hs.map((h, m) => scaleColumns(h, p[this.name(m, 'w')] as tf.Tensor1D));
   }
 
   /** xi^m = P^m(h^m_hat). */
@@ -152,9 +152,10 @@ export class ImmlPlugin implements RepresentationPlugin {
    * The mixed features z(h^p_i, h^a_{i'}) of Eq. 6 for a draw (weighted = h^m_hat, predominant
    * first): row r of modality m is scale_r^m * weighted[m][source_r^m], with scale lambda and
    * source i (the anchor) for the predominant modality, (1 - lambda) / (M - 1) and i' = (i + n)
-   * mod B for the others. One op per modality ({@link scaledRows}) instead of the slice / roll /
-   * multiply / concat chain of every block (a dozen small tfjs ops each), with the same float32
-   * products; a row that several blocks use gets its gradient terms summed in block order.
+   * mod B for the others. `features` is built when first read, one op per modality
+   * ({@link scaledRows}) instead of the slice / roll / multiply / concat chain of every block (a
+   * dozen small tfjs ops each), with the same float32 products; a row that several blocks use gets
+   * its gradient terms summed in block order.
    */
   mix(weighted: tf.Tensor2D[], draw: BetaDraw): BetaMix {
     const M = weighted.length;
@@ -173,8 +174,15 @@ export class ImmlPlugin implements RepresentationPlugin {
         auxScale[r] = Math.fround(Math.fround(1 - lam[i]) / (M - 1));
       }
     }
-    const features = weighted.map((h, m) => (m === 0 ? scaledRows(h, anchors, lambda) : scaledRows(h, partners, auxScale)));
-    return { features, anchors, partners, lambda };
+    const sources = weighted.map((_, m) => (m === 0 ? anchors : partners));
+    const scales = weighted.map((_, m) => (m === 0 ? lambda : auxScale));
+    let features: tf.Tensor2D[] | undefined;
+    return {
+      get features() {
+        return (features ??= weighted.map((h, m) => scaledRows(h, sources[m], scales[m])));
+      },
+      sources, scales, anchors, partners, lambda,
+    };
   }
 
   /** Rows of x (one row per batch sample) for the mixed samples' anchors i, in mix order. */
@@ -207,7 +215,8 @@ export class ImmlPlugin implements RepresentationPlugin {
     if (late) addLateLossTerm(() => (gamma1 !== 0 ? late() : 0));
     const mdke = gamma1 !== 0 && !late ? (tf.div(mdkeWeighted, gamma1) as tf.Scalar) : mdkeWeighted;
     const beta = useBeta && weighted.length > 1 && draw.blocks.length > 0 ? betaLossOf(mixed ?? this.mix(weighted, draw)) : tf.scalar(0);
-    const total = tf.add(gamma1 !== 0 ? mdkeWeighted : tf.mul(0, mdkeWeighted), tf.mul(gamma2, beta)) as tf.Scalar;
+    // mdkeWeighted is gamma1 L_mdke already; with gamma1 = 0 it is only reported
+    const total = weightedSum([mdkeWeighted, beta], [gamma1 !== 0 ? 1 : 0, gamma2]);
     return late ? { total, mdke, beta, lateMdke: () => late() / weight } : { total, mdke, beta };
   }
 
@@ -220,32 +229,3 @@ export class ImmlPlugin implements RepresentationPlugin {
 }
 
 export type { ImmlOptions } from './options';
-
-/** Backends whose tensors live in this process's memory (reading them back is a copy, not a device sync). */
-const HOST_BACKENDS = new Set(['wasm', 'cpu']);
-
-/**
- * out[r] = scale[r] * x[source[r]] ([source.length, W]) as one differentiable op. On the host
- * backends (wasm, cpu) the rows are copied out of x on the host and scaled by a backend multiply;
- * the gradient dx = sum over r with source[r] = i of scale[r] * dy[r] is a backend multiply and
- * tf.scatterND (which sums repeated rows, in row order). tfjs' own gather is ~5x slower on wasm
- * and its gradient needs UnsortedSegmentSum, which wasm lacks; host loops over the [R, W] values
- * measured 4x slower than this. `onHost` false: tf.gather and tf.mul (the default off the wasm
- * and cpu backends, where reading x back would cost more and tf.gather has its gradient).
- */
-export function scaledRows(x: tf.Tensor2D, source: Int32Array, scale: Float32Array, onHost = HOST_BACKENDS.has(tf.getBackend())): tf.Tensor2D {
-  const [n, W] = x.shape;
-  const R = source.length;
-  if (!onHost) return tf.mul(tf.gather(x, tf.tensor1d(source, 'int32')), tf.tensor2d(scale, [R, 1])) as tf.Tensor2D;
-  for (let r = 0; r < R; r++) if (!(source[r] >= 0 && source[r] < n)) throw new Error(`scaledRows: source row ${source[r]} outside 0..${n - 1}`);
-  const op = tf.customGrad(((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const xs = (args[0] as tf.Tensor).dataSync() as Float32Array;
-    const rows = new Float32Array(R * W);
-    for (let r = 0; r < R; r++) rows.set(xs.subarray(source[r] * W, source[r] * W + W), r * W);
-    return {
-      value: tf.tidy(() => tf.mul(tf.tensor2d(rows, [R, W]), tf.tensor2d(scale, [R, 1])) as tf.Tensor2D),
-      gradFunc: (dy: tf.Tensor) => tf.scatterND(tf.tensor2d(source, [R, 1], 'int32'), tf.mul(dy, tf.tensor2d(scale, [R, 1])), [n, W]),
-    };
-  }) as never) as unknown as (t: tf.Tensor2D) => tf.Tensor2D;
-  return op(x);
-}

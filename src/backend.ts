@@ -99,6 +99,15 @@ export async function selectBackend(requested: BackendName = 'auto', log: (msg: 
   return active;
 }
 
+/**
+ * Whether tfjs' current backend keeps tensors in this process's memory (wasm, cpu): reading one
+ * back is then a copy, not a device sync, so small ops can run on typed arrays.
+ */
+export function tensorsOnHost(): boolean {
+  const b = tf.getBackend();
+  return b === 'wasm' || b === 'cpu';
+}
+
 /** The backend chosen by `selectBackend` (undefined before). */
 export function activeBackend(): string | undefined {
   return active;

@@ -10,8 +10,15 @@ import type { Rng } from './rng';
 
 /** The mixed samples z(h^p_i, h^a_{i'}) of one L_beta evaluation (Eq. 6). */
 export interface BetaMix {
-  /** Mixed per-modality inputs for the host's fusion F: [lambda h^p_i, (1-lambda)/(M-1) h^a_{i'}, ...], each [rows, D_m]. */
-  features: tf.Tensor2D[];
+  /**
+   * Mixed per-modality inputs for the host's fusion F: [lambda h^p_i, (1-lambda)/(M-1) h^a_{i'}, ...],
+   * each [rows, D_m]; built when first read (a host that fuses the mix with its batch builds the
+   * stacked rows itself from `sources` and `scales`).
+   */
+  readonly features: tf.Tensor2D[];
+  /** Per modality m, the batch row of each mixed row: features[m][r] = scales[m][r] * weighted[m][sources[m][r]]. */
+  sources: Int32Array[];
+  scales: Float32Array[];
   /** Batch row i of each mixed sample (its predominant modality and its own label/context). */
   anchors: Int32Array;
   /** Batch row i' of each mixed sample (its auxiliary modalities and the second label). */

@@ -7,6 +7,7 @@
  * hand-derived gradient runs inside the dense engines, src/dense.)
  */
 import * as tf from '@tensorflow/tfjs';
+import { tensorsOnHost } from './backend';
 
 /** One-hot float targets [rows, C]. */
 export function oneHot(labels: Int32Array, numClasses: number): tf.Tensor2D {
@@ -52,7 +53,51 @@ export function softCrossEntropy(logits: tf.Tensor2D, targets: tf.Tensor2D): tf.
  * Soft-target cross-entropy with the mixed labels of Eq. 6: target row i is
  * lambda_i onehot(yA_i) + (1 - lambda_i) onehot(yB_i) over `logits`' columns; mean over rows.
  * `lambda` is [rows] (one draw per mixed sample).
+ *
+ * On the host backends (wasm, cpu) this is one op on typed arrays, value and hand-derived
+ * gradient d/dz_rc = (softmax(z_r)_c sum_k t_rk - t_rc) / rows in float64, with the float32
+ * targets of {@link mixedTargets}: the tfjs expression is some twenty small kernels forward and
+ * backward, which at IMML's few dozen mixed rows per step cost more than the arithmetic. Elsewhere
+ * (`onHost` false), the tfjs expression, where reading the logits back would cost a device sync.
  */
-export function mixedCrossEntropy(logits: tf.Tensor2D, yA: Int32Array, yB: Int32Array, lambda: Float32Array): tf.Scalar {
-  return tf.tidy(() => softCrossEntropy(logits, mixedTargets(yA, yB, lambda, logits.shape[1])));
+export function mixedCrossEntropy(logits: tf.Tensor2D, yA: Int32Array, yB: Int32Array, lambda: Float32Array, onHost = tensorsOnHost()): tf.Scalar {
+  const [rows, C] = logits.shape;
+  if (yA.length !== rows || yB.length !== rows || lambda.length !== rows) {
+    throw new Error(`mixedCrossEntropy: ${rows} logit rows but ${yA.length} / ${yB.length} labels and ${lambda.length} lambdas`);
+  }
+  for (const y of [yA, yB]) for (let r = 0; r < rows; r++) if (!(y[r] >= 0 && y[r] < C)) throw new Error(`mixedCrossEntropy: label ${y[r]} outside 0..${C - 1}`);
+  if (!onHost) return tf.tidy(() => softCrossEntropy(logits, mixedTargets(yA, yB, lambda, C)));
+  const op = tf.customGrad(((z: tf.Tensor) => {
+    const zs = z.dataSync() as Float32Array;
+    const grad = new Float64Array(rows * C); // softmax * sum(t) - t per row, before 1 / rows
+    let total = 0;
+    for (let r = 0; r < rows; r++) {
+      const o = r * C;
+      // the float32 targets of mixedTargets: t[yA] = lambda, t[yB] += fl(1 - lambda)
+      const tA = lambda[r];
+      const tB = Math.fround(1 - lambda[r]);
+      const same = yA[r] === yB[r];
+      const tSum = same ? Math.fround(tA + tB) : tA + tB;
+      let max = -Infinity;
+      for (let c = 0; c < C; c++) if (zs[o + c] > max) max = zs[o + c];
+      let sum = 0;
+      for (let c = 0; c < C; c++) sum += Math.exp(zs[o + c] - max);
+      const lse = max + Math.log(sum);
+      total += same ? tSum * (lse - zs[o + yA[r]]) : tA * (lse - zs[o + yA[r]]) + tB * (lse - zs[o + yB[r]]);
+      for (let c = 0; c < C; c++) grad[o + c] = (Math.exp(zs[o + c] - max) / sum) * tSum;
+      if (same) grad[o + yA[r]] -= tSum;
+      else {
+        grad[o + yA[r]] -= tA;
+        grad[o + yB[r]] -= tB;
+      }
+    }
+    return {
+      value: tf.scalar(rows > 0 ? total / rows : NaN),
+      gradFunc: (dy: tf.Tensor) => {
+        const s = (dy.dataSync() as Float32Array)[0] / rows;
+        return tf.tensor2d(Float32Array.from(grad, (g) => g * s), [rows, C]);
+      },
+    };
+  }) as never) as unknown as (z: tf.Tensor2D) => tf.Scalar;
+  return op(logits);
 }

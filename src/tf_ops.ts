@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { scatterAddRows } from './rows';
+import { tensorsOnHost } from './backend';
 
 /**
  * a @ b whose gradient uses explicit transposes and plain matMuls. tfjs' own matMul gradient
@@ -36,4 +37,136 @@ export function gatherRows(x: tf.Tensor2D, ids: Int32Array): tf.Tensor2D {
     },
   })) as never) as unknown as (t: tf.Tensor2D) => tf.Tensor2D;
   return op(x);
+}
+
+/**
+ * [x; scale * x[source]] when `keepInput`, else scale * x[source] ([source.length, W]): row r of
+ * the scaled part is scale[r] * x[source[r]]. One op instead of a gather, a multiply and a concat:
+ * on the host backends (wasm, cpu) the rows are copied and scaled on typed arrays (the float32
+ * products of a backend multiply), and the gradient dx = dy[input rows] + the sum over r with
+ * source[r] = i of scale[r] dy[r] is summed in row order on the host. Elsewhere (`onHost` false,
+ * where reading x back costs a device sync) tf.gather, tf.mul and tf.concat.
+ */
+export function scaledRows(x: tf.Tensor2D, source: Int32Array, scale: Float32Array, keepInput = false, onHost = tensorsOnHost()): tf.Tensor2D {
+  const [n, W] = x.shape;
+  const R = source.length;
+  if (scale.length !== R) throw new Error(`scaledRows: ${R} source rows but ${scale.length} scales`);
+  for (let r = 0; r < R; r++) if (!(source[r] >= 0 && source[r] < n)) throw new Error(`scaledRows: source row ${source[r]} outside 0..${n - 1}`);
+  if (!onHost) {
+    return tf.tidy(() => {
+      const rows = tf.mul(tf.gather(x, tf.tensor1d(source, 'int32')), tf.tensor2d(scale, [R, 1])) as tf.Tensor2D;
+      return keepInput ? (tf.concat([x, rows], 0) as tf.Tensor2D) : rows;
+    });
+  }
+  const first = keepInput ? n : 0;
+  const op = tf.customGrad(((t: tf.Tensor) => {
+    const xs = t.dataSync() as Float32Array;
+    const out = new Float32Array((first + R) * W);
+    if (keepInput) out.set(xs.subarray(0, n * W));
+    for (let r = 0; r < R; r++) {
+      const s = scale[r];
+      const o = (first + r) * W;
+      const i = source[r] * W;
+      for (let c = 0; c < W; c++) out[o + c] = Math.fround(s * xs[i + c]);
+    }
+    return {
+      value: tf.tensor2d(out, [first + R, W]),
+      gradFunc: (dy: tf.Tensor) => {
+        const d = dy.dataSync() as Float32Array;
+        const dx = new Float32Array(n * W);
+        if (keepInput) dx.set(d.subarray(0, n * W));
+        for (let r = 0; r < R; r++) {
+          const s = scale[r];
+          const o = (first + r) * W;
+          const i = source[r] * W;
+          for (let c = 0; c < W; c++) dx[i + c] += Math.fround(s * d[o + c]);
+        }
+        return tf.tensor2d(dx, [n, W]);
+      },
+    };
+  }) as never) as unknown as (t: tf.Tensor2D) => tf.Tensor2D;
+  return op(x);
+}
+
+/**
+ * Rows [start, start + size) of x (any rank, rows first), differentiable. On the host backends
+ * the gradient (dy in those rows, zeros elsewhere) is built on the host: tf.slice's own gradient
+ * is a pad, and it keeps a copy of x for its shape, two kernels per slice that a fusion output
+ * read by batch and extra rows (IMML's L_beta) pays for each part.
+ */
+export function sliceRows<T extends tf.Tensor>(x: T, start: number, size: number, onHost = tensorsOnHost()): T {
+  const n = x.shape[0];
+  if (!(start >= 0 && size >= 0 && start + size <= n)) throw new Error(`sliceRows: rows ${start}..${start + size - 1} outside 0..${n - 1}`);
+  if (!onHost) return tf.slice(x, start, size) as T;
+  const width = n > 0 ? x.size / n : 0;
+  const op = tf.customGrad(((t: tf.Tensor) => ({
+    value: tf.slice(t, start, size),
+    gradFunc: (dy: tf.Tensor) => {
+      const dx = new Float32Array(x.size);
+      dx.set(dy.dataSync() as Float32Array, start * width);
+      return tf.tensor(dx, x.shape);
+    },
+  })) as never) as unknown as (t: T) => T;
+  return op(x);
+}
+
+/** Above this many values a host loop costs more than the backend kernels it replaces (wasm runs them with SIMD). */
+const HOST_OP_MAX_VALUES = 1 << 16;
+
+/**
+ * x * w with w [W] scaling the columns of x [n, W] (IMML's N_DK weighting h^m * w^m), differentiable.
+ * For small x on the host backends one op on typed arrays, with the float32 products of a
+ * backend multiply, and the gradient dx = dy * w, dw = the column sums of dy * x (summed over
+ * rows in float64); tf.mul's broadcast gradient is five kernels and two saved copies. Otherwise tf.mul.
+ */
+export function scaleColumns(x: tf.Tensor2D, w: tf.Tensor1D, onHost = tensorsOnHost() && x.size <= HOST_OP_MAX_VALUES): tf.Tensor2D {
+  const [n, W] = x.shape;
+  if (w.shape[0] !== W) throw new Error(`scaleColumns: ${W} columns but ${w.shape[0]} weights`);
+  if (!onHost) return tf.mul(x, w) as tf.Tensor2D;
+  const op = tf.customGrad(((a: tf.Tensor, b: tf.Tensor) => {
+    const xs = a.dataSync() as Float32Array;
+    const ws = b.dataSync() as Float32Array;
+    const out = new Float32Array(n * W);
+    for (let i = 0; i < n; i++) for (let c = 0; c < W; c++) out[i * W + c] = Math.fround(xs[i * W + c] * ws[c]);
+    return {
+      value: tf.tensor2d(out, [n, W]),
+      gradFunc: (dy: tf.Tensor) => {
+        const d = dy.dataSync() as Float32Array;
+        const dx = new Float32Array(n * W);
+        const dw = new Float64Array(W);
+        for (let i = 0; i < n; i++) {
+          for (let c = 0; c < W; c++) {
+            const k = i * W + c;
+            dx[k] = Math.fround(d[k] * ws[c]);
+            dw[c] += d[k] * xs[k];
+          }
+        }
+        return [tf.tensor2d(dx, [n, W]), tf.tensor1d(Float32Array.from(dw))];
+      },
+    };
+  }) as never) as unknown as (a: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;
+  return op(x, w);
+}
+
+/**
+ * sum_i weights[i] * terms[i] of scalar terms, differentiable: one op whose gradient hands each
+ * term dy * weights[i] (the forward value in float32, as tf.mul and tf.add round it). On the host
+ * backends this replaces a multiply and an add per term, and their gradients, with no kernels.
+ */
+export function weightedSum(terms: tf.Scalar[], weights: readonly number[], onHost = tensorsOnHost()): tf.Scalar {
+  if (terms.length !== weights.length || terms.length === 0) throw new Error(`weightedSum: ${terms.length} terms but ${weights.length} weights`);
+  if (!onHost) return tf.addN(terms.map((t, i) => tf.mul(weights[i], t))) as tf.Scalar;
+  // customGrad calls f(...inputs, save)
+  const op = tf.customGrad(((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    let value = 0;
+    for (let i = 0; i < terms.length; i++) value = Math.fround(value + Math.fround(Math.fround(weights[i]) * ((args[i] as tf.Tensor).dataSync() as Float32Array)[0]));
+    return {
+      value: tf.scalar(value),
+      gradFunc: (dy: tf.Tensor) => {
+        const g = (dy.dataSync() as Float32Array)[0];
+        return weights.map((w) => tf.scalar(Math.fround(g * Math.fround(w))));
+      },
+    };
+  }) as never) as unknown as (...ts: tf.Scalar[]) => tf.Scalar;
+  return op(...terms);
 }

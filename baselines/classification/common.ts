@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { matMulFast } from '../../src/tf_ops';
-import { mixedTargets, softCrossEntropy } from '../../src/soft_cross_entropy';
+import { mixedCrossEntropy } from '../../src/soft_cross_entropy';
 import type { FusionOutput, StepContext } from '../../src/classification/types';
 
 // Linear layers and the cross-entropy are core primitives (src/linear.ts, src/soft_cross_entropy.ts); re-exported for the baselines.
@@ -20,7 +20,7 @@ export const stopGradient: <T extends tf.Tensor>(x: T) => T = tf.customGrad(((x:
 
 /** Default soft loss of a model whose `scores` are logits: soft cross-entropy (IMML's mixedCrossEntropy). */
 export function softLogitsLoss(out: FusionOutput, yA: Int32Array, yB: Int32Array, lambda: Float32Array, ctx: StepContext): tf.Scalar {
-  return softCrossEntropy(out.scores, mixedTargets(yA, yB, lambda, ctx.numClasses));
+  return mixedCrossEntropy(out.scores, yA, yB, lambda);
 }
 
 const SHIFT = 6;

@@ -5,6 +5,7 @@ import type { ClsModel, ClsPlugin, FusionOutput, PluginFeatures, StepContext, Tr
 import { ImmlPlugin } from '../../imml/plugin';
 import type { ImmlOptions } from '../../imml/options';
 import type { BetaDraw, BetaMix } from '../../src/plugin';
+import { scaledRows } from '../../src/tf_ops';
 
 /**
  * IMML (Li, Song, Zheng, Li, Sun, Xiong, "Interventional Imbalanced Multi-Modal Representation
@@ -25,7 +26,7 @@ export class IMMLClsPlugin implements ClsPlugin {
   private sums = { mdke: 0, beta: 0, steps: 0 };
   /** L_mdke of the last step, when it ran on the graph thread (see settleLateMdke). */
   private lateMdke?: () => number;
-  /** This step's draw and mix (from `extraRows`), consumed by `loss`. */
+  /** This step's draw and mix (from `appendRows`), consumed by `loss`. */
   private pending?: { draw: BetaDraw; mix: BetaMix; rows: Int32Array };
 
   constructor(dims: readonly number[], options: ImmlOptions, store: ParamStore, rng: Rng) {
@@ -41,8 +42,8 @@ export class IMMLClsPlugin implements ClsPlugin {
     return this.imml.weigh(hs, p);
   }
 
-  /** The mixed samples of this step's L_beta draw, fused by the trainer together with the batch. */
-  extraRows(f: PluginFeatures, p: ParamTensors, ctx: StepContext): tf.Tensor2D[] | undefined {
+  /** The mixed samples of this step's L_beta draw, appended to the fusion's inputs (one op per modality) to be fused with the batch. */
+  appendRows(f: PluginFeatures, stacked: tf.Tensor2D[], p: ParamTensors, ctx: StepContext): tf.Tensor2D[] | undefined {
     this.pending = undefined;
     if (!ctx.training) return undefined;
     // L_mdke needs only these features: it runs on the graph thread while the trainer fuses
@@ -50,16 +51,18 @@ export class IMMLClsPlugin implements ClsPlugin {
     if (!this.imml.options.useBeta || f.fused.length < 2) return undefined;
     const draw = this.imml.drawBeta(ctx.rows.length);
     if (draw.blocks.length === 0) return undefined;
-    this.pending = { draw, mix: this.imml.mix(f.fused, draw), rows: ctx.rows };
-    return this.pending.mix.features;
+    // the mix's sources are batch rows, the first rows of `stacked`
+    const mix = this.imml.mix(f.fused, draw);
+    this.pending = { draw, mix, rows: ctx.rows };
+    return stacked.map((s, m) => scaledRows(s, mix.sources[m], mix.scales[m], true));
   }
 
   loss(f: PluginFeatures, _out: FusionOutput, model: ClsModel, p: ParamTensors, ctx: StepContext, extra?: FusionOutput): tf.Scalar {
     if (!ctx.training) return tf.scalar(0);
     const pending = this.pending;
     this.pending = undefined;
-    if (extra && (!pending || pending.rows !== ctx.rows)) throw new Error('imml: got fused extra rows, but extraRows was not called for this batch');
-    // without the trainer's joint fusion (extraRows not called), draw here and fuse the mix alone
+    if (extra && (!pending || pending.rows !== ctx.rows)) throw new Error('imml: got fused extra rows, but appendRows was not called for this batch');
+    // without the trainer's joint fusion (appendRows not called), draw here and fuse the mix alone
     const draw = pending?.draw ?? this.imml.drawBeta(ctx.rows.length);
     const l = this.imml.losses(
       f.fused, p, draw,

@@ -158,13 +158,16 @@ export interface ClsPlugin {
   weigh?(hs: tf.Tensor2D[], p: ParamTensors): tf.Tensor2D[];
   /**
    * Extra samples to run through the model's fusion in the same call as the training batch
-   * (IMML's mixed samples of L_beta): per-modality rows [R, D_m]. Their output comes back to
-   * `loss` as `extra`; one fusion call on B + R rows costs far less than two small ones.
+   * (IMML's mixed samples of L_beta). `stacked` are the fusion's inputs so far, per modality: the
+   * batch's fused features first, then the rows of the plug-ins before this one. Returns them with
+   * this plug-in's rows appended (same widths), or undefined for none. Their output comes back to
+   * `loss` as `extra`; one fusion call on B + R rows costs far less than two small ones, and
+   * appending its own rows lets a plug-in build them in one op.
    */
-  extraRows?(f: PluginFeatures, p: ParamTensors, ctx: StepContext): tf.Tensor2D[] | undefined;
+  appendRows?(f: PluginFeatures, stacked: tf.Tensor2D[], p: ParamTensors, ctx: StepContext): tf.Tensor2D[] | undefined;
   /**
    * Extra loss terms for a training batch (already weighted by the plug-in's own coefficients).
-   * `extra`: the model's output on the rows `extraRows` returned for this step, when it did.
+   * `extra`: the model's output on the rows `appendRows` appended for this step, when it did.
    */
   loss(f: PluginFeatures, out: FusionOutput, model: ClsModel, p: ParamTensors, ctx: StepContext, extra?: FusionOutput): tf.Scalar;
   /** Before the first epoch (e.g. UMT trains its teachers, PMR computes its first prototypes). */

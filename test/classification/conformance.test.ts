@@ -164,8 +164,8 @@ describe('classification conformance: every registered model and plug-in', funct
     it(`${model} + IMML: fusing the mixed rows with the batch gives the loss of fusing them alone`, async () => {
       const joint = await ready(model, ['imml'], { qmfRankWeight: 1 });
       const alone = await ready(model, ['imml'], { qmfRankWeight: 1 });
-      // without extraRows the plug-in draws the same pairs and fuses the mix in a second call
-      for (const p of alone.plugins) (p as { extraRows?: unknown }).extraRows = undefined;
+      // without appendRows the plug-in draws the same pairs and fuses the mix in a second call
+      for (const p of alone.plugins) (p as { appendRows?: unknown }).appendRows = undefined;
       const a = stepOnce(joint);
       const b = stepOnce(alone);
       expect(a.loss).to.be.closeTo(b.loss, 1e-5 * (1 + Math.abs(b.loss)));

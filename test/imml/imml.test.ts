@@ -19,7 +19,7 @@ import {
   type BetaMix,
   type ImmlOptions,
 } from '../../imml';
-import { scaledRows } from '../../imml/plugin';
+import { scaleColumns, scaledRows, sliceRows, weightedSum } from '../../src/tf_ops';
 
 /*
  * Unit tests of the IMML plug-in (imml/losses.ts, imml/plugin.ts) and of the dense parameter
@@ -678,21 +678,98 @@ describe('imml', () => {
       await tf.setBackend('cpu');
     });
 
-    it('scaledRows: the device-backend form (gather, multiply) gives the host form\'s values and gradients', () => {
-      const rng = new Rng(77);
-      const x = tf.tensor2d(randMat(rng, 6, 3));
-      const source = Int32Array.of(0, 5, 2, 2, 1, 4, 0, 3);
-      const scale = Float32Array.from({ length: 8 }, () => rng.next());
-      const dy = tf.tensor2d(randMat(rng, 8, 3));
+    for (const keepInput of [false, true]) {
+      it(`scaledRows${keepInput ? ' with the input rows kept' : ''}: the device-backend form (gather, multiply${keepInput ? ', concat' : ''}) gives the host form's values and gradients`, () => {
+        const rng = new Rng(77);
+        const x = tf.tensor2d(randMat(rng, 6, 3));
+        const source = Int32Array.of(0, 5, 2, 2, 1, 4, 0, 3);
+        const scale = Float32Array.from({ length: 8 }, () => rng.next());
+        const first = keepInput ? 6 : 0;
+        const dy = tf.tensor2d(randMat(rng, first + 8, 3));
+        const run = (onHost: boolean) => {
+          const { value, grads } = tf.valueAndGrads((t: tf.Tensor) => tf.sum(tf.mul(scaledRows(t as tf.Tensor2D, source, scale, keepInput, onHost), dy)))([x]);
+          return { out: Array.from(scaledRows(x, source, scale, keepInput, onHost).dataSync()), grad: Array.from(grads[0].dataSync()), value: value.dataSync()[0] };
+        };
+        const host = run(true);
+        const device = run(false);
+        expect(device.out).to.deep.equal(host.out);
+        device.grad.forEach((g, i) => expect(g).to.be.closeTo(host.grad[i], 1e-6));
+        const xs = x.dataSync();
+        for (let i = 0; i < first * 3; i++) expect(host.out[i]).to.equal(xs[i]);
+        for (let r = 0; r < 8; r++) for (let k = 0; k < 3; k++) expect(host.out[(first + r) * 3 + k]).to.equal(Math.fround(scale[r] * xs[source[r] * 3 + k]));
+        // dx_i = dy_i (kept rows) + sum of scale_r dy_r over the rows r taken from i
+        const d = dy.dataSync();
+        for (let i = 0; i < 6; i++) {
+          for (let k = 0; k < 3; k++) {
+            let want = keepInput ? d[i * 3 + k] : 0;
+            for (let r = 0; r < 8; r++) if (source[r] === i) want += scale[r] * d[(first + r) * 3 + k];
+            expect(host.grad[i * 3 + k], `dx[${i}][${k}]`).to.be.closeTo(want, 1e-6);
+          }
+        }
+      });
+    }
+
+    it('mixedCrossEntropy: the host op gives the tfjs expression\'s value and gradients, at any upstream gradient', () => {
+      const rng = new Rng(78);
+      const z = tf.tensor2d(randMat(rng, 9, 3, 2));
+      const yA = Int32Array.of(0, 1, 2, 2, 0, 1, 1, 2, 0);
+      const yB = Int32Array.of(1, 1, 0, 2, 2, 0, 1, 0, 0); // rows 1, 3, 6 and 8 have yA = yB
+      const lambda = Float32Array.of(0.3, 0.9, 0.01, 0.5, 1, 0, 0.77, 0.2, 0.6);
       const run = (onHost: boolean) => {
-        const { value, grads } = tf.valueAndGrads((t: tf.Tensor) => tf.sum(tf.mul(scaledRows(t as tf.Tensor2D, source, scale, onHost), dy)))([x]);
-        return { out: Array.from(scaledRows(x, source, scale, onHost).dataSync()), grad: Array.from(grads[0].dataSync()), value: value.dataSync()[0] };
+        const { value, grads } = tf.valueAndGrads((t: tf.Tensor) => tf.mul(-2.5, mixedCrossEntropy(t as tf.Tensor2D, yA, yB, lambda, onHost)))([z]);
+        return { value: value.dataSync()[0], grad: Array.from(grads[0].dataSync()) };
       };
       const host = run(true);
       const device = run(false);
-      expect(device.out).to.deep.equal(host.out);
-      device.grad.forEach((g, i) => expect(g).to.be.closeTo(host.grad[i], 1e-6));
-      for (let r = 0; r < 8; r++) for (let k = 0; k < 3; k++) expect(host.out[r * 3 + k]).to.equal(Math.fround(scale[r] * x.dataSync()[source[r] * 3 + k]));
+      expect(host.value).to.be.closeTo(device.value, 1e-6 * Math.abs(device.value));
+      host.grad.forEach((g, i) => expect(g, `dz[${i}]`).to.be.closeTo(device.grad[i], 1e-6));
+      expect(() => mixedCrossEntropy(z, yA, Int32Array.of(0, 0, 0, 0, 0, 0, 0, 0, 3), lambda)).to.throw(/label 3 outside 0..2/);
+      expect(() => mixedCrossEntropy(z, yA, yB, lambda.subarray(1))).to.throw(/9 logit rows but 9 \/ 9 labels and 8 lambdas/);
+    });
+
+    it('sliceRows: values and gradients of tf.slice, for rows in the middle and at either end', () => {
+      const rng = new Rng(79);
+      const x = tf.tensor3d(Float32Array.from(randMat(rng, 7, 6).flat()), [7, 3, 2]);
+      for (const [start, size] of [[0, 3], [2, 4], [5, 2], [0, 7]]) {
+        const dy = tf.tensor3d(Float32Array.from(randMat(rng, size, 6).flat()), [size, 3, 2]);
+        const run = (onHost: boolean) => {
+          const { grads } = tf.valueAndGrads((t: tf.Tensor) => tf.sum(tf.mul(sliceRows(t, start, size, onHost), dy)))([x]);
+          return { out: Array.from(sliceRows(x, start, size, onHost).dataSync()), grad: Array.from(grads[0].dataSync()) };
+        };
+        expect(run(true)).to.deep.equal(run(false));
+      }
+      expect(() => sliceRows(x, 5, 3)).to.throw(/rows 5..7 outside 0..6/);
+    });
+
+    it('scaleColumns and weightedSum: the host ops give tf.mul\'s and tf.addN\'s values and gradients', () => {
+      const rng = new Rng(80);
+      const x = tf.tensor2d(randMat(rng, 5, 4));
+      const w = tf.tensor1d(randMat(rng, 1, 4)[0]);
+      const dy = tf.tensor2d(randMat(rng, 5, 4));
+      const cols = (onHost: boolean) => {
+        const { value, grads } = tf.valueAndGrads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(scaleColumns(a as tf.Tensor2D, b as tf.Tensor1D, onHost), dy)))([x, w]);
+        return { out: Array.from(scaleColumns(x, w, onHost).dataSync()), value: value.dataSync()[0], grads: grads.map((g) => Array.from(g.dataSync())) };
+      };
+      const host = cols(true);
+      const device = cols(false);
+      expect(host.out).to.deep.equal(device.out);
+      host.grads.forEach((g, k) => g.forEach((v, i) => expect(v, `grad ${k}[${i}]`).to.be.closeTo(device.grads[k][i], 1e-6)));
+      expect(() => scaleColumns(x, tf.tensor1d([1, 2]))).to.throw(/4 columns but 2 weights/);
+      const terms = [tf.scalar(0.7), tf.scalar(-1.3), tf.scalar(2.5)];
+      const weights = [1, 0.1, 0];
+      const sum = (onHost: boolean) => {
+        const { value, grads } = tf.valueAndGrads((...ts: tf.Tensor[]) => tf.mul(3, weightedSum(ts as tf.Scalar[], weights, onHost)))(terms);
+        return { value: value.dataSync()[0], grads: grads.map((g) => g.dataSync()[0]) };
+      };
+      expect(sum(true)).to.deep.equal(sum(false));
+      expect(sum(true).grads).to.deep.equal([3, Math.fround(3 * Math.fround(0.1)), 0]);
+      expect(() => weightedSum(terms, [1, 2])).to.throw(/3 terms but 2 weights/);
+    });
+
+    it('scaledRows refuses a source row outside the input and a scale per row missing', () => {
+      const x = tf.zeros([3, 2]) as tf.Tensor2D;
+      expect(() => scaledRows(x, Int32Array.of(0, 3), Float32Array.of(1, 1))).to.throw(/source row 3 outside 0..2/);
+      expect(() => scaledRows(x, Int32Array.of(0, 1), Float32Array.of(1))).to.throw(/2 source rows but 1 scales/);
     });
 
     it('losses(): values match plain-JS Eq. 2/3 on the projections and Eq. 6 on the host, total = g1 L_mdke + g2 L_beta', () => {

@@ -22,7 +22,8 @@ import { Rng } from '../../rng';
 import { clsConfig, defaultVariant, pluginOptionsOf, type ClsConfig } from './config';
 import { noisySamples, orderModalities, splitInputs, WordIndex } from '../../../cls-data/split_inputs';
 import { CnnImageEncoder, EmbeddingBagEncoder, FeatureEncoder } from '../../classification/encoders';
-import type { ClsModel, ClsPlugin, EncodedBatch, FusionOutput, ModalityEncoder, NestedModel, SplitInputs, StepContext, TrainerHost } from '../../classification/types';
+import type { ClsModel, ClsPlugin, EncodedBatch, FusionOutput, ModalityEncoder, NestedModel, PluginFeatures, SplitInputs, StepContext, TrainerHost } from '../../classification/types';
+import { sliceRows } from '../../tf_ops';
 
 /** Thrown when the training loss becomes NaN or infinite. */
 export class ClsTrainingDivergedError extends Error {
@@ -349,7 +350,7 @@ export class ClsTrainer {
       const diff = batches.flatMap((b) => b.diff);
       const { loss, inputGrads, paramGrads } = lossAndGrads(this.store, diff, (ins, p) => {
         const f = this.features(batches, ins, p);
-        const { out, extra } = this.fuseWithExtraRows(f.fused, this.plugins.map((pl) => pl.extraRows?.(f, p, ctx)), p, ctx);
+        const { out, extra } = this.fuseWithExtraRows(f, p, ctx);
         let total = this.model.loss(out, p, ctx);
         this.plugins.forEach((pl, i) => (total = tf.add(total, pl.loss(f, out, this.model, p, ctx, extra[i])) as tf.Scalar));
         return total;
@@ -371,19 +372,28 @@ export class ClsTrainer {
   }
 
   /**
-   * The model's output on the batch and on each plug-in's extra rows, from one fusion call on
-   * the rows stacked (models are row-wise, see ClsModel.fuse): IMML's L_beta then costs a few
-   * more rows of the same ops instead of a second pass of small ones.
+   * The model's output on the batch and on the rows each plug-in appends (`appendRows`), from one
+   * fusion call on all of them (models are row-wise, see ClsModel.fuse): IMML's L_beta then costs a
+   * few more rows of the same ops instead of a second pass of small ones.
    */
-  private fuseWithExtraRows(fused: tf.Tensor2D[], extras: (tf.Tensor2D[] | undefined)[], p: ParamTensors, ctx: StepContext): { out: FusionOutput; extra: (FusionOutput | undefined)[] } {
-    if (extras.every((e) => !e)) return { out: this.model.fuse(fused, p, ctx), extra: extras.map(() => undefined) };
-    const B = fused[0].shape[0];
-    const stacked = fused.map((h, m) => tf.concat([h, ...extras.flatMap((e) => (e ? [e[m]] : []))], 0) as tf.Tensor2D);
+  private fuseWithExtraRows(f: PluginFeatures, p: ParamTensors, ctx: StepContext): { out: FusionOutput; extra: (FusionOutput | undefined)[] } {
+    const B = f.fused[0].shape[0];
+    let stacked = f.fused;
+    const counts = this.plugins.map((pl) => {
+      const before = stacked[0].shape[0];
+      const appended = pl.appendRows?.(f, stacked, p, ctx);
+      if (!appended) return 0;
+      if (appended.length !== stacked.length || appended.some((t, m) => t.shape[1] !== stacked[m].shape[1] || t.shape[0] !== appended[0].shape[0]) || appended[0].shape[0] < before) {
+        throw new Error(`plug-in ${pl.name}: appendRows must return the ${stacked.length} stacked inputs with rows appended, of the same widths`);
+      }
+      stacked = appended;
+      return appended[0].shape[0] - before;
+    });
     const all = this.model.fuse(stacked, p, ctx);
+    if (stacked === f.fused) return { out: all, extra: counts.map(() => undefined) };
     let start = B;
-    const extra = extras.map((e) => {
-      if (!e) return undefined;
-      const rows = e[0].shape[0];
+    const extra = counts.map((rows) => {
+      if (rows === 0) return undefined;
       const o = rowsOf(all, start, rows);
       start += rows;
       return o;
@@ -463,9 +473,9 @@ function rowsOf(out: FusionOutput, start: number, size: number): FusionOutput {
   const parts: Record<string, tf.Tensor> = {};
   for (const [k, t] of Object.entries(out.parts)) {
     let sliced: tf.Tensor | undefined;
-    Object.defineProperty(parts, k, { enumerable: true, get: () => (sliced ??= tf.slice(t, start, size)) });
+    Object.defineProperty(parts, k, { enumerable: true, get: () => (sliced ??= sliceRows(t, start, size)) });
   }
-  return { scores: tf.slice(out.scores, start, size) as tf.Tensor2D, parts };
+  return { scores: sliceRows(out.scores, start, size), parts };
 }
 
 /** Train and evaluate one configuration; writes `config.out` (JSON) when set. */
