@@ -3,7 +3,7 @@ import type { Rng } from '../src/rng';
 import { ParamStore, addLateLossTerm, constant, glorotUniform, type OffloadedParam, type ParamTensors } from '../src/params';
 import { rollRows } from './losses';
 import { startFusedMdke, type OffloadedHead, type PendingMdke } from './mdke_fused';
-import { gatherRows, matMulFast, scaleColumns, scaledRows, weightedSum } from '../src/tf_ops';
+import { gatherRows, matMulFast, scaledRows, weightedSum } from '../src/tf_ops';
 import { validateImml, type ImmlOptions } from './options';
 import type { BetaDraw, BetaMix, PluginLosses, RepresentationPlugin } from '../src/plugin';
 
@@ -70,7 +70,7 @@ export class ImmlPlugin implements RepresentationPlugin {
   /** h^m_hat = h^m * w^m for every modality (Algorithm 1, line 2). */
   weigh(hs: tf.Tensor2D[], p: ParamTensors): tf.Tensor2D[] {
     this.checkModalities(hs);
-    return hs.map((h, m) => scaleColumns(h, p[this.name(m, 'w')] as tf.Tensor1D));
+    return hs.map((h, m) => tf.mul(h, p[this.name(m, 'w')]) as tf.Tensor2D);
   }
 
   /** xi^m = P^m(h^m_hat). */

@@ -89,66 +89,6 @@ export function scaledRows(x: tf.Tensor2D, source: Int32Array, scale: Float32Arr
 }
 
 /**
- * Rows [start, start + size) of x (any rank, rows first), differentiable. On the host backends
- * the gradient (dy in those rows, zeros elsewhere) is built on the host: tf.slice's own gradient
- * is a pad, and it keeps a copy of x for its shape, two kernels per slice that a fusion output
- * read by batch and extra rows (IMML's L_beta) pays for each part.
- */
-export function sliceRows<T extends tf.Tensor>(x: T, start: number, size: number, onHost = tensorsOnHost()): T {
-  const n = x.shape[0];
-  if (!(start >= 0 && size >= 0 && start + size <= n)) throw new Error(`sliceRows: rows ${start}..${start + size - 1} outside 0..${n - 1}`);
-  if (!onHost) return tf.slice(x, start, size) as T;
-  const width = n > 0 ? x.size / n : 0;
-  const op = tf.customGrad(((t: tf.Tensor) => ({
-    value: tf.slice(t, start, size),
-    gradFunc: (dy: tf.Tensor) => {
-      const dx = new Float32Array(x.size);
-      dx.set(dy.dataSync() as Float32Array, start * width);
-      return tf.tensor(dx, x.shape);
-    },
-  })) as never) as unknown as (t: T) => T;
-  return op(x);
-}
-
-/** Above this many values a host loop costs more than the backend kernels it replaces (wasm runs them with SIMD). */
-const HOST_OP_MAX_VALUES = 1 << 16;
-
-/**
- * x * w with w [W] scaling the columns of x [n, W] (IMML's N_DK weighting h^m * w^m), differentiable.
- * For small x on the host backends one op on typed arrays, with the float32 products of a
- * backend multiply, and the gradient dx = dy * w, dw = the column sums of dy * x (summed over
- * rows in float64); tf.mul's broadcast gradient is five kernels and two saved copies. Otherwise tf.mul.
- */
-export function scaleColumns(x: tf.Tensor2D, w: tf.Tensor1D, onHost = tensorsOnHost() && x.size <= HOST_OP_MAX_VALUES): tf.Tensor2D {
-  const [n, W] = x.shape;
-  if (w.shape[0] !== W) throw new Error(`scaleColumns: ${W} columns but ${w.shape[0]} weights`);
-  if (!onHost) return tf.mul(x, w) as tf.Tensor2D;
-  const op = tf.customGrad(((a: tf.Tensor, b: tf.Tensor) => {
-    const xs = a.dataSync() as Float32Array;
-    const ws = b.dataSync() as Float32Array;
-    const out = new Float32Array(n * W);
-    for (let i = 0; i < n; i++) for (let c = 0; c < W; c++) out[i * W + c] = Math.fround(xs[i * W + c] * ws[c]);
-    return {
-      value: tf.tensor2d(out, [n, W]),
-      gradFunc: (dy: tf.Tensor) => {
-        const d = dy.dataSync() as Float32Array;
-        const dx = new Float32Array(n * W);
-        const dw = new Float64Array(W);
-        for (let i = 0; i < n; i++) {
-          for (let c = 0; c < W; c++) {
-            const k = i * W + c;
-            dx[k] = Math.fround(d[k] * ws[c]);
-            dw[c] += d[k] * xs[k];
-          }
-        }
-        return [tf.tensor2d(dx, [n, W]), tf.tensor1d(Float32Array.from(dw))];
-      },
-    };
-  }) as never) as unknown as (a: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;
-  return op(x, w);
-}
-
-/**
  * sum_i weights[i] * terms[i] of scalar terms, differentiable: one op whose gradient hands each
  * term dy * weights[i] (the forward value in float32, as tf.mul and tf.add round it). On the host
  * backends this replaces a multiply and an add per term, and their gradients, with no kernels.

@@ -19,7 +19,7 @@ import {
   type BetaMix,
   type ImmlOptions,
 } from '../../imml';
-import { scaleColumns, scaledRows, sliceRows, weightedSum } from '../../src/tf_ops';
+import { scaledRows, weightedSum } from '../../src/tf_ops';
 
 /*
  * Unit tests of the IMML plug-in (imml/losses.ts, imml/plugin.ts) and of the dense parameter
@@ -727,34 +727,7 @@ describe('imml', () => {
       expect(() => mixedCrossEntropy(z, yA, yB, lambda.subarray(1))).to.throw(/9 logit rows but 9 \/ 9 labels and 8 lambdas/);
     });
 
-    it('sliceRows: values and gradients of tf.slice, for rows in the middle and at either end', () => {
-      const rng = new Rng(79);
-      const x = tf.tensor3d(Float32Array.from(randMat(rng, 7, 6).flat()), [7, 3, 2]);
-      for (const [start, size] of [[0, 3], [2, 4], [5, 2], [0, 7]]) {
-        const dy = tf.tensor3d(Float32Array.from(randMat(rng, size, 6).flat()), [size, 3, 2]);
-        const run = (onHost: boolean) => {
-          const { grads } = tf.valueAndGrads((t: tf.Tensor) => tf.sum(tf.mul(sliceRows(t, start, size, onHost), dy)))([x]);
-          return { out: Array.from(sliceRows(x, start, size, onHost).dataSync()), grad: Array.from(grads[0].dataSync()) };
-        };
-        expect(run(true)).to.deep.equal(run(false));
-      }
-      expect(() => sliceRows(x, 5, 3)).to.throw(/rows 5..7 outside 0..6/);
-    });
-
-    it('scaleColumns and weightedSum: the host ops give tf.mul\'s and tf.addN\'s values and gradients', () => {
-      const rng = new Rng(80);
-      const x = tf.tensor2d(randMat(rng, 5, 4));
-      const w = tf.tensor1d(randMat(rng, 1, 4)[0]);
-      const dy = tf.tensor2d(randMat(rng, 5, 4));
-      const cols = (onHost: boolean) => {
-        const { value, grads } = tf.valueAndGrads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(scaleColumns(a as tf.Tensor2D, b as tf.Tensor1D, onHost), dy)))([x, w]);
-        return { out: Array.from(scaleColumns(x, w, onHost).dataSync()), value: value.dataSync()[0], grads: grads.map((g) => Array.from(g.dataSync())) };
-      };
-      const host = cols(true);
-      const device = cols(false);
-      expect(host.out).to.deep.equal(device.out);
-      host.grads.forEach((g, k) => g.forEach((v, i) => expect(v, `grad ${k}[${i}]`).to.be.closeTo(device.grads[k][i], 1e-6)));
-      expect(() => scaleColumns(x, tf.tensor1d([1, 2]))).to.throw(/4 columns but 2 weights/);
+    it('weightedSum: the host op gives tf.addN\'s value and gradients', () => {
       const terms = [tf.scalar(0.7), tf.scalar(-1.3), tf.scalar(2.5)];
       const weights = [1, 0.1, 0];
       const sum = (onHost: boolean) => {

@@ -23,7 +23,6 @@ import { clsConfig, defaultVariant, pluginOptionsOf, type ClsConfig } from './co
 import { noisySamples, orderModalities, splitInputs, WordIndex } from '../../../cls-data/split_inputs';
 import { CnnImageEncoder, EmbeddingBagEncoder, FeatureEncoder } from '../../classification/encoders';
 import type { ClsModel, ClsPlugin, EncodedBatch, FusionOutput, ModalityEncoder, NestedModel, PluginFeatures, SplitInputs, StepContext, TrainerHost } from '../../classification/types';
-import { sliceRows } from '../../tf_ops';
 
 /** Thrown when the training loss becomes NaN or infinite. */
 export class ClsTrainingDivergedError extends Error {
@@ -473,9 +472,9 @@ function rowsOf(out: FusionOutput, start: number, size: number): FusionOutput {
   const parts: Record<string, tf.Tensor> = {};
   for (const [k, t] of Object.entries(out.parts)) {
     let sliced: tf.Tensor | undefined;
-    Object.defineProperty(parts, k, { enumerable: true, get: () => (sliced ??= sliceRows(t, start, size)) });
+    Object.defineProperty(parts, k, { enumerable: true, get: () => (sliced ??= tf.slice(t, start, size)) });
   }
-  return { scores: sliceRows(out.scores, start, size), parts };
+  return { scores: tf.slice(out.scores, start, size) as tf.Tensor2D, parts };
 }
 
 /** Train and evaluate one configuration; writes `config.out` (JSON) when set. */
