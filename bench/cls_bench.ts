@@ -10,6 +10,8 @@ import { createEngine } from '../src/dense/select';
 import { setTensorEngine } from '../src/dense/tf_loss';
 import type { DenseHead } from '../src/dense/head';
 import { fusedMdkeLoss } from '../imml/mdke_fused';
+import { mixedCrossEntropy } from '../src/soft_cross_entropy';
+import { scaledRows, weightedSum } from '../src/tf_ops';
 import { clsConfig } from '../src/app/classification/config';
 import type { ImmlOptions } from '../imml/options';
 import { ClsTrainer, prepareClsData } from '../src/app/classification/train';
@@ -33,6 +35,10 @@ export interface ClsBenchResult {
   cheapRatio: number;
   /** One L_mdke op, forward + backward through tfjs, n = 128, D_m = 128, D = 128: ms per call as one ORT graph and as the typed-array kernel (fastest of alternating rounds). */
   mdkeOpMs: { graph: number; kernel: number } | undefined;
+  /** tfjs kernels dispatched per training step (one epoch each, counted at the engine): a figure the machine's speed does not move. */
+  kernelsPerStep: { qmf: number; qmfImml: number };
+  /** L_beta's host ops against the tfjs expressions they replace, microseconds per forward + backward at HFM's shapes (fastest of alternating rounds). */
+  betaOpsUs: Record<string, { host: number; tfjs: number }>;
 }
 
 /**
@@ -76,6 +82,82 @@ export function timeMdkeOp(rounds: number): { graph: number; kernel: number } | 
     engine.dispose();
   }
   return best;
+}
+
+/**
+ * L_beta's host ops (mixed cross-entropy, the mixed rows appended to the batch, the loss sum) and
+ * the tfjs expressions they replace, at HFM's shapes: batch 128, 39 mixed rows (30%), width 128,
+ * 2 classes. Microseconds per forward + backward, the fastest of alternating rounds.
+ */
+export function timeBetaOps(rounds: number): Record<string, { host: number; tfjs: number }> {
+  const B = 128;
+  const R = 39;
+  const W = 128;
+  const C = 2;
+  const x = tf.keep(tf.randomNormal([B, W], 0, 1, 'float32', 1)) as tf.Tensor2D;
+  const z = tf.keep(tf.randomNormal([R, C], 0, 1, 'float32', 2)) as tf.Tensor2D;
+  const terms = [tf.keep(tf.scalar(0.5)), tf.keep(tf.scalar(1.5))];
+  const source = Int32Array.from({ length: R }, (_, i) => (i * 7) % B);
+  const scale = Float32Array.from({ length: R }, (_, i) => (i + 0.5) / R);
+  const yA = Int32Array.from({ length: R }, (_, i) => i % C);
+  const yB = Int32Array.from({ length: R }, (_, i) => (i >> 1) % C);
+  const ops: Record<string, (host: boolean) => [tf.Tensor[], (...a: tf.Tensor[]) => tf.Scalar]> = {
+    mixedCrossEntropy: (host) => [[z], (a) => mixedCrossEntropy(a as tf.Tensor2D, yA, yB, scale, host)],
+    // the tfjs form is the one before: scaled rows as their own op, then a concat
+    appendedRows: (host) => [[x], (a) => tf.sum(host ? scaledRows(a as tf.Tensor2D, source, scale, true) : tf.concat([a, scaledRows(a as tf.Tensor2D, source, scale)], 0))],
+    weightedSum: (host) => [terms, (a, b) => weightedSum([a as tf.Scalar, b as tf.Scalar], [1, 0.1], host)],
+  };
+  const best: Record<string, { host: number; tfjs: number }> = {};
+  try {
+    for (const [name, make] of Object.entries(ops)) {
+      best[name] = { host: Infinity, tfjs: Infinity };
+      for (let r = 0; r <= rounds; r++) {
+        for (const host of [true, false]) {
+          const [vars, f] = make(host);
+          const g = tf.valueAndGrads(f);
+          const calls = 200;
+          const t0 = performance.now();
+          for (let i = 0; i < calls; i++) tf.tidy(() => g(vars).grads.forEach((t) => t.dataSync()));
+          const us = ((performance.now() - t0) / calls) * 1000;
+          if (r > 0) best[name][host ? 'host' : 'tfjs'] = Math.min(best[name][host ? 'host' : 'tfjs'], us);
+        }
+      }
+    }
+  } finally {
+    tf.dispose([x, z, ...terms]);
+  }
+  return best;
+}
+
+/** tfjs kernels per training step of one epoch of `trainer`, counted where the engine dispatches them. */
+async function kernelsPerStep(trainer: ClsTrainer, data: Data, steps: number): Promise<number> {
+  const engine = tf.engine() as unknown as { runKernel: (...a: unknown[]) => unknown };
+  const run = engine.runKernel;
+  let count = 0;
+  engine.runKernel = function (this: unknown, ...a: unknown[]) {
+    count++;
+    return run.apply(this, a);
+  };
+  try {
+    await trainer.fit();
+  } finally {
+    engine.runKernel = run;
+  }
+  // the epoch's evaluation on the dev split runs kernels too: count it alone and take it off
+  const evalCount = await (async () => {
+    let n = 0;
+    engine.runKernel = function (this: unknown, ...a: unknown[]) {
+      n++;
+      return run.apply(this, a);
+    };
+    try {
+      trainer.evaluate(data.dev);
+    } finally {
+      engine.runKernel = run;
+    }
+    return n;
+  })();
+  return (count - evalCount) / steps;
 }
 
 type Data = Awaited<ReturnType<typeof prepareClsData>>;
@@ -122,6 +204,9 @@ export async function runClsBench(opts: { epochs?: number; log?: (m: string) => 
   const imml = Math.min(...immls);
   const cheap = Math.min(...cheaps);
   const mdkeOpMs = timeMdkeOp(rounds);
+  const betaOpsUs = timeBetaOps(rounds);
+  const steps = Math.ceil(data.train.size / clsConfig().batchSize);
+  const kernels = { qmf: await kernelsPerStep(qmfTrainer, data, steps), qmfImml: await kernelsPerStep(oneEpochTrainer(['imml'], data), data, steps) };
   const result: ClsBenchResult = {
     dataset: 'hfm',
     backend,
@@ -135,12 +220,16 @@ export async function runClsBench(opts: { epochs?: number; log?: (m: string) => 
     cheapMdkeSecondsPerEpoch: cheap,
     cheapRatio: median(cheaps.map((s, r) => s / qmfs2[r])),
     mdkeOpMs,
+    kernelsPerStep: kernels,
+    betaOpsUs,
   };
   log(
     `classification (HFM, ${result.trainSamples} train samples, batch ${result.batchSize}, ${backend}, ${rounds} alternating rounds): ` +
       `QMF ${qmf.toFixed(2)} s/epoch, QMF + IMML ${imml.toFixed(2)} s/epoch (fastest epochs), ratio ${result.ratio.toFixed(2)}x, median paired ratio ${result.medianPairedRatio.toFixed(2)}x (target <= 1.5x); ` +
       `with --imml-mdke-rows 64 --imml-projection-dim 64: ${cheap.toFixed(2)} s/epoch, median paired ratio ${result.cheapRatio.toFixed(2)}x` +
-      (mdkeOpMs ? `; one L_mdke op (n 128, forward + backward): ${mdkeOpMs.graph.toFixed(2)} ms as one ORT graph, ${mdkeOpMs.kernel.toFixed(2)} ms as the typed-array kernel` : ''),
+      (mdkeOpMs ? `; one L_mdke op (n 128, forward + backward): ${mdkeOpMs.graph.toFixed(2)} ms as one ORT graph, ${mdkeOpMs.kernel.toFixed(2)} ms as the typed-array kernel` : '') +
+      `; tfjs kernels per step: QMF ${kernels.qmf.toFixed(1)}, QMF + IMML ${kernels.qmfImml.toFixed(1)}; L_beta's host ops vs tfjs (us, forward + backward): ` +
+      Object.entries(betaOpsUs).map(([k, v]) => `${k} ${v.host.toFixed(0)} vs ${v.tfjs.toFixed(0)}`).join(', '),
   );
   return result;
 }
