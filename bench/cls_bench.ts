@@ -129,8 +129,8 @@ export function timeBetaOps(rounds: number): Record<string, { host: number; tfjs
   return best;
 }
 
-/** tfjs kernels per training step of one epoch of `trainer`, counted where the engine dispatches them. */
-async function kernelsPerStep(trainer: ClsTrainer, data: Data, steps: number): Promise<number> {
+/** How many kernels tfjs dispatches while `work` runs (counted at the engine). */
+async function kernelsDuring(work: () => unknown): Promise<number> {
   const engine = tf.engine() as unknown as { runKernel: (...a: unknown[]) => unknown };
   const run = engine.runKernel;
   let count = 0;
@@ -139,25 +139,18 @@ async function kernelsPerStep(trainer: ClsTrainer, data: Data, steps: number): P
     return run.apply(this, a);
   };
   try {
-    await trainer.fit();
+    await work();
   } finally {
     engine.runKernel = run;
   }
-  // the epoch's evaluation on the dev split runs kernels too: count it alone and take it off
-  const evalCount = await (async () => {
-    let n = 0;
-    engine.runKernel = function (this: unknown, ...a: unknown[]) {
-      n++;
-      return run.apply(this, a);
-    };
-    try {
-      trainer.evaluate(data.dev);
-    } finally {
-      engine.runKernel = run;
-    }
-    return n;
-  })();
-  return (count - evalCount) / steps;
+  return count;
+}
+
+/** tfjs kernels per training step of one epoch of `trainer` (its dev-split evaluation, counted alone, taken off). */
+async function kernelsPerStep(trainer: ClsTrainer, data: Data, steps: number): Promise<number> {
+  const epoch = await kernelsDuring(() => trainer.fit());
+  const evaluation = await kernelsDuring(() => trainer.evaluate(data.dev));
+  return (epoch - evaluation) / steps;
 }
 
 type Data = Awaited<ReturnType<typeof prepareClsData>>;

@@ -16,17 +16,22 @@ export function oneHot(labels: Int32Array, numClasses: number): tf.Tensor2D {
 
 /** Soft targets lambda_i onehot(yA_i) + (1 - lambda_i) onehot(yB_i), [rows, C]; `lambda` is [rows]. */
 export function mixedTargets(yA: Int32Array, yB: Int32Array, lambda: Float32Array, numClasses: number): tf.Tensor2D {
-  // Built on the host (one upload instead of eleven small ops) with the float32 arithmetic of
-  // lambda * onehot(yA) + (1 - lambda) * onehot(yB): t[yA] = lambda, t[yB] = fl(1 - lambda), and
-  // fl(lambda + fl(1 - lambda)) where yA = yB.
+  return tf.tensor2d(mixedTargetValues(yA, yB, lambda, numClasses), [lambda.length, numClasses]);
+}
+
+/**
+ * The rows of {@link mixedTargets} on the host (one upload instead of eleven small ops), with the
+ * float32 arithmetic of lambda * onehot(yA) + (1 - lambda) * onehot(yB): t[yA] = lambda,
+ * t[yB] = fl(1 - lambda), and fl(lambda + fl(1 - lambda)) where yA = yB.
+ */
+function mixedTargetValues(yA: Int32Array, yB: Int32Array, lambda: Float32Array, numClasses: number): Float32Array {
   const rows = lambda.length;
   const t = new Float32Array(rows * numClasses);
   for (let r = 0; r < rows; r++) {
-    const rest = Math.fround(1 - lambda[r]);
     t[r * numClasses + yA[r]] = lambda[r];
-    t[r * numClasses + yB[r]] += rest;
+    t[r * numClasses + yB[r]] += Math.fround(1 - lambda[r]);
   }
-  return tf.tensor2d(t, [rows, numClasses]);
+  return t;
 }
 
 /** Per-row cross-entropy -sum_c targets_rc log softmax(logits_r)_c of logits [rows, C] against target rows: [rows]. */
@@ -67,28 +72,25 @@ export function mixedCrossEntropy(logits: tf.Tensor2D, yA: Int32Array, yB: Int32
   }
   for (const y of [yA, yB]) for (let r = 0; r < rows; r++) if (!(y[r] >= 0 && y[r] < C)) throw new Error(`mixedCrossEntropy: label ${y[r]} outside 0..${C - 1}`);
   if (!onHost) return tf.tidy(() => softCrossEntropy(logits, mixedTargets(yA, yB, lambda, C)));
+  const t = mixedTargetValues(yA, yB, lambda, C);
   const op = tf.customGrad(((z: tf.Tensor) => {
     const zs = z.dataSync() as Float32Array;
     const grad = new Float64Array(rows * C); // softmax * sum(t) - t per row, before 1 / rows
     let total = 0;
     for (let r = 0; r < rows; r++) {
       const o = r * C;
-      // the float32 targets of mixedTargets: t[yA] = lambda, t[yB] += fl(1 - lambda)
-      const tA = lambda[r];
-      const tB = Math.fround(1 - lambda[r]);
-      const same = yA[r] === yB[r];
-      const tSum = same ? Math.fround(tA + tB) : tA + tB;
       let max = -Infinity;
       for (let c = 0; c < C; c++) if (zs[o + c] > max) max = zs[o + c];
       let sum = 0;
-      for (let c = 0; c < C; c++) sum += Math.exp(zs[o + c] - max);
+      let tSum = 0;
+      for (let c = 0; c < C; c++) {
+        sum += Math.exp(zs[o + c] - max);
+        tSum += t[o + c];
+      }
       const lse = max + Math.log(sum);
-      total += same ? tSum * (lse - zs[o + yA[r]]) : tA * (lse - zs[o + yA[r]]) + tB * (lse - zs[o + yB[r]]);
-      for (let c = 0; c < C; c++) grad[o + c] = (Math.exp(zs[o + c] - max) / sum) * tSum;
-      if (same) grad[o + yA[r]] -= tSum;
-      else {
-        grad[o + yA[r]] -= tA;
-        grad[o + yB[r]] -= tB;
+      for (let c = 0; c < C; c++) {
+        total += t[o + c] * (lse - zs[o + c]);
+        grad[o + c] = (Math.exp(zs[o + c] - max) / sum) * tSum - t[o + c];
       }
     }
     return {
