@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { DenseHead, HeadLoss } from './head';
+import { hostValues } from '../backend';
 
 /**
  * The dense head as one differentiable tfjs op, for models whose Q and candidate table F come
@@ -15,7 +16,7 @@ export function denseHeadLoss(head: DenseHead, Q: tf.Tensor2D, F: tf.Tensor2D, l
   const op = tf.customGrad(((q: tf.Tensor, f: tf.Tensor) => {
     const dQ = new Float32Array(B * d);
     const dE = new Float32Array(N * d);
-    const value = head.lossAndGrads({ Q: q.dataSync() as Float32Array, E: f.dataSync() as Float32Array, B, N, d }, loss, { dQ, dE });
+    const value = head.lossAndGrads({ Q: hostValues(q), E: hostValues(f), B, N, d }, loss, { dQ, dE });
     return {
       value: tf.scalar(value),
       gradFunc: (dy: tf.Tensor) => [tf.mul(dy, tf.tensor2d(dQ, [B, d])), tf.mul(dy, tf.tensor2d(dE, [N, d]))],
@@ -33,16 +34,16 @@ export function denseMatMul(head: DenseHead, a: tf.Tensor2D, b: tf.Tensor2D): tf
   const [kb, n] = b.shape;
   if (k !== kb) throw new Error(`dense matMul: inner sizes differ (${k} vs ${kb})`);
   const op = tf.customGrad(((x: tf.Tensor, y: tf.Tensor, save: tf.GradSaveFunc) => {
-    const A = x.dataSync() as Float32Array;
-    const B = y.dataSync() as Float32Array;
+    save([x, y]);
     const C = new Float32Array(m * n);
-    head.matMul(A, B, m, k, n, C);
+    head.matMul(hostValues(x), hostValues(y), m, k, n, C);
     return {
       value: tf.tensor2d(C, [m, n]),
-      gradFunc: (dy: tf.Tensor) => {
-        const G = dy.dataSync() as Float32Array;
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const dA = new Float32Array(m * k);
         const dB = new Float32Array(k * n);
+        // Views, read before the next tfjs op (hostValues).
+        const [G, A, B] = [hostValues(dy), hostValues(saved[0]), hostValues(saved[1])];
         head.matMul(G, B, m, n, k, dA, false, true);
         head.matMul(A, G, k, m, n, dB, true, false);
         return [tf.tensor2d(dA, [m, k]), tf.tensor2d(dB, [k, n])];
