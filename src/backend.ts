@@ -111,6 +111,7 @@ export function tensorsOnHost(): boolean {
 /** What `hostValues` uses of the wasm backend: where a tensor's values sit in the module's heap. */
 interface WasmBackendMemory {
   getMemoryOffset(dataId: object): number;
+  dataIdMap: { has(dataId: object): boolean };
   wasm: { HEAPU8: Uint8Array };
 }
 
@@ -122,7 +123,8 @@ interface WasmBackendMemory {
  */
 export function hostValues(x: tf.Tensor): Float32Array {
   const b = tf.backend() as unknown as Partial<WasmBackendMemory>;
-  if (tf.getBackend() === 'wasm' && x.dtype === 'float32' && typeof b.getMemoryOffset === 'function' && b.wasm) {
+  // Only for values the wasm backend holds (a tensor made under another backend moves on dataSync).
+  if (tf.getBackend() === 'wasm' && x.dtype === 'float32' && typeof b.getMemoryOffset === 'function' && b.wasm && b.dataIdMap?.has(x.dataId)) {
     return new Float32Array(b.wasm.HEAPU8.buffer, b.getMemoryOffset(x.dataId), x.size);
   }
   return x.dataSync() as Float32Array;

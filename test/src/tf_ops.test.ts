@@ -120,4 +120,13 @@ describe('tf_ops: host reads and row gathers on the host backends', () => {
       });
     });
   }
+
+  it('hostValues reads a tensor made under another backend (its values move to wasm)', async () => {
+    await tf.setBackend('cpu');
+    const x = tf.tensor2d([[1, 2], [3, 4.5]]);
+    await selectBackend('wasm');
+    expect(Array.from(hostValues(x))).to.deep.equal([1, 2, 3, 4.5]);
+    expect(Array.from(takeRows(x, Int32Array.of(1)).dataSync())).to.deep.equal([3, 4.5]);
+    x.dispose();
+  });
 });
