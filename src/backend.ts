@@ -74,6 +74,8 @@ async function tryBackend(name: Exclude<BackendName, 'auto'>): Promise<string | 
  */
 export async function selectBackend(requested: BackendName = 'auto', log: (msg: string) => void = () => {}): Promise<string> {
   if (active && (requested === 'auto' || requested === active || (requested === 'tensorflow-gpu' && active === 'tensorflow'))) {
+    // Chosen before, but tfjs may have been switched since (tests do).
+    if (tf.getBackend() !== active) await tf.setBackend(active);
     return active;
   }
   if (requested !== 'auto') {
@@ -115,6 +117,14 @@ interface WasmBackendMemory {
   wasm: { HEAPU8: Uint8Array };
 }
 
+/** A view of x's float32 values in the wasm module's heap, or undefined where there is none. */
+function wasmView(x: tf.Tensor): Float32Array | undefined {
+  const b = tf.backend() as unknown as Partial<WasmBackendMemory>;
+  // Only for values the wasm backend holds (a tensor made under another backend moves on dataSync).
+  if (tf.getBackend() !== 'wasm' || x.dtype !== 'float32' || typeof b.getMemoryOffset !== 'function' || !b.wasm || !b.dataIdMap?.has(x.dataId)) return undefined;
+  return new Float32Array(b.wasm.HEAPU8.buffer, b.getMemoryOffset(x.dataId), x.size);
+}
+
 /**
  * The float32 values of x on the host backends without copying them where tfjs allows it: on
  * wasm a view of the module's heap (dataSync copies the whole tensor, which for a gather of 1,000
@@ -122,12 +132,7 @@ interface WasmBackendMemory {
  * tfjs op, which may grow the heap: read it at once. Elsewhere dataSync().
  */
 export function hostValues(x: tf.Tensor): Float32Array {
-  const b = tf.backend() as unknown as Partial<WasmBackendMemory>;
-  // Only for values the wasm backend holds (a tensor made under another backend moves on dataSync).
-  if (tf.getBackend() === 'wasm' && x.dtype === 'float32' && typeof b.getMemoryOffset === 'function' && b.wasm && b.dataIdMap?.has(x.dataId)) {
-    return new Float32Array(b.wasm.HEAPU8.buffer, b.getMemoryOffset(x.dataId), x.size);
-  }
-  return x.dataSync() as Float32Array;
+  return wasmView(x) ?? (x.dataSync() as Float32Array);
 }
 
 /** The backend chosen by `selectBackend` (undefined before). */

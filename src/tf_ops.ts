@@ -50,7 +50,7 @@ export function gatherRows(x: tf.Tensor2D, ids: Int32Array): tf.Tensor2D {
     value: takeRows(args[0] as tf.Tensor, ids),
     gradFunc: (dy: tf.Tensor) => {
       const out = new Float32Array(n * W);
-      scatterAddRows(out, ids, dy.dataSync() as Float32Array, W);
+      scatterAddRows(out, ids, hostValues(dy), W);
       return tf.tensor2d(out, [n, W]);
     },
   })) as never) as unknown as (t: tf.Tensor2D) => tf.Tensor2D;

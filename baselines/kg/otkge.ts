@@ -7,6 +7,7 @@ import type { ModalityFeatures } from '../../src/modality';
 import { ParamStore, glorotUniform, type ParamTensors } from '../../src/params';
 import { gatherRows, matMulFast, takeRows } from '../../src/tf_ops';
 import { tensorMatMul } from '../../src/dense/tf_loss';
+import { hostValues } from '../../src/backend';
 import { ComplEx } from './complex';
 
 /** OTKGE's own options (Cao et al. 2022): fusion weights and the Sinkhorn transport. */
@@ -176,7 +177,7 @@ function maskedProduct(h: tf.Tensor2D, T: tf.Tensor2D, mask: tf.Tensor2D, weight
 function scatterRows(x: tf.Tensor2D, ids: Int32Array, rows: number): tf.Tensor2D {
   const W = x.shape[1];
   const op = tf.customGrad(((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const src = (args[0] as tf.Tensor).dataSync() as Float32Array;
+    const src = hostValues(args[0] as tf.Tensor);
     const out = new Float32Array(rows * W);
     for (let q = 0; q < ids.length; q++) out.set(src.subarray(q * W, (q + 1) * W), ids[q] * W);
     return { value: tf.tensor2d(out, [rows, W]), gradFunc: (dy: tf.Tensor) => takeRows(dy, ids) };

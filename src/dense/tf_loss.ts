@@ -13,10 +13,11 @@ export function denseHeadLoss(head: DenseHead, Q: tf.Tensor2D, F: tf.Tensor2D, l
   const [B, d] = Q.shape;
   const [N, dF] = F.shape;
   if (d !== dF) throw new Error(`dense head: query width ${d} differs from the candidate width ${dF}`);
+  const views = takesHeapViews(head);
   const op = tf.customGrad(((q: tf.Tensor, f: tf.Tensor) => {
     const dQ = new Float32Array(B * d);
     const dE = new Float32Array(N * d);
-    const value = head.lossAndGrads({ Q: hostValues(q), E: hostValues(f), B, N, d }, loss, { dQ, dE });
+    const value = head.lossAndGrads({ Q: operand(q, views), E: operand(f, views), B, N, d }, loss, { dQ, dE });
     return {
       value: tf.scalar(value),
       gradFunc: (dy: tf.Tensor) => [tf.mul(dy, tf.tensor2d(dQ, [B, d])), tf.mul(dy, tf.tensor2d(dE, [N, d]))],
@@ -33,17 +34,17 @@ export function denseMatMul(head: DenseHead, a: tf.Tensor2D, b: tf.Tensor2D): tf
   const [m, k] = a.shape;
   const [kb, n] = b.shape;
   if (k !== kb) throw new Error(`dense matMul: inner sizes differ (${k} vs ${kb})`);
+  const views = takesHeapViews(head);
   const op = tf.customGrad(((x: tf.Tensor, y: tf.Tensor, save: tf.GradSaveFunc) => {
     save([x, y]);
     const C = new Float32Array(m * n);
-    head.matMul(hostValues(x), hostValues(y), m, k, n, C);
+    head.matMul(operand(x, views), operand(y, views), m, k, n, C);
     return {
       value: tf.tensor2d(C, [m, n]),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const dA = new Float32Array(m * k);
         const dB = new Float32Array(k * n);
-        // Views, read before the next tfjs op (hostValues).
-        const [G, A, B] = [hostValues(dy), hostValues(saved[0]), hostValues(saved[1])];
+        const [G, A, B] = [operand(dy, views), operand(saved[0], views), operand(saved[1], views)];
         head.matMul(G, B, m, n, k, dA, false, true);
         head.matMul(A, G, k, m, n, dB, true, false);
         return [tf.tensor2d(dA, [m, k]), tf.tensor2d(dB, [k, n])];
@@ -51,6 +52,19 @@ export function denseMatMul(head: DenseHead, a: tf.Tensor2D, b: tf.Tensor2D): tf
     };
   }) as never) as unknown as (x: tf.Tensor2D, y: tf.Tensor2D) => tf.Tensor2D;
   return op(a, b);
+}
+
+/**
+ * Whether `head` may read views of the tfjs heap (`hostValues`): every engine but tfjs itself,
+ * whose own ops may move the heap under them.
+ */
+function takesHeapViews(head: DenseHead): boolean {
+  return head.name !== 'tfjs';
+}
+
+/** x's values for the engine: a heap view where it takes one, else a copy. */
+function operand(x: tf.Tensor, view: boolean): Float32Array {
+  return view ? hostValues(x) : (x.dataSync() as Float32Array);
 }
 
 let current: DenseHead | undefined;
