@@ -78,7 +78,7 @@ export function scaledRows(x: tf.Tensor2D, source: Int32Array, scale: Float32Arr
   }
   const first = keepInput ? n : 0;
   const op = tf.customGrad(((t: tf.Tensor) => {
-    const xs = t.dataSync() as Float32Array;
+    const xs = hostValues(t); // read before the next tfjs op (a view of the wasm heap)
     const out = new Float32Array((first + R) * W);
     if (keepInput) out.set(xs.subarray(0, n * W));
     for (let r = 0; r < R; r++) {
@@ -90,7 +90,7 @@ export function scaledRows(x: tf.Tensor2D, source: Int32Array, scale: Float32Arr
     return {
       value: tf.tensor2d(out, [first + R, W]),
       gradFunc: (dy: tf.Tensor) => {
-        const d = dy.dataSync() as Float32Array;
+        const d = hostValues(dy);
         const dx = new Float32Array(n * W);
         if (keepInput) dx.set(d.subarray(0, n * W));
         for (let r = 0; r < R; r++) {

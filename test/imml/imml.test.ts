@@ -678,20 +678,27 @@ describe('imml', () => {
       await tf.setBackend('cpu');
     });
 
-    for (const keepInput of [false, true]) {
-      it(`scaledRows${keepInput ? ' with the input rows kept' : ''}: the device-backend form (gather, multiply${keepInput ? ', concat' : ''}) gives the host form's values and gradients`, () => {
+    for (const [keepInput, backend] of [[false, 'cpu'], [true, 'cpu'], [false, 'wasm'], [true, 'wasm']] as const) {
+      it(`scaledRows${keepInput ? ' with the input rows kept' : ''}, ${backend}: the device-backend form (gather, multiply${keepInput ? ', concat' : ''}) gives the host form's values and gradients`, async () => {
+        // on wasm the host form reads its input and upstream gradient as views of the wasm heap; the
+        // device form runs on cpu (wasm has no kernel for tf.gather's gradient)
         const rng = new Rng(77);
-        const x = tf.tensor2d(randMat(rng, 6, 3));
+        const xValues = randMat(rng, 6, 3);
         const source = Int32Array.of(0, 5, 2, 2, 1, 4, 0, 3);
         const scale = Float32Array.from({ length: 8 }, () => rng.next());
         const first = keepInput ? 6 : 0;
-        const dy = tf.tensor2d(randMat(rng, first + 8, 3));
-        const run = (onHost: boolean) => {
+        const dyValues = randMat(rng, first + 8, 3);
+        const run = async (onHost: boolean) => {
+          if (onHost && backend === 'wasm') await selectBackend('wasm');
+          else await tf.setBackend('cpu');
+          const [x, dy] = [tf.tensor2d(xValues), tf.tensor2d(dyValues)];
           const { value, grads } = tf.valueAndGrads((t: tf.Tensor) => tf.sum(tf.mul(scaledRows(t as tf.Tensor2D, source, scale, keepInput, onHost), dy)))([x]);
           return { out: Array.from(scaledRows(x, source, scale, keepInput, onHost).dataSync()), grad: Array.from(grads[0].dataSync()), value: value.dataSync()[0] };
         };
-        const host = run(true);
-        const device = run(false);
+        const host = await run(true);
+        const device = await run(false);
+        const x = tf.tensor2d(xValues);
+        const dy = tf.tensor2d(dyValues);
         expect(device.out).to.deep.equal(host.out);
         device.grad.forEach((g, i) => expect(g).to.be.closeTo(host.grad[i], 1e-6));
         const xs = x.dataSync();
@@ -706,6 +713,7 @@ describe('imml', () => {
             expect(host.grad[i * 3 + k], `dx[${i}][${k}]`).to.be.closeTo(want, 1e-6);
           }
         }
+        await tf.setBackend('cpu');
       });
     }
 
