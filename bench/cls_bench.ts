@@ -30,6 +30,8 @@ export interface ClsBenchResult {
   ratio: number;
   /** Median over rounds of the round's qmfImml / qmf: the two epochs of a round ran back to back, so drift in the machine's speed cancels. */
   medianPairedRatio: number;
+  /** The per-round ratios themselves, in round order (their spread shows how far the machine's noise reaches). */
+  pairedRatios: number[];
   /** QMF + IMML with L_mdke on at most 64 samples and 64-d projection heads (timed after the pair, in rounds of its own with QMF). */
   cheapMdkeSecondsPerEpoch: number;
   cheapRatio: number;
@@ -210,6 +212,7 @@ export async function runClsBench(opts: { epochs?: number; log?: (m: string) => 
     qmfImmlSecondsPerEpoch: imml,
     ratio: imml / qmf,
     medianPairedRatio: median(immls.map((s, r) => s / qmfs[r])),
+    pairedRatios: immls.map((s, r) => s / qmfs[r]),
     cheapMdkeSecondsPerEpoch: cheap,
     cheapRatio: median(cheaps.map((s, r) => s / qmfs2[r])),
     mdkeOpMs,
@@ -218,7 +221,7 @@ export async function runClsBench(opts: { epochs?: number; log?: (m: string) => 
   };
   log(
     `classification (HFM, ${result.trainSamples} train samples, batch ${result.batchSize}, ${backend}, ${rounds} alternating rounds): ` +
-      `QMF ${qmf.toFixed(2)} s/epoch, QMF + IMML ${imml.toFixed(2)} s/epoch (fastest epochs), ratio ${result.ratio.toFixed(2)}x, median paired ratio ${result.medianPairedRatio.toFixed(2)}x (target <= 1.5x); ` +
+      `QMF ${qmf.toFixed(2)} s/epoch, QMF + IMML ${imml.toFixed(2)} s/epoch (fastest epochs), ratio ${result.ratio.toFixed(2)}x, median paired ratio ${result.medianPairedRatio.toFixed(2)}x (target <= 1.5x; rounds ${result.pairedRatios.map((x) => x.toFixed(2)).join(', ')}); ` +
       `with --imml-mdke-rows 64 --imml-projection-dim 64: ${cheap.toFixed(2)} s/epoch, median paired ratio ${result.cheapRatio.toFixed(2)}x` +
       (mdkeOpMs ? `; one L_mdke op (n 128, forward + backward): ${mdkeOpMs.graph.toFixed(2)} ms as one ORT graph, ${mdkeOpMs.kernel.toFixed(2)} ms as the typed-array kernel` : '') +
       `; tfjs kernels per step: QMF ${kernels.qmf.toFixed(1)}, QMF + IMML ${kernels.qmfImml.toFixed(1)}; L_beta's host ops vs tfjs (us, forward + backward): ` +
@@ -228,7 +231,14 @@ export async function runClsBench(opts: { epochs?: number; log?: (m: string) => 
 }
 
 if (require.main === module) {
-  runClsBench().catch((err: unknown) => {
+  // node dist/bench/cls_bench.js [--rounds N]
+  const at = process.argv.indexOf('--rounds');
+  const rounds = at > 0 ? Number(process.argv[at + 1]) : undefined;
+  if (rounds !== undefined && !(Number.isInteger(rounds) && rounds >= 1)) {
+    process.stderr.write(`cls_bench: error: --rounds must be an integer >= 1, got '${process.argv[at + 1] ?? ''}'\n`);
+    process.exit(2);
+  }
+  runClsBench({ epochs: rounds }).catch((err: unknown) => {
     process.stderr.write(`cls_bench: error: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exitCode = 1;
   });
