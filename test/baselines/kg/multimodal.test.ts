@@ -821,6 +821,65 @@ describe('ranking views (rankEnergy: IKRL\'s SBR, IBR and UNION)', () => {
   });
 });
 
+describe('TransAE: the autoencoder step on the dense engine\'s graphs (every batch entity has every modality)', () => {
+  before(async () => {
+    await selectBackend('cpu');
+  });
+
+  for (const config of [['text'], ['image', 'text']]) {
+    it(`[${config.join(' + ')}] gives the typed-array path's rows, reconstruction loss and gradients, and runs two graphs per step`, function () {
+      let ortHead: DenseHead;
+      try {
+        ortHead = createEngine('ort-cpu', 1);
+      } catch (err) {
+        console.log(`      (skipped: ${(err as Error).message.split('\n')[0]})`);
+        this.skip();
+      }
+      const rng = new Rng(9100 + config.length);
+      const feats = config.map((m) => ({ ...makeFeatures(m, rng.derive(`features-${m}`)), mask: new Uint8Array(K).fill(1) }));
+      feats.forEach((f) => f.data.set(uniform(rng.derive(`all-${f.modality}`), K * f.dim)));
+      const model = createMultimodalModel('transae', makeOptions(feats, 9200));
+      const enc = model.fusedEncoder!;
+      const sw = model.structuralWidth;
+      const S = uniform(rng.derive('structural'), K * sw);
+      const ids = Int32Array.from([3, 0, 6, 4, 1, 2, 5]);
+      const Su = new Float32Array(K * sw);
+      ids.forEach((e, u) => Su.set(S.subarray(e * sw, (e + 1) * sw), u * sw));
+      const dRows = uniform(rng.derive('dRows'), K * enc.rowWidth);
+      const run = () => {
+        const e = enc.encode(ids, Su);
+        const rows = e.rows.slice();
+        const dS = new Float32Array(K * sw);
+        const grads = Object.fromEntries(Object.entries(e.backward(dRows, AUX_WEIGHT, dS)).map(([n, v]) => [n, v.slice()]));
+        return { rows, aux: e.auxLoss, dS, grads };
+      };
+      // the typed-array path with ORT's products (runGraph hidden), then the graph path
+      const productsOnly: DenseHead = Object.create(ortHead!, { runGraph: { value: undefined } });
+      let graphRuns = 0;
+      const counting: DenseHead = Object.create(ortHead!, {
+        runGraph: { value: (...a: Parameters<NonNullable<DenseHead['runGraph']>>) => (graphRuns++, ortHead!.runGraph!(...a)) },
+      });
+      let viaLoops: ReturnType<typeof run>;
+      let viaGraphs: ReturnType<typeof run>;
+      try {
+        setTensorEngine(productsOnly);
+        viaLoops = run();
+        setTensorEngine(counting);
+        viaGraphs = run();
+      } finally {
+        setTensorEngine(undefined);
+        ortHead!.dispose();
+      }
+      expect(graphRuns, 'graph runs (forward and backward)').to.equal(2);
+      expectAllClose(viaGraphs.rows, viaLoops.rows, 1e-6, 1e-5, 'rows');
+      expectClose(viaGraphs.aux, viaLoops.aux, 1e-6, 1e-5, 'auxLoss');
+      expectAllClose(viaGraphs.dS, viaLoops.dS, 1e-6, 1e-5, 'dS');
+      expect(Object.keys(viaGraphs.grads).sort()).to.deep.equal(model.params.names().sort());
+      for (const name of model.params.names()) expectAllClose(viaGraphs.grads[name], viaLoops.grads[name], 1e-6, 1e-5, `d/d${name}`);
+    });
+  }
+});
+
 describe('baselines/kg multimodal registry and options', () => {
   const feats = () => CONFIGS[2].map((m) => makeFeatures(m, new Rng(1)));
 
