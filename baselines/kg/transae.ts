@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../../src/rng';
 import type { ModalityFeatures } from '../../src/modality';
 import type { FusedEncoder, FusedEncoding, MultimodalKgModel, MultimodalOptions } from '../../src/multimodal';
-import { FeatureRowsBuffer, FlagScratch, Scratch, flushSubnormals, gatherRows, isIdentity, matMul } from './fused_dense';
+import { FeatureRowsBuffer, FlagScratch, Scratch, flushSubnormals, gatherRows, isIdentity, matMul, type FeatureRows } from './fused_dense';
 import { scatterAddRows } from '../../src/rows';
 import { ParamStore, glorotUniform, type ParamTensors } from '../../src/params';
 import { checkTable, normalizeRowsL2 } from './common';
@@ -88,8 +88,8 @@ export class TransAE implements MultimodalKgModel {
     const buf = (this.scratch ??= new AutoencoderBuffers(this.modalities));
     const inputs = buf.features.map((f) => f.gather(ids));
     const engine = currentTensorEngine();
-    if (engine?.runGraph && inputs.every((inp) => isIdentity(inp.at, U))) {
-      const graph = this.encodeOnGraph(engine as GraphEngine, inputs.map((inp) => inp.x), U, S);
+    if (engine?.runGraph && inputs.every((inp) => inp.P > 0)) {
+      const graph = this.encodeOnGraph(engine as GraphEngine, inputs, U, S);
       if (graph) return graph;
     }
     const present = buf.present.zeros(U);
@@ -183,46 +183,51 @@ export class TransAE implements MultimodalKgModel {
   private scratch?: AutoencoderBuffers;
 
   /**
-   * encodeRows for a batch in which every entity has every modality, on the dense engine's graphs
-   * (transae_graph.ts): the same equations, with the element-wise work in ORT's kernels (the JS
-   * loops were ~2.9 of a 5.9 s WN9-IMG epoch). Undefined where a table lies on a SharedArrayBuffer
-   * (graph feeds must not); the typed-array path then runs.
+   * encodeRows on the dense engine's graphs (transae_graph.ts): the same equations, with the
+   * element-wise work and the row gathers in ORT's kernels (the JS loops were ~2.9 of a 5.9 s
+   * WN9-IMG text-only epoch). Undefined where a table lies on a SharedArrayBuffer (graph feeds must
+   * not); the typed-array path then runs, as it does for a batch in which no entity has some modality.
    */
-  private encodeOnGraph(engine: GraphEngine, xs: Float32Array[], U: number, S: Float32Array): FusedEncoding | undefined {
+  private encodeOnGraph(engine: GraphEngine, inputs: readonly FeatureRows[], U: number, S: Float32Array): FusedEncoding | undefined {
     const d = this.dim;
     const dims = this.modalities.map((f) => f.dim);
-    const key = `transae-${dims.join('x')}-${d}`;
+    const everyRow = inputs.map((inp) => isIdentity(inp.at, U));
+    const key = `transae-${dims.join('x')}-${d}-${everyRow.map(Number).join('')}`;
     const param = (name: string): Float32Array => this.params.get(name).data;
-    const feeds: Record<string, GraphTensor> = { S: { data: S, dims: [U, d] }, b: { data: param('transae.enc.b'), dims: [d] } };
-    dims.forEach((D, m) => {
-      feeds[`x${m}`] = { data: xs[m], dims: [U, D] };
+    const present = new Float32Array(U);
+    for (const inp of inputs) for (let u = 0; u < U; u++) if (inp.mask[u]) present[u] = 1;
+    const feeds: Record<string, GraphTensor> = { S: { data: S, dims: [U, d] }, b: { data: param('transae.enc.b'), dims: [d] }, present: { data: present, dims: [U, 1] } };
+    const rowFeeds: Record<string, GraphTensor> = {};
+    inputs.forEach((inp, m) => {
+      const D = dims[m];
+      rowFeeds[`x${m}`] = { data: inp.x, dims: [inp.P, D] };
+      rowFeeds[`Ud${m}`] = { data: param(`transae.dec.W.${m}`), dims: [d, D] };
+      if (!everyRow[m]) rowFeeds[`at${m}`] = { data: Float32Array.from(inp.at.subarray(0, inp.P)), dims: [inp.P] };
       feeds[`W${m}`] = { data: param(`transae.enc.W.${m}`), dims: [D, d] };
-      feeds[`Ud${m}`] = { data: param(`transae.dec.W.${m}`), dims: [d, D] };
       feeds[`ud${m}`] = { data: param(`transae.dec.b.${m}`), dims: [D] };
     });
+    Object.assign(feeds, rowFeeds);
     if (Object.values(feeds).some((t) => t.data.buffer instanceof SharedArrayBuffer)) return undefined;
-    const fwd = engine.runGraph(`${key}-forward`, () => transaeForwardGraph(dims, d), feeds, ['rows', 'c', ...dims.map((_, m) => `res${m}`), ...dims.map((_, m) => `sq${m}`)]);
+    const fwd = engine.runGraph(`${key}-forward`, () => transaeForwardGraph(dims, d, everyRow), feeds, ['rows', 'c', ...dims.map((_, m) => `res${m}`), ...dims.map((_, m) => `sq${m}`)]);
     let sq = 0;
     dims.forEach((_, m) => (sq += fwd[`sq${m}`][0]));
-    // every entity has every modality: the MSE's mean is over U * sum_m D_m coordinates
-    const C = Math.max(1, U * dims.reduce((a, b) => a + b, 0));
+    // the MSE's mean is over the present (entity, modality) blocks' coordinates
+    const C = Math.max(1, inputs.reduce((a, inp, m) => a + inp.P * dims[m], 0));
     return {
       rows: fwd.rows,
       auxLoss: sq / C,
       backward: (dRows, auxWeight, gS) => {
         gS.set(dRows.subarray(0, U * d));
         const back: Record<string, GraphTensor> = {
+          ...rowFeeds,
           dRows: { data: dRows, dims: [U, d] },
           c: { data: fwd.c, dims: [U, d] },
+          present: feeds.present,
           scale: { data: Float32Array.of(auxWeight > 0 ? (2 * auxWeight) / C : 0), dims: [1] },
         };
-        dims.forEach((D, m) => {
-          back[`res${m}`] = { data: fwd[`res${m}`], dims: [U, D] };
-          back[`x${m}`] = feeds[`x${m}`];
-          back[`Ud${m}`] = feeds[`Ud${m}`];
-        });
+        dims.forEach((D, m) => (back[`res${m}`] = { data: fwd[`res${m}`], dims: [inputs[m].P, D] }));
         const names = dims.flatMap((_, m) => [`dUd${m}`, `dud${m}`, `dW${m}`]);
-        const out = engine.runGraph(`${key}-backward`, () => transaeBackwardGraph(dims, d), back, [...names, 'db']);
+        const out = engine.runGraph(`${key}-backward`, () => transaeBackwardGraph(dims, d, everyRow), back, [...names, 'db']);
         const grads: Record<string, Float32Array> = { 'transae.enc.b': out.db };
         dims.forEach((_, m) => {
           grads[`transae.dec.W.${m}`] = out[`dUd${m}`];

@@ -1,64 +1,111 @@
 import { floatConstant, int64Constant, model, node, value, type AttrValue } from '../../src/dense/onnx_graphs';
 
 /**
- * TransAE's autoencoder step (see `TransAE.encodeRows`) as two ONNX graphs, for a batch in which
- * every entity has every auxiliary modality: the same equations as the typed-array path, with its
- * element-wise loops (the sigmoid, the residuals, the sigmoid's derivative, the bias sums) in ORT's
- * vectorised kernels instead of JS loops over [U, d] and [U, D_m]. U (the batch's entities) is
- * symbolic; the widths are fixed per graph.
+ * TransAE's autoencoder step (see `TransAE.encodeRows`) as two ONNX graphs: the same equations as
+ * the typed-array path, with its element-wise loops (the sigmoid, the residuals, the sigmoid's
+ * derivative, the bias sums) and its row gathers and scatters in ORT's kernels instead of JS loops
+ * over [U, d] and [U, D_m]. U (the batch's entities) and P_m (those with modality m) are symbolic;
+ * the widths, and which modalities every batch entity has (`everyRow`), are fixed per graph.
  *
- * Forward. Inputs S [U, d], b [d], per modality m: x_m [U, D_m], W_m [D_m, d], Ud_m [d, D_m],
- * ud_m [D_m]. c = sigmoid(sum_m x_m W_m + b), rows = S + c, res_m = c Ud_m + ud_m - x_m,
- * sq_m = sum(res_m^2). Outputs rows, c, res_m, sq_m.
+ * Forward. Inputs S [U, d], b [d], present [U, 1] (1 where the entity has any modality), per
+ * modality m: x_m [P_m, D_m] (the feature rows of the entities that have it), W_m [D_m, d],
+ * Ud_m [d, D_m], ud_m [D_m], and unless every entity has it, at_m [P_m] (their rows in the batch,
+ * as floats: graph feeds are float32). c = sigmoid(sum_m scatter_m(x_m W_m) + b),
+ * rows = S + present c, res_m = c[at_m] Ud_m + ud_m - x_m, sq_m = sum(res_m^2). Outputs rows, c,
+ * res_m, sq_m.
  *
- * Backward. Inputs dRows [U, d], c [U, d], scale [1] (2 auxWeight / C), per modality res_m, x_m,
- * Ud_m. dRec_m = scale res_m; dUd_m = c^T dRec_m; dud_m = sum_u dRec_m;
- * dc = dRows + sum_m dRec_m Ud_m^T; dpre = dc c (1 - c), its float32 subnormals set to zero (as
- * the typed-array path does: they slow the products down); db = sum_u dpre; dW_m = x_m^T dpre.
+ * Backward. Inputs dRows [U, d], c [U, d], present, scale [1] (2 auxWeight / C), per modality
+ * res_m, x_m, Ud_m (and at_m). dRec_m = scale res_m; dUd_m = c[at_m]^T dRec_m; dud_m = sum_p dRec_m;
+ * dc = present dRows + sum_m scatter_m(dRec_m Ud_m^T); dpre = dc c (1 - c), with its float32
+ * subnormals set to zero before the products (as the typed-array path does: they slow products
+ * down); db = sum_u dc c (1 - c); dW_m = x_m^T dpre[at_m].
+ *
+ * Opset 16, for ScatterND's add reduction (the rows at_m are distinct).
  */
-export function transaeForwardGraph(dims: readonly number[], d: number): Uint8Array {
-  const nodes: ReturnType<typeof node>[] = [];
-  const add = (op: string, inputs: string[], out: string, attrs: Record<string, AttrValue> = {}): string => {
-    nodes.push(node(op, inputs, [out], attrs));
-    return out;
-  };
-  // each Gemm adds its product to the previous one through C (the first to b)
-  let pre = 'b';
-  dims.forEach((_, m) => (pre = add('Gemm', [`x${m}`, `W${m}`, pre], `pre${m}`)));
-  const c = add('Sigmoid', [pre], 'c');
-  add('Add', ['S', c], 'rows');
+export function transaeForwardGraph(dims: readonly number[], d: number, everyRow: readonly boolean[]): Uint8Array {
+  const g = new GraphNodes();
+  let acc = g.add('Mul', ['S', 'zero'], 'acc'); // zeros [U, d]
   dims.forEach((_, m) => {
-    const res = add('Sub', [add('Gemm', [c, `Ud${m}`, `ud${m}`], `rec${m}`), `x${m}`], `res${m}`);
-    add('ReduceSumSquare', [res], `sq${m}`, { keepdims: 0 });
+    const prod = g.add('MatMul', [`x${m}`, `W${m}`], `prod${m}`);
+    acc = everyRow[m] ? g.add('Add', [acc, prod], `acc${m}`) : g.add('ScatterND', [acc, g.rowIndex(m)], `acc${m}`, { reduction: { string: 'add' } }, prod);
   });
-  const inputs = [value('S', ['U', d]), value('b', [d]), ...dims.flatMap((D, m) => [value(`x${m}`, ['U', D]), value(`W${m}`, [D, d]), value(`Ud${m}`, [d, D]), value(`ud${m}`, [D])])];
-  const outputs = [value('rows', ['U', d]), value('c', ['U', d]), ...dims.map((D, m) => value(`res${m}`, ['U', D])), ...dims.map((_, m) => value(`sq${m}`, []))];
-  return model('transae-forward', nodes, inputs, outputs);
+  const c = g.add('Sigmoid', [g.add('Add', [acc, 'b'], 'pre')], 'c');
+  g.add('Add', ['S', g.add('Mul', [c, 'present'], 'presentC')], 'rows');
+  dims.forEach((_, m) => {
+    const cm = everyRow[m] ? c : g.add('Gather', [c, g.rows(m)], `c${m}`, { axis: 0 });
+    const res = g.add('Sub', [g.add('Gemm', [cm, `Ud${m}`, `ud${m}`], `rec${m}`), `x${m}`], `res${m}`);
+    g.add('ReduceSumSquare', [res], `sq${m}`, { keepdims: 0 });
+  });
+  const inputs = [
+    value('S', ['U', d]), value('b', [d]), value('present', ['U', 1]),
+    ...dims.flatMap((D, m) => [value(`x${m}`, [`P${m}`, D]), value(`W${m}`, [D, d]), value(`Ud${m}`, [d, D]), value(`ud${m}`, [D]), ...(everyRow[m] ? [] : [value(`at${m}`, [`P${m}`])])]),
+  ];
+  const outputs = [value('rows', ['U', d]), value('c', ['U', d]), ...dims.map((D, m) => value(`res${m}`, [`P${m}`, D])), ...dims.map((_, m) => value(`sq${m}`, []))];
+  return model('transae-forward', g.nodes, inputs, outputs, g.constants(), 16);
 }
 
 /** The backward graph of {@link transaeForwardGraph} (equations there). */
-export function transaeBackwardGraph(dims: readonly number[], d: number): Uint8Array {
-  const nodes: ReturnType<typeof node>[] = [];
-  const add = (op: string, inputs: string[], out: string, attrs: Record<string, AttrValue> = {}): string => {
-    nodes.push(node(op, inputs, [out], attrs));
-    return out;
-  };
-  let dc = 'dRows';
+export function transaeBackwardGraph(dims: readonly number[], d: number, everyRow: readonly boolean[]): Uint8Array {
+  const g = new GraphNodes();
+  let dc = g.add('Mul', ['dRows', 'present'], 'dcPresent');
   dims.forEach((_, m) => {
-    const dRec = add('Mul', [`res${m}`, 'scale'], `dRec${m}`);
-    add('Gemm', ['c', dRec], `dUd${m}`, { transA: 1 });
-    add('ReduceSum', [dRec, 'ax0'], `dud${m}`, { keepdims: 0 });
-    dc = add('Gemm', [dRec, `Ud${m}`, dc], `dc${m}`, { transB: 1 });
+    const dRec = g.add('Mul', [`res${m}`, 'scale'], `dRec${m}`);
+    const cm = everyRow[m] ? 'c' : g.add('Gather', ['c', g.rows(m)], `c${m}`, { axis: 0 });
+    g.add('Gemm', [cm, dRec], `dUd${m}`, { transA: 1 });
+    g.add('ReduceSum', [dRec, 'ax0'], `dud${m}`, { keepdims: 0 });
+    const back = g.add('Gemm', [dRec, `Ud${m}`], `back${m}`, { transB: 1 });
+    dc = everyRow[m] ? g.add('Add', [dc, back], `dc${m}`) : g.add('ScatterND', [dc, g.rowIndex(m)], `dc${m}`, { reduction: { string: 'add' } }, back);
   });
-  const dpreRaw = add('Mul', [add('Mul', [dc, 'c'], 'dcc'), add('Sub', ['one', 'c'], 'oneMinusC')], 'dpreRaw');
-  const dpre = add('Where', [add('Less', [add('Abs', [dpreRaw], 'absDpre'), 'tiny'], 'subnormal'), 'zero', dpreRaw], 'dpre');
-  add('ReduceSum', [dpreRaw, 'ax0'], 'db', { keepdims: 0 });
-  dims.forEach((_, m) => add('Gemm', [`x${m}`, dpre], `dW${m}`, { transA: 1 }));
-  const consts = [floatConstant('one', [1]), floatConstant('zero', [0]), floatConstant('tiny', [1.1754943508222875e-38]), int64Constant('ax0', [0])];
-  const inputs = [value('dRows', ['U', d]), value('c', ['U', d]), value('scale', [1]), ...dims.flatMap((D, m) => [value(`res${m}`, ['U', D]), value(`x${m}`, ['U', D]), value(`Ud${m}`, [d, D])])];
-  const outputs = [
-    ...dims.flatMap((D, m) => [value(`dUd${m}`, [d, D]), value(`dud${m}`, [D]), value(`dW${m}`, [D, d])]),
-    value('db', [d]),
+  const dpreRaw = g.add('Mul', [g.add('Mul', [dc, 'c'], 'dcc'), g.add('Sub', ['one', 'c'], 'oneMinusC')], 'dpreRaw');
+  const dpre = g.add('Where', [g.add('Less', [g.add('Abs', [dpreRaw], 'absDpre'), 'tiny'], 'subnormal'), 'zero', dpreRaw], 'dpre');
+  g.add('ReduceSum', [dpreRaw, 'ax0'], 'db', { keepdims: 0 });
+  dims.forEach((_, m) => {
+    const dpm = everyRow[m] ? dpre : g.add('Gather', [dpre, g.rows(m)], `dpre${m}`, { axis: 0 });
+    g.add('Gemm', [`x${m}`, dpm], `dW${m}`, { transA: 1 });
+  });
+  const inputs = [
+    value('dRows', ['U', d]), value('c', ['U', d]), value('present', ['U', 1]), value('scale', [1]),
+    ...dims.flatMap((D, m) => [value(`res${m}`, [`P${m}`, D]), value(`x${m}`, [`P${m}`, D]), value(`Ud${m}`, [d, D]), ...(everyRow[m] ? [] : [value(`at${m}`, [`P${m}`])])]),
   ];
-  return model('transae-backward', nodes, inputs, outputs, consts);
+  const outputs = [...dims.flatMap((D, m) => [value(`dUd${m}`, [d, D]), value(`dud${m}`, [D]), value(`dW${m}`, [D, d])]), value('db', [d])];
+  return model('transae-backward', g.nodes, inputs, outputs, g.constants(), 16);
+}
+
+/** Nodes of one graph, with the row-index nodes of each partial modality made once. */
+class GraphNodes {
+  readonly nodes: ReturnType<typeof node>[] = [];
+  private readonly made = new Set<string>();
+
+  /** One node; `update` is ScatterND's third input. */
+  add(op: string, inputs: string[], out: string, attrs: Record<string, AttrValue> = {}, update?: string): string {
+    this.nodes.push(node(op, update ? [...inputs, update] : inputs, [out], attrs));
+    return out;
+  }
+
+  /** at_m as int64 [P_m] (Gather's indices). */
+  rows(m: number): string {
+    const name = `rows${m}`;
+    if (!this.made.has(name)) {
+      this.add('Cast', [`at${m}`], name, { to: 7 }); // INT64
+      this.made.add(name);
+    }
+    return name;
+  }
+
+  /** at_m as int64 [P_m, 1] (ScatterND's indices). */
+  rowIndex(m: number): string {
+    const name = `rowIndex${m}`;
+    if (!this.made.has(name)) {
+      this.add('Unsqueeze', [this.rows(m), 'ax1'], name);
+      this.made.add(name);
+    }
+    return name;
+  }
+
+  /** The constants the nodes use (ORT warns of unused ones). */
+  constants(): ReturnType<typeof floatConstant>[] {
+    const used = new Set(this.nodes.flatMap((n) => n.input ?? []));
+    return [floatConstant('one', [1]), floatConstant('zero', [0]), floatConstant('tiny', [1.1754943508222875e-38]), int64Constant('ax0', [0]), int64Constant('ax1', [1])]
+      .filter((c) => used.has(c.name as string));
+  }
 }

@@ -18,26 +18,26 @@ export function value(name: string, dims: (string | number)[]): onnx.IValueInfoP
   };
 }
 
-/** A node attribute: an integer (INT; other numbers FLOAT), a list of integers (INTS), or `{ float: x }` for a FLOAT that happens to be whole (Gemm's alpha 2). */
-export type AttrValue = number | number[] | { float: number };
+/** A node attribute: an integer (INT; other numbers FLOAT), a list of integers (INTS), `{ float: x }` for a FLOAT that happens to be whole (Gemm's alpha 2), or `{ string: s }` (ScatterND's reduction). */
+export type AttrValue = number | number[] | { float: number } | { string: string };
 
 /** One graph node named after its first output. */
 export function node(opType: string, input: string[], output: string[], attrs: Record<string, AttrValue> = {}): onnx.INodeProto {
   const T = onnx.AttributeProto.AttributeType;
   const attribute = Object.entries(attrs).map(([name, v]) =>
     Array.isArray(v) ? { name, type: T.INTS, ints: v }
-      : typeof v === 'object' ? { name, type: T.FLOAT, f: v.float }
+      : typeof v === 'object' ? ('string' in v ? { name, type: T.STRING, s: new TextEncoder().encode(v.string) } : { name, type: T.FLOAT, f: v.float })
         : Number.isInteger(v) ? { name, type: T.INT, i: v } : { name, type: T.FLOAT, f: v },
   );
   return { opType, input, output, attribute, name: output[0] };
 }
 
-/** A serialised opset-13 model of `nodes` (topologically ordered). */
-export function model(name: string, nodes: onnx.INodeProto[], inputs: onnx.IValueInfoProto[], outputs: onnx.IValueInfoProto[], initializer: onnx.ITensorProto[] = []): Uint8Array {
+/** A serialised model of `nodes` (topologically ordered), opset 13 unless given (16: ScatterND's reduction). */
+export function model(name: string, nodes: onnx.INodeProto[], inputs: onnx.IValueInfoProto[], outputs: onnx.IValueInfoProto[], initializer: onnx.ITensorProto[] = [], opset = 13): Uint8Array {
   const m = onnx.ModelProto.create({
-    irVersion: 7,
+    irVersion: opset > 13 ? 8 : 7,
     producerName: 'mmkge',
-    opsetImport: [{ domain: '', version: 13 }],
+    opsetImport: [{ domain: '', version: opset }],
     graph: { name, node: nodes, input: inputs, output: outputs, initializer },
   });
   return onnx.ModelProto.encode(m).finish();
