@@ -177,10 +177,9 @@ export abstract class ProjectedTranslationModel implements MultimodalKgModel {
       const o = u * W2;
       const s = u * d;
       const m = present[u] ? M : S;
-      for (let c = 0; c < d; c++) {
-        rows[o + c] = S[s + c];
-        rows[o + d + c] = m[s + c];
-      }
+      // row copies (memcpy) rather than element loops: the same floats
+      rows.set(S.subarray(s, s + d), o);
+      rows.set(m.subarray(s, s + d), o + d);
     }
     // the auxiliary loss and its unit-weight gradients, scaled by auxWeight in backward
     let auxLoss = 0;
@@ -200,10 +199,8 @@ export abstract class ProjectedTranslationModel implements MultimodalKgModel {
           const o = u * W2;
           const s = u * d;
           if (present[u]) {
-            for (let c = 0; c < d; c++) {
-              gS[s + c] = dRows[o + c];
-              gM[s + c] = dRows[o + d + c];
-            }
+            gS.set(dRows.subarray(o, o + d), s);
+            gM.set(dRows.subarray(o + d, o + W2), s);
           } else {
             // the fallback block is s itself
             for (let c = 0; c < d; c++) {

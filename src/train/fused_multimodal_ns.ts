@@ -113,7 +113,7 @@ export class FusedMultimodalNegativeSamplingStep implements TrainingStep<Int32Ar
     for (let u = 0; u < U; u++) {
       const o = ids[u] * Ws;
       const q = u * Ws;
-      for (let c = 0; c < Ws; c++) S[q + c] = E[o + c];
+      S.set(E.subarray(o, o + Ws), q); // a row copy (memcpy) rather than an element loop
     }
     const encoding = enc.encode(ids, S);
     if (this.dRows.length < U * enc.rowWidth) this.dRows = new Float32Array(this.p.tables.numEntities * enc.rowWidth);
