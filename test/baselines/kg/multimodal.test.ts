@@ -313,6 +313,17 @@ function referenceOf(name: string): Reference {
   return ref;
 }
 
+/** A one-thread ort-cpu engine, or the test skipped (with the reason) where onnxruntime-node cannot load. */
+function ortCpuOrSkip(ctx: Mocha.Context): DenseHead {
+  try {
+    return createEngine('ort-cpu', 1);
+  } catch (err) {
+    console.log(`      (skipped: ${(err as Error).message.split('\n')[0]})`);
+    ctx.skip();
+    throw err; // not reached: skip() throws
+  }
+}
+
 function multimodalSuite(name: string, config: string[], seed: number): void {
   describe(`${name} [${config.join(' + ')}]`, () => {
     let st: Setup;
@@ -623,13 +634,7 @@ function multimodalSuite(name: string, config: string[], seed: number): void {
     it('fused encoder on the dense engine (ort-cpu) gives the rows, loss and gradients of its tfjs products', function () {
       const enc = st.model.fusedEncoder;
       if (!enc) this.skip();
-      let ortHead: DenseHead;
-      try {
-        ortHead = createEngine('ort-cpu', 1);
-      } catch (err) {
-        console.log(`      (skipped: ${(err as Error).message.split('\n')[0]})`);
-        this.skip();
-      }
+      const ortHead = ortCpuOrSkip(this);
       const ids = Int32Array.from([3, 0, 6, 4, 1, 2, 5]);
       const Su = new Float32Array(K * st.sw);
       ids.forEach((e, u) => Su.set(st.S.subarray(e * st.sw, (e + 1) * st.sw), u * st.sw));
@@ -643,13 +648,13 @@ function multimodalSuite(name: string, config: string[], seed: number): void {
         return { rows, aux: e.auxLoss, dS, grads };
       };
       const viaTfjs = run();
-      setTensorEngine(ortHead!);
+      setTensorEngine(ortHead);
       let viaOrt: ReturnType<typeof run>;
       try {
         viaOrt = run();
       } finally {
         setTensorEngine(undefined);
-        ortHead!.dispose();
+        ortHead.dispose();
       }
       expectAllClose(viaOrt.rows, viaTfjs.rows, 1e-5, 1e-4, 'rows');
       expectClose(viaOrt.aux, viaTfjs.aux, 1e-5, 1e-4, 'auxLoss');
@@ -829,13 +834,7 @@ describe('TransAE: the autoencoder step on the dense engine\'s graphs', () => {
   // every entity with every modality, and the suite's partial masks (entity 4 has none)
   for (const [config, everyRow] of [[['text'], true], [['image', 'text'], true], [['image'], false], [['image', 'text'], false]] as const) {
     it(`[${config.join(' + ')}, ${everyRow ? 'every entity has every modality' : 'partial modalities'}] gives the typed-array path's rows, reconstruction loss and gradients, and runs two graphs per step`, function () {
-      let ortHead: DenseHead;
-      try {
-        ortHead = createEngine('ort-cpu', 1);
-      } catch (err) {
-        console.log(`      (skipped: ${(err as Error).message.split('\n')[0]})`);
-        this.skip();
-      }
+      const ortHead = ortCpuOrSkip(this);
       const rng = new Rng(9100 + config.length);
       const feats = config.map((m) => makeFeatures(m, rng.derive(`features-${m}`)));
       if (everyRow) {
@@ -860,10 +859,10 @@ describe('TransAE: the autoencoder step on the dense engine\'s graphs', () => {
         return { rows, aux: e.auxLoss, dS, grads };
       };
       // the typed-array path with ORT's products (runGraph hidden), then the graph path
-      const productsOnly: DenseHead = Object.create(ortHead!, { runGraph: { value: undefined } });
+      const productsOnly: DenseHead = Object.create(ortHead, { runGraph: { value: undefined } });
       let graphRuns = 0;
-      const counting: DenseHead = Object.create(ortHead!, {
-        runGraph: { value: (...a: Parameters<NonNullable<DenseHead['runGraph']>>) => (graphRuns++, ortHead!.runGraph!(...a)) },
+      const counting: DenseHead = Object.create(ortHead, {
+        runGraph: { value: (...a: Parameters<NonNullable<DenseHead['runGraph']>>) => (graphRuns++, ortHead.runGraph!(...a)) },
       });
       let viaLoops: ReturnType<typeof run>;
       let viaGraphs: ReturnType<typeof run>;
@@ -874,7 +873,7 @@ describe('TransAE: the autoencoder step on the dense engine\'s graphs', () => {
         viaGraphs = run();
       } finally {
         setTensorEngine(undefined);
-        ortHead!.dispose();
+        ortHead.dispose();
       }
       expect(graphRuns, 'graph runs (forward and backward)').to.equal(2);
       expectAllClose(viaGraphs.rows, viaLoops.rows, 1e-6, 1e-5, 'rows');
