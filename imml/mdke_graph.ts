@@ -1,4 +1,4 @@
-import { floatConstant, int64Constant, model, node, value, type AttrValue } from '../src/dense/onnx_graphs';
+import { GraphNodes, floatConstant, int64Constant, model, value } from '../src/dense/onnx_graphs';
 
 /**
  * L_mdke for two modalities (Eq. 2-3: L^{1,2} + L^{2,1}, each a mean over the n anchors) with its
@@ -18,11 +18,8 @@ import { floatConstant, int64Constant, model, node, value, type AttrValue } from
  * ({@link MAX_GRAPH_SHIFT_RANGE}), since exp(-87) is float32's smallest normal.
  */
 export function mdkeTwoGraph(tau: number, weight: number, eps: number, n: number): Uint8Array {
-  const nodes: ReturnType<typeof node>[] = [];
-  const add = (op: string, inputs: string[], out: string, attrs: Record<string, AttrValue> = {}): string => {
-    nodes.push(node(op, inputs, [out], attrs));
-    return out;
-  };
+  const g = new GraphNodes();
+  const add = g.add.bind(g);
   const inv = 1 / tau;
   const s = weight / (n * tau); // every gradient is linear in this factor
   const eye = Array.from({ length: n * n }, (_, k) => (k % (n + 1) === 0 ? 1 : 0));
@@ -88,7 +85,7 @@ export function mdkeTwoGraph(tau: number, weight: number, eps: number, n: number
   const outputs = [value('sum0', [n, 1]), value('sum1', [1, n]), value('pos', [n, 1]), ...[0, 1].flatMap((m) => [
     value(`dh${m}`, [n, `D${m}`]), value(`dW1_${m}`, [`D${m}`, 'D']), value(`db1_${m}`, [1, 'D']), value(`dW2_${m}`, ['D', 'D']), value(`db2_${m}`, [1, 'D']),
   ])];
-  return model('imml-mdke-two', nodes, inputs, outputs, consts);
+  return model('imml-mdke-two', g.nodes, inputs, outputs, consts);
 }
 
 /** Largest spread of the row logits (2 / tau) for which {@link mdkeTwoGraph}'s float32 exponentials stay normal. */

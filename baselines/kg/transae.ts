@@ -87,13 +87,13 @@ export class TransAE implements MultimodalKgModel {
     const d = this.dim;
     const buf = (this.scratch ??= new AutoencoderBuffers(this.modalities));
     const inputs = buf.features.map((f) => f.gather(ids));
-    const engine = currentTensorEngine();
-    if (engine?.runGraph && inputs.every((inp) => inp.P > 0)) {
-      const graph = this.encodeOnGraph(engine as GraphEngine, inputs, U, S);
-      if (graph) return graph;
-    }
     const present = buf.present.zeros(U);
     for (const inp of inputs) for (let u = 0; u < U; u++) present[u] |= inp.mask[u];
+    const engine = currentTensorEngine();
+    if (engine?.runGraph && inputs.every((inp) => inp.P > 0)) {
+      const graph = this.encodeOnGraph(engine as GraphEngine, inputs, present, U, S);
+      if (graph) return graph;
+    }
     const c = buf.c.zeros(U * d);
     inputs.forEach((inp, m) => {
       const D = this.modalities[m].dim;
@@ -188,14 +188,13 @@ export class TransAE implements MultimodalKgModel {
    * WN9-IMG text-only epoch). Undefined where a table lies on a SharedArrayBuffer (graph feeds must
    * not); the typed-array path then runs, as it does for a batch in which no entity has some modality.
    */
-  private encodeOnGraph(engine: GraphEngine, inputs: readonly FeatureRows[], U: number, S: Float32Array): FusedEncoding | undefined {
+  private encodeOnGraph(engine: GraphEngine, inputs: readonly FeatureRows[], presentFlags: Uint8Array, U: number, S: Float32Array): FusedEncoding | undefined {
     const d = this.dim;
     const dims = this.modalities.map((f) => f.dim);
     const everyRow = inputs.map((inp) => isIdentity(inp.at, U));
     const key = `transae-${dims.join('x')}-${d}-${everyRow.map(Number).join('')}`;
     const param = (name: string): Float32Array => this.params.get(name).data;
-    const present = new Float32Array(U);
-    for (const inp of inputs) for (let u = 0; u < U; u++) if (inp.mask[u]) present[u] = 1;
+    const present = Float32Array.from(presentFlags);
     const feeds: Record<string, GraphTensor> = { S: { data: S, dims: [U, d] }, b: { data: param('transae.enc.b'), dims: [d] }, present: { data: present, dims: [U, 1] } };
     const rowFeeds: Record<string, GraphTensor> = {};
     inputs.forEach((inp, m) => {
@@ -303,10 +302,10 @@ export function createTransae(o: MultimodalOptions): TransAE {
   return new TransAE(o);
 }
 
-/** The buffers of {@link TransAE}'s fused encoder, reused from batch to batch. */
 /** A dense engine that runs ONNX graphs. */
 type GraphEngine = DenseHead & Required<Pick<DenseHead, 'runGraph'>>;
 
+/** The buffers of {@link TransAE}'s fused encoder, reused from batch to batch. */
 class AutoencoderBuffers {
   readonly features: FeatureRowsBuffer[];
   readonly codes: Scratch[];

@@ -1,4 +1,4 @@
-import { floatConstant, int64Constant, model, node, value, type AttrValue } from '../../src/dense/onnx_graphs';
+import { GraphNodes, floatConstant, int64Constant, model, value } from '../../src/dense/onnx_graphs';
 
 /**
  * TransAE's autoencoder step (see `TransAE.encodeRows`) as two ONNX graphs: the same equations as
@@ -23,11 +23,11 @@ import { floatConstant, int64Constant, model, node, value, type AttrValue } from
  * Opset 16, for ScatterND's add reduction (the rows at_m are distinct).
  */
 export function transaeForwardGraph(dims: readonly number[], d: number, everyRow: readonly boolean[]): Uint8Array {
-  const g = new GraphNodes();
+  const g = new TransaeGraphNodes();
   let acc = g.add('Mul', ['S', 'zero'], 'acc'); // zeros [U, d]
   dims.forEach((_, m) => {
     const prod = g.add('MatMul', [`x${m}`, `W${m}`], `prod${m}`);
-    acc = everyRow[m] ? g.add('Add', [acc, prod], `acc${m}`) : g.add('ScatterND', [acc, g.rowIndex(m)], `acc${m}`, { reduction: { string: 'add' } }, prod);
+    acc = everyRow[m] ? g.add('Add', [acc, prod], `acc${m}`) : g.add('ScatterND', [acc, g.rowIndex(m), prod], `acc${m}`, { reduction: { string: 'add' } });
   });
   const c = g.add('Sigmoid', [g.add('Add', [acc, 'b'], 'pre')], 'c');
   g.add('Add', ['S', g.add('Mul', [c, 'present'], 'presentC')], 'rows');
@@ -46,7 +46,7 @@ export function transaeForwardGraph(dims: readonly number[], d: number, everyRow
 
 /** The backward graph of {@link transaeForwardGraph} (equations there). */
 export function transaeBackwardGraph(dims: readonly number[], d: number, everyRow: readonly boolean[]): Uint8Array {
-  const g = new GraphNodes();
+  const g = new TransaeGraphNodes();
   let dc = g.add('Mul', ['dRows', 'present'], 'dcPresent');
   dims.forEach((_, m) => {
     const dRec = g.add('Mul', [`res${m}`, 'scale'], `dRec${m}`);
@@ -54,7 +54,7 @@ export function transaeBackwardGraph(dims: readonly number[], d: number, everyRo
     g.add('Gemm', [cm, dRec], `dUd${m}`, { transA: 1 });
     g.add('ReduceSum', [dRec, 'ax0'], `dud${m}`, { keepdims: 0 });
     const back = g.add('Gemm', [dRec, `Ud${m}`], `back${m}`, { transB: 1 });
-    dc = everyRow[m] ? g.add('Add', [dc, back], `dc${m}`) : g.add('ScatterND', [dc, g.rowIndex(m)], `dc${m}`, { reduction: { string: 'add' } }, back);
+    dc = everyRow[m] ? g.add('Add', [dc, back], `dc${m}`) : g.add('ScatterND', [dc, g.rowIndex(m), back], `dc${m}`, { reduction: { string: 'add' } });
   });
   const dpreRaw = g.add('Mul', [g.add('Mul', [dc, 'c'], 'dcc'), g.add('Sub', ['one', 'c'], 'oneMinusC')], 'dpreRaw');
   const dpre = g.add('Where', [g.add('Less', [g.add('Abs', [dpreRaw], 'absDpre'), 'tiny'], 'subnormal'), 'zero', dpreRaw], 'dpre');
@@ -71,16 +71,9 @@ export function transaeBackwardGraph(dims: readonly number[], d: number, everyRo
   return model('transae-backward', g.nodes, inputs, outputs, g.constants(), 16);
 }
 
-/** Nodes of one graph, with the row-index nodes of each partial modality made once. */
-class GraphNodes {
-  readonly nodes: ReturnType<typeof node>[] = [];
+/** Graph nodes with the row-index nodes of each partial modality made once. */
+class TransaeGraphNodes extends GraphNodes {
   private readonly made = new Set<string>();
-
-  /** One node; `update` is ScatterND's third input. */
-  add(op: string, inputs: string[], out: string, attrs: Record<string, AttrValue> = {}, update?: string): string {
-    this.nodes.push(node(op, update ? [...inputs, update] : inputs, [out], attrs));
-    return out;
-  }
 
   /** at_m as int64 [P_m] (Gather's indices). */
   rows(m: number): string {

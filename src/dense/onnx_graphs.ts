@@ -32,6 +32,16 @@ export function node(opType: string, input: string[], output: string[], attrs: R
   return { opType, input, output, attribute, name: output[0] };
 }
 
+/** The nodes of a graph under construction, in order; `add` returns the node's output name. */
+export class GraphNodes {
+  readonly nodes: onnx.INodeProto[] = [];
+
+  add(op: string, inputs: string[], out: string, attrs: Record<string, AttrValue> = {}): string {
+    this.nodes.push(node(op, inputs, [out], attrs));
+    return out;
+  }
+}
+
 /** A serialised model of `nodes` (topologically ordered), opset 13 unless given (16: ScatterND's reduction). */
 export function model(name: string, nodes: onnx.INodeProto[], inputs: onnx.IValueInfoProto[], outputs: onnx.IValueInfoProto[], initializer: onnx.ITensorProto[] = [], opset = 13): Uint8Array {
   const m = onnx.ModelProto.create({
