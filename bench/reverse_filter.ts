@@ -1,20 +1,11 @@
 /**
- * How much of a trained model's filtered error comes from reversed candidates, per relation.
- *
- * For a tail query (h, r, ?) a reversed candidate is an entity x with (x, r, h) known true and
- * (h, r, x) not; for a head query (?, r, t), a y with (t, r, y) known true and (y, r, t) not.
- * A scorer symmetric in head and tail, such as DistMult (Yang et al. 2015, score
- * <h, r, t> = <t, r, h>), gives a reversed candidate exactly the score of a known true triple,
- * so on an antisymmetric relation (WordNet's _hypernym, _part_of, ...) it cannot put the
- * answer above it without also lowering the true triple's own score. Reciprocal relations do
- * not change this: each direction gets its own vector, and the query is still symmetric within
- * it.
- *
- * For each run this prints the standard filtered metrics, the same ranking with the reversed
- * known triples filtered as well (a diagnostic: it is NOT the standard metric and never goes in
- * a results table as one), and per relation the share of queries that have a reversed
- * candidate and both MRRs. Running an asymmetric scorer (ComplEx) through it shows what the
- * extra filter does to a model that can tell the directions apart.
+ * How much of a trained model's filtered error comes from reversed candidates (eval/reversed.ts),
+ * per relation: for each run, the standard filtered metrics, the same ranking with the reversed
+ * known triples filtered as well (a diagnostic: NOT the standard metric, never a results-table
+ * entry), and per relation the share of queries that have a reversed candidate and both MRRs.
+ * Reciprocal relations do not remove the effect for a symmetric scorer: each direction gets its
+ * own vector, and the query is still symmetric within it. Running an asymmetric scorer (ComplEx)
+ * through it shows what the extra filter does to a model that can tell the directions apart.
  *
  * Usage: node dist/bench/reverse_filter.js --run DIR [--run DIR ...] [--split test|valid]
  */
@@ -30,6 +21,7 @@ import { loadKgDataset } from '../kg-data/loader';
 import { rankLinkPrediction } from '../eval/link_prediction';
 import type { LinkPredictionRanks } from '../eval/metrics';
 import { realisticRank } from '../eval/ranks';
+import { countReversedCandidates, reversedFilter } from '../eval/reversed';
 
 interface Args {
   runs: string[];
@@ -51,54 +43,6 @@ function parseArgs(argv: string[]): Args {
   return { runs, split };
 }
 
-/** Copies of `tripleSets` with head and tail swapped. */
-function reversed(tripleSets: readonly Int32Array[]): Int32Array[] {
-  return tripleSets.map((triples) => {
-    const out = new Int32Array(triples.length);
-    for (let i = 0; i < triples.length; i += 3) {
-      out[i] = triples[i + 2];
-      out[i + 1] = triples[i + 1];
-      out[i + 2] = triples[i];
-    }
-    return out;
-  });
-}
-
-/** Whether sorted `list` holds `value`. */
-function has(list: Int32Array, value: number): boolean {
-  let lo = 0;
-  let hi = list.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    if (list[mid] === value) return true;
-    if (list[mid] < value) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return false;
-}
-
-/**
- * Number of reversed candidates of each query, per direction, in triple order (see the file
- * comment); the answer itself never counts.
- */
-function reversedCandidates(triples: Int32Array, known: FilterIndex): { head: Int32Array; tail: Int32Array } {
-  const m = triples.length / 3;
-  const head = new Int32Array(m);
-  const tail = new Int32Array(m);
-  for (let i = 0; i < m; i++) {
-    const h = triples[3 * i];
-    const r = triples[3 * i + 1];
-    const t = triples[3 * i + 2];
-    // Tail query (h, r, ?): x with (x, r, h) known and (h, r, x) not.
-    const tails = known.tails(h, r);
-    for (const x of known.heads(r, h)) if (x !== t && !has(tails, x)) tail[i]++;
-    // Head query (?, r, t): y with (t, r, y) known and (y, r, t) not.
-    const heads = known.heads(r, t);
-    for (const y of known.tails(t, r)) if (y !== h && !has(heads, y)) head[i]++;
-  }
-  return { head, tail };
-}
-
 function reciprocal(ranks: LinkPredictionRanks, direction: 'head' | 'tail', i: number): number {
   const d = ranks[direction]!;
   return 1 / realisticRank(d.optimistic[i], d.pessimistic[i]);
@@ -115,7 +59,7 @@ async function analyse(run: string, split: 'test' | 'valid'): Promise<void> {
   const nR = dataset.relations.length;
   const knownSets = [dataset.train, dataset.valid, dataset.test];
   const known = new FilterIndex(nE, nR, knownSets);
-  const widened = new FilterIndex(nE, nR, [...knownSets, ...reversed(knownSets)]);
+  const widened = reversedFilter(nE, nR, knownSets);
   const engine = selectDenseHead(config.engine, () => undefined);
   const triples = dataset[split];
   const rankWith = (filter: FilterIndex) =>
@@ -127,7 +71,7 @@ async function analyse(run: string, split: 'test' | 'valid'): Promise<void> {
   const plain = await rankWith(known);
   const wide = await rankWith(widened);
   engine.dispose();
-  const counts = reversedCandidates(triples, known);
+  const counts = countReversedCandidates(triples, known);
 
   const m = triples.length / 3;
   const perRelation = new Map<number, { queries: number; withReversed: number; rr: number; rrWide: number }>();
