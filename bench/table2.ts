@@ -146,18 +146,26 @@ function render(dataset: 'wn9-img' | 'fb-img', seeds: number[], rows: string[], 
   const withImml = byKey.get('otkge+imml');
   if (base && withImml) {
     lines.push('**Does IMML improve OTKGE here?** Student t-test (two-sided, equal variances) over seeds, OTKGE+IMML vs OTKGE:', '');
-    lines.push('| metric | OTKGE | OTKGE+IMML | difference | t | p |', '|---|---|---|---:|---:|---:|');
-    for (const k of KEYS) {
-      const a = withImml.map((r) => r.test.both[k]);
-      const b = base.map((r) => r.test.both[k]);
-      const t = studentTTest(a, b);
-      const diff = mean(a) - mean(b);
-      lines.push(`| ${k} | ${formatMeanStd(b)} | ${formatMeanStd(a)} | ${diff >= 0 ? '+' : ''}${diff.toFixed(4)} | ${Number.isFinite(t.t) ? t.t.toFixed(2) : 'n/a'} | ${Number.isFinite(t.p) ? t.p.toPrecision(2) : 'n/a'} |`);
-    }
-    lines.push('');
+    lines.push(...tTestTable('OTKGE', base, 'OTKGE+IMML', withImml), '');
   }
   lines.push(...notes, '');
   return lines.join('\n');
+}
+
+/**
+ * Markdown rows of the Student t-test (two-sided, equal variances) of run set `b` against run set
+ * `a` over seeds, on each test metric (filtered, both directions); `digits` for the mean ± std cells.
+ */
+export function tTestTable(labelA: string, a: readonly RunMetrics[], labelB: string, b: readonly RunMetrics[], digits = 3): string[] {
+  const lines = [`| metric | ${labelA} | ${labelB} | difference | t | p |`, '|---|---|---|---:|---:|---:|'];
+  for (const k of KEYS) {
+    const xb = b.map((r) => r.test.both[k]);
+    const xa = a.map((r) => r.test.both[k]);
+    const t = studentTTest(xb, xa);
+    const diff = mean(xb) - mean(xa);
+    lines.push(`| ${k} | ${formatMeanStd(xa, digits)} | ${formatMeanStd(xb, digits)} | ${diff >= 0 ? '+' : ''}${diff.toFixed(4)} | ${Number.isFinite(t.t) ? t.t.toFixed(2) : 'n/a'} | ${Number.isFinite(t.p) ? t.p.toPrecision(2) : 'n/a'} |`);
+  }
+  return lines;
 }
 
 if (require.main === module) {

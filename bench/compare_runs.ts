@@ -1,0 +1,60 @@
+/**
+ * Compares two sets of finished runs seed by seed: each run's best epoch, test MRR and valid MRR
+ * per evaluation (from loss.csv), then the Student t-test of set B against set A on the test
+ * metrics. Used for comparisons that `table2` does not make itself (e.g. with vs without images).
+ *
+ *   node dist/bench/compare_runs.js --a DIR:ROW --b DIR:ROW [--seeds 1,2,3]
+ *
+ * DIR is a table2 run folder (runs/results/<dataset>[-<tag>]) and ROW a row key (otkge, otkge+imml, ...).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { readJson } from '../src/atomic';
+import type { RunMetrics } from '../src/app/run';
+import { tTestTable } from './table2';
+
+function arg(name: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  if (i < 0 || i + 1 >= process.argv.length) throw new Error(`compare_runs: --${name} is required`);
+  return process.argv[i + 1];
+}
+
+interface Run {
+  dir: string;
+  metrics: RunMetrics;
+  validCurve: number[];
+}
+
+function loadSet(spec: string, seeds: number[]): Run[] {
+  const [dir, row] = spec.split(':');
+  if (!dir || !row) throw new Error(`compare_runs: "${spec}" is not DIR:ROW`);
+  return seeds.map((seed) => {
+    const runDir = path.join(dir, `${row}-s${seed}`);
+    const file = path.join(runDir, 'metrics.json');
+    if (!fs.existsSync(file)) throw new Error(`compare_runs: ${file} is missing (run not finished?)`);
+    const curve = fs.readFileSync(path.join(runDir, 'loss.csv'), 'utf8').trim().split('\n').slice(1);
+    // loss.csv: epoch,loss,seconds,triples_per_second,valid_mrr (valid_mrr empty between evaluations)
+    const validCurve = curve.map((line) => line.split(',')[4]).filter((v) => v !== undefined && v !== '').map(Number);
+    return { dir: runDir, metrics: readJson<RunMetrics>(file), validCurve };
+  });
+}
+
+function main(): void {
+  const seeds = (process.argv.includes('--seeds') ? arg('seeds') : '1,2,3').split(',').map(Number);
+  const a = loadSet(arg('a'), seeds);
+  const b = loadSet(arg('b'), seeds);
+  for (const run of [...a, ...b]) {
+    console.log(`${run.dir}: best epoch ${run.metrics.bestEpoch}, test MRR ${run.metrics.test.both.mrr.toFixed(4)}, valid MRR ${run.validCurve.map((v) => v.toFixed(4)).join(' ')}`);
+  }
+  console.log('');
+  console.log(tTestTable(arg('a'), a.map((r) => r.metrics), arg('b'), b.map((r) => r.metrics), 4).join('\n'));
+}
+
+if (require.main === module) {
+  try {
+    main();
+  } catch (err) {
+    console.error(err instanceof Error ? err.message : err);
+    process.exitCode = 1;
+  }
+}
