@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readJson } from '../src/atomic';
 import type { RunMetrics } from '../src/app/run';
+import { readLossCurve } from '../src/train/loss_curve';
 import { tTestTable } from './table2';
 
 function arg(name: string): string {
@@ -32,9 +33,7 @@ function loadSet(spec: string, seeds: number[]): Run[] {
     const runDir = path.join(dir, `${row}-s${seed}`);
     const file = path.join(runDir, 'metrics.json');
     if (!fs.existsSync(file)) throw new Error(`compare_runs: ${file} is missing (run not finished?)`);
-    const curve = fs.readFileSync(path.join(runDir, 'loss.csv'), 'utf8').trim().split('\n').slice(1);
-    // loss.csv: epoch,loss,seconds,triples_per_second,valid_mrr (valid_mrr empty between evaluations)
-    const validCurve = curve.map((line) => line.split(',')[4]).filter((v) => v !== undefined && v !== '').map(Number);
+    const validCurve = readLossCurve(path.join(runDir, 'loss.csv')).flatMap((r) => (r.validMrr === null ? [] : [r.validMrr]));
     return { dir: runDir, metrics: readJson<RunMetrics>(file), validCurve };
   });
 }

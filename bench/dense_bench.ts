@@ -22,6 +22,7 @@ import { createEngine } from '../src/dense/select';
 import { splitCeGraphs } from '../src/dense/onnx_graphs';
 import { Rng } from '../src/rng';
 import type { RunMetrics } from '../src/app/run';
+import { readLossCurve } from '../src/train/loss_curve';
 
 const ROOT = path.join(__dirname, '..', '..');
 const CLI = path.join(ROOT, 'dist', 'src', 'app', 'cli.js');
@@ -40,7 +41,7 @@ export function mmkgeTrain(args: string[]): { metrics: RunMetrics; epochSeconds:
   const wallSeconds = (performance.now() - t0) / 1000;
   if (r.status !== 0) throw new Error(`mmkge train ${args.join(' ')} failed:\n${r.stderr.slice(-2000)}`);
   const metrics = JSON.parse(fs.readFileSync(path.join(out, 'metrics.json'), 'utf8')) as RunMetrics;
-  const epochSeconds = fs.readFileSync(path.join(out, 'loss.csv'), 'utf8').trim().split('\n').slice(1).map((l) => Number(l.split(',')[2]));
+  const epochSeconds = readLossCurve(path.join(out, 'loss.csv')).map((r) => r.seconds);
   fs.rmSync(out, { recursive: true, force: true });
   return { metrics, epochSeconds, wallSeconds };
 }

@@ -26,3 +26,17 @@ export async function writeLossCurve(file: string, records: readonly EpochRecord
   });
   fs.renameSync(tmp, file);
 }
+
+/**
+ * Read a loss curve written by {@link writeLossCurve} (its values are plain numbers, so a line split
+ * is exact); an empty valid_mrr cell is an epoch that was not validated.
+ */
+export function readLossCurve(file: string): EpochRecord[] {
+  const lines = fs.readFileSync(file, 'utf8').trim().split('\n');
+  return lines.slice(1).map((line, i) => {
+    const cells = line.split(',');
+    if (cells.length !== 5) throw new Error(`${file}, line ${i + 2}: expected 5 cells (epoch,loss,seconds,triples_per_second,valid_mrr), got ${cells.length}`);
+    const [epoch, loss, seconds, triplesPerSecond, validMrr] = cells;
+    return { epoch: Number(epoch), loss: Number(loss), seconds: Number(seconds), triplesPerSecond: Number(triplesPerSecond), validMrr: validMrr === '' ? null : Number(validMrr) };
+  });
+}
