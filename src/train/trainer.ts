@@ -93,6 +93,23 @@ export async function trainModel(config: TrainConfig, deps: TrainerDeps, resume 
   const filter = new FilterIndex(nE, nR, [dataset.train, dataset.valid, dataset.test]);
 
   let state: TrainState = { epoch: 0, bestEpoch: -1, bestValidMrr: -Infinity, badValidations: 0, history: [], trainSeconds: 0, trainedTriples: 0 };
+  /**
+   * Validates the current model as the end of `record`'s epoch (none: before any epoch): its valid
+   * MRR joins the curve; a better one becomes the best model, a worse one counts toward early stopping.
+   */
+  const validate = async (record: EpochRecord | undefined): Promise<void> => {
+    const metrics = await deps.evaluate(evalScorer, rankingEntities(), evalRelations(), dataset.valid, filter);
+    if (record) record.validMrr = metrics.both.mrr;
+    if (metrics.both.mrr > state.bestValidMrr || state.bestEpoch < 0) {
+      state.bestValidMrr = metrics.both.mrr;
+      state.bestValid = metrics;
+      state.bestEpoch = record ? record.epoch : state.epoch;
+      state.badValidations = 0;
+      writeBundle(path.join(out, BEST), modelBundle(tables, extras));
+    } else {
+      state.badValidations++;
+    }
+  };
   let step: BoundTrainingStep | undefined;
   try {
     step = createTrainingStep({
@@ -105,6 +122,16 @@ export async function trainModel(config: TrainConfig, deps: TrainerDeps, resume 
     if (resume) {
       state = restoreCheckpoint(out, config, tables, opt, rngs, extras);
       log(`resumed from ${path.join(out, CHECKPOINT)} after epoch ${state.epoch}`);
+      // A run that stopped (or ended its shorter schedule) before validating its last epoch
+      // validates it now, if the schedule continuing from here validates that epoch: the same
+      // evaluations, best model and early-stopping count as the uninterrupted run.
+      const last = state.history[state.history.length - 1];
+      if (last && last.validMrr === null && state.epoch < config.epochs && config.evalEvery > 0 && state.epoch % config.evalEvery === 0) {
+        await validate(last);
+        log(`epoch ${last.epoch} (validated on resume): valid filtered MRR ${last.validMrr!.toFixed(4)}${state.bestEpoch === last.epoch ? ' (best)' : ''}`);
+        saveCheckpoint(out, config, tables, opt, rngs, state, extras);
+        await writeLossCurve(path.join(out, 'loss.csv'), state.history);
+      }
     }
     const guard = new DivergenceGuard();
     /** Stop with where it happened, a hint, and what the run directory holds. */
@@ -150,19 +177,7 @@ export async function trainModel(config: TrainConfig, deps: TrainerDeps, resume 
       state.trainSeconds += seconds;
       state.trainedTriples += units;
       const record: EpochRecord = { epoch, loss: lossSum / batches, seconds, triplesPerSecond: units / seconds, validMrr: null };
-      if (config.evalEvery > 0 && epoch % config.evalEvery === 0 && epoch < config.epochs) {
-        const metrics = await deps.evaluate(evalScorer, rankingEntities(), evalRelations(), dataset.valid, filter);
-        record.validMrr = metrics.both.mrr;
-        if (metrics.both.mrr > state.bestValidMrr) {
-          state.bestValidMrr = metrics.both.mrr;
-          state.bestValid = metrics;
-          state.bestEpoch = epoch;
-          state.badValidations = 0;
-          writeBundle(path.join(out, BEST), modelBundle(tables, extras));
-        } else {
-          state.badValidations++;
-        }
-      }
+      if (config.evalEvery > 0 && epoch % config.evalEvery === 0 && epoch < config.epochs) await validate(record);
       state.history.push(record);
       state.epoch = epoch;
       log(
@@ -181,18 +196,13 @@ export async function trainModel(config: TrainConfig, deps: TrainerDeps, resume 
 
   // The final epoch's model competes with the best validated one, unless the loop validated it
   // (early stopping); its valid MRR joins the loss curve, so every evaluation is in loss.csv.
+  // The checkpoint keeps that evaluation, so a resume with more --epochs continues from it.
   const last = state.history[state.history.length - 1];
   if (!last || last.validMrr === null) {
-    const finalValid = await deps.evaluate(evalScorer, rankingEntities(), evalRelations(), dataset.valid, filter);
-    if (finalValid.both.mrr > state.bestValidMrr || state.bestEpoch < 0) {
-      state.bestValidMrr = finalValid.both.mrr;
-      state.bestValid = finalValid;
-      state.bestEpoch = state.epoch;
-      writeBundle(path.join(out, BEST), modelBundle(tables, extras));
-    }
+    await validate(last);
     if (last) {
-      last.validMrr = finalValid.both.mrr;
-      log(`epoch ${last.epoch} (final): valid filtered MRR ${last.validMrr.toFixed(4)}${state.bestEpoch === last.epoch ? ' (best)' : ''}`);
+      log(`epoch ${last.epoch} (final): valid filtered MRR ${last.validMrr!.toFixed(4)}${state.bestEpoch === last.epoch ? ' (best)' : ''}`);
+      saveCheckpoint(out, config, tables, opt, rngs, state, extras);
       await writeLossCurve(path.join(out, 'loss.csv'), state.history);
     }
   }

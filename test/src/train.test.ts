@@ -16,6 +16,9 @@ function tmpDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'mmkge-train-'));
 }
 
+/** The valid-MRR column of a loss.csv line. */
+const validColumn = (line: string): string => line.split(',')[4] ?? '';
+
 function tinyConfig(over: Partial<RunConfig>): RunConfig {
   return resolveConfig({}, { dataset: TINY, dim: 8, epochs: 6, batchSize: 4, evalEvery: 2, patience: 0, backend: 'wasm', out: tmpDir(), ...over });
 }
@@ -72,9 +75,9 @@ describe('training loop', () => {
     it(`resume of a stopped ${model} run reproduces the uninterrupted run bit for bit`, async () => {
       const full = tinyConfig({ model, epochs: 6, seed: 3 });
       await runTraining(full, quiet);
-      const part = tinyConfig({ model, epochs: 3, seed: 3 });
+      // A 4-epoch run continued to 6: its final evaluation (epoch 4) is one the 6-epoch schedule makes too.
+      const part = tinyConfig({ model, epochs: 4, seed: 3 });
       await runTraining(part, quiet);
-      // "Kill" after epoch 3, then continue to 6 epochs from the checkpoint.
       await runTraining({ ...part, epochs: 6 }, { ...quiet, resume: true });
       const x = readBundle(path.join(full.out, 'checkpoint.bin'));
       const y = readBundle(path.join(part.out, 'checkpoint.bin'));
@@ -83,8 +86,30 @@ describe('training loop', () => {
       const mx = JSON.parse(fs.readFileSync(path.join(full.out, 'metrics.json'), 'utf8'));
       const my = JSON.parse(fs.readFileSync(path.join(part.out, 'metrics.json'), 'utf8'));
       expect(my.test.both).to.deep.equal(mx.test.both);
+      expect(my.bestEpoch).to.equal(mx.bestEpoch);
+      expect(fs.readFileSync(path.join(part.out, 'loss.csv'), 'utf8').split('\n').map(validColumn))
+        .to.deep.equal(fs.readFileSync(path.join(full.out, 'loss.csv'), 'utf8').split('\n').map(validColumn));
     });
   }
+
+  it('a run continued to more --epochs keeps its last evaluation, so the best model is the one its curve names', async () => {
+    // 3 epochs validated at 2 and 3 (the final one), then continued to 6: epoch 3 stays in the curve and in the race for the best model.
+    const part = tinyConfig({ model: 'distmult', epochs: 3, seed: 5 });
+    await runTraining(part, quiet);
+    const metrics = await runTraining({ ...part, epochs: 6 }, { ...quiet, resume: true });
+    const valid = fs.readFileSync(path.join(part.out, 'loss.csv'), 'utf8').trim().split('\n').slice(1).map(validColumn);
+    // evaluated: epochs 2 and 4 (every 2), 3 (the shorter run's end) and 6 (the end)
+    expect(valid.map((v) => v !== '')).to.deep.equal([false, true, true, true, false, true]);
+    const best = Math.max(...valid.filter((v) => v !== '').map(Number));
+    expect(metrics.valid.both.mrr).to.equal(best);
+    expect(Number(valid[metrics.bestEpoch - 1])).to.equal(best);
+    // the best model file is the model of that epoch: it ranks valid exactly as the report says
+    const ds = await loadKgDataset(TINY);
+    const saved = await loadSavedModel(part.out, part, ds);
+    const filter = new FilterIndex(ds.entities.length, ds.relations.length, [ds.train, ds.valid, ds.test]);
+    const again = await evaluator(part, ds)(saved.scorer, saved.entities, saved.relations, ds.valid, filter);
+    expect(again.both.mrr).to.equal(best);
+  });
 
   it('stops with a clear message when the loss diverges', async () => {
     const config = tinyConfig({ model: 'distmult', training: 'negative-sampling', loss: 'softplus', lr: 1e38, normalizeEntities: false });
