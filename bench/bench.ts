@@ -45,17 +45,14 @@ import { runClsBench } from './cls_bench';
 import type { DenseHead } from '../src/dense/head';
 import { selectDenseHead } from '../src/dense/select';
 import { complexEpochRace, headRates, mmkgeTrain } from './dense_bench';
+import { runTrainCliBench } from './train_cli_bench';
+import { flag } from '../src/app/flags';
 
 /** Where the raw datasets live (the PyTorch reference reads WN9-IMG's h r t triples there). */
 function dataHome(): string {
   return process.env.MMKGE_DATA ?? path.join(__dirname, '..', '..', '..', 'shared', 'data');
 }
-import { runTrainCliBench } from './train_cli_bench';
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
-}
 const QUICK = process.argv.includes('--quick');
 
 const VARIANTS: Record<string, ScorerOptions & { model: string }> = {
@@ -110,11 +107,11 @@ async function evalSeconds(ds: KgDataset, name: string, engine: DenseHead): Prom
 }
 
 async function main(): Promise<void> {
-  const part = arg('part', 'all');
-  const models = arg('models', Object.keys(VARIANTS).join(',')).split(',');
-  const backend = await selectBackend((arg('backend', 'auto')) as never);
+  const part = flag('part', 'all');
+  const models = flag('models', Object.keys(VARIANTS).join(',')).split(',');
+  const backend = await selectBackend((flag('backend', 'auto')) as never);
   const machine = machineDescription();
-  const head = selectDenseHead(arg('engine', 'auto'), (m) => console.log(m));
+  const head = selectDenseHead(flag('engine', 'auto'), (m) => console.log(m));
   console.log(`# mmkge bench\nmachine: ${machine}; tfjs backend ${backend}${QUICK ? '; QUICK mode (fewer batches / triples)' : ''}\n`);
   const fb = await loadKgDataset('fb-img');
   const results: Record<string, unknown> = { machine, backend, quick: QUICK, date: new Date().toISOString() };
@@ -165,7 +162,7 @@ async function main(): Promise<void> {
     console.log('| model | epoch s | valid eval s | test eval s (34,863 triples, both sides) | peak RSS (MB) | test MRR after 1 epoch |\n|---|---:|---:|---:|---:|---:|');
     const fbRuns: Record<string, unknown> = {};
     const fbModels: [string, string[]][] = [['distmult', []], ['complex', []], ['otkge', []], ['otkge+imml', ['--imml']]];
-    const wanted = arg('fb-models', fbModels.map(([l]) => l).join(',')).split(',');
+    const wanted = flag('fb-models', fbModels.map(([l]) => l).join(',')).split(',');
     for (const [label, extra] of (QUICK ? fbModels.slice(0, 1) : fbModels).filter(([l]) => wanted.includes(l))) {
       const run = mmkgeTrain(['--dataset', 'fb-img', '--model', label.split('+')[0], '--dim', '200', '--epochs', '1', '--eval-every', '0', ...extra]);
       const m = run.metrics;

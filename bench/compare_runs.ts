@@ -13,12 +13,7 @@ import { readJson } from '../src/atomic';
 import type { RunMetrics } from '../src/app/run';
 import { readLossCurve } from '../src/train/loss_curve';
 import { tTestTable } from './table2';
-
-function arg(name: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i < 0 || i + 1 >= process.argv.length) throw new Error(`compare_runs: --${name} is required`);
-  return process.argv[i + 1];
-}
+import { flag } from '../src/app/flags';
 
 interface Run {
   dir: string;
@@ -39,14 +34,14 @@ function loadSet(spec: string, seeds: number[]): Run[] {
 }
 
 function main(): void {
-  const seeds = (process.argv.includes('--seeds') ? arg('seeds') : '1,2,3').split(',').map(Number);
-  const a = loadSet(arg('a'), seeds);
-  const b = loadSet(arg('b'), seeds);
+  const seeds = flag('seeds', '1,2,3').split(',').map(Number);
+  const a = loadSet(flag('a'), seeds);
+  const b = loadSet(flag('b'), seeds);
   for (const run of [...a, ...b]) {
     console.log(`${run.dir}: best epoch ${run.metrics.bestEpoch}, test MRR ${run.metrics.test.both.mrr.toFixed(4)}, valid MRR ${run.validCurve.map((v) => v.toFixed(4)).join(' ')}`);
   }
   console.log('');
-  console.log(tTestTable(arg('a'), a.map((r) => r.metrics), arg('b'), b.map((r) => r.metrics), 4).join('\n'));
+  console.log(tTestTable(flag('a'), a.map((r) => r.metrics), flag('b'), b.map((r) => r.metrics), 4).join('\n'));
 }
 
 if (require.main === module) {

@@ -17,14 +17,10 @@ import { FilterIndex } from '../src/filter';
 import { Rng } from '../src/rng';
 import type { RankForm } from '../src/scorer';
 import { allTestScorers } from '../eval/reference_scorers';
+import { flag } from '../src/app/flags';
 
 const FB_IMG = { entities: 11757, relations: 1231, test: 34863, known: 285850 + 29580 };
 const WIDTH = 200;
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
-}
 
 function randomTriples(rng: Rng, count: number): Int32Array {
   const out = new Int32Array(count * 3);
@@ -37,14 +33,14 @@ function randomTriples(rng: Rng, count: number): Int32Array {
 }
 
 async function main(): Promise<void> {
-  const backend = await selectBackend(arg('backend', 'wasm') as BackendName);
-  const formArg = arg('form', 'all');
+  const backend = await selectBackend(flag('backend', 'wasm') as BackendName);
+  const formArg = flag('form', 'all');
   const forms: RankForm[] = formArg === 'all' ? ['dot', 'l2', 'l1', 'complex-l1'] : [formArg as RankForm];
-  const count = Math.min(FB_IMG.test, Number(arg('triples', String(FB_IMG.test))));
-  const workersArg = arg('workers', '');
+  const count = Math.min(FB_IMG.test, Number(flag('triples', String(FB_IMG.test))));
+  const workersArg = flag('workers', '');
   const workers = workersArg === '' ? undefined : Number(workersArg);
-  const method = arg('method', 'auto') as EvalMethod;
-  const batchArg = arg('batch', '');
+  const method = flag('method', 'auto') as EvalMethod;
+  const batchArg = flag('batch', '');
   const batchSize = batchArg === '' ? undefined : Number(batchArg);
 
   const rng = new Rng(1);

@@ -16,11 +16,7 @@ import { resolveConfig, runTraining, type RunMetrics } from '../src/app/run';
 import { readJson, writeFileAtomic } from '../src/atomic';
 import { PAPER_TABLE2 } from '../eval/paper_table2';
 import type { RunConfig } from '../src/app/run_config';
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
-}
+import { flag } from '../src/app/flags';
 
 const KEYS = ['mrr', 'hits@1', 'hits@3', 'hits@10'] as const;
 
@@ -31,12 +27,12 @@ function cell(values: number[]): string {
 }
 
 async function main(): Promise<void> {
-  const dataset = arg('dataset', 'wn9-img') as 'wn9-img' | 'fb-img';
-  const seeds = arg('seeds', '1,2,3').split(',').map(Number);
-  const models = arg('models', 'transe,distmult,complex,rotate').split(',');
+  const dataset = flag('dataset', 'wn9-img') as 'wn9-img' | 'fb-img';
+  const seeds = flag('seeds', '1,2,3').split(',').map(Number);
+  const models = flag('models', 'transe,distmult,complex,rotate').split(',');
   const overrides: Partial<RunConfig> = {};
-  if (arg('epochs', '')) overrides.epochs = Number(arg('epochs', ''));
-  if (arg('dim', '')) overrides.dim = Number(arg('dim', ''));
+  if (flag('epochs', '')) overrides.epochs = Number(flag('epochs', ''));
+  if (flag('dim', '')) overrides.dim = Number(flag('dim', ''));
   const rows: string[] = [];
   const notes: string[] = [];
   for (const model of models) {

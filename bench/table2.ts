@@ -21,6 +21,7 @@ import { CHECKPOINT } from '../src/train/checkpoint';
 import { formatMeanStd, mean, studentTTest } from '../eval/stats';
 import { PAPER_TABLE2 } from '../eval/paper_table2';
 import { isConfigKey, parseValue, type RunConfig } from '../src/app/run_config';
+import { flag } from '../src/app/flags';
 
 /** A row of Table II: a model, with or without the IMML plug-in. */
 export interface Table2Row {
@@ -44,11 +45,6 @@ export const TABLE2_ROWS: Table2Row[] = [
 ];
 
 const KEYS = ['mrr', 'hits@1', 'hits@3', 'hits@10'] as const;
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
-}
 
 /** The overrides of one seed: `{seed}` in a string value (`initFrom=runs/.../transe-s{seed}`) becomes the seed. */
 function withSeed(overrides: Partial<RunConfig>, seed: number): Partial<RunConfig> {
@@ -87,17 +83,17 @@ function modalitiesOf(runs: RunMetrics[]): string {
 }
 
 async function main(): Promise<void> {
-  const dataset = arg('dataset', 'wn9-img') as 'wn9-img' | 'fb-img';
-  const seeds = arg('seeds', '1,2,3').split(',').map(Number);
-  const wanted = arg('rows', TABLE2_ROWS.map((r) => r.key).join(',')).split(',');
-  const tag = arg('tag', '');
+  const dataset = flag('dataset', 'wn9-img') as 'wn9-img' | 'fb-img';
+  const seeds = flag('seeds', '1,2,3').split(',').map(Number);
+  const wanted = flag('rows', TABLE2_ROWS.map((r) => r.key).join(',')).split(',');
+  const tag = flag('tag', '');
   const overrides: Partial<RunConfig> = {};
-  if (arg('epochs', '')) overrides.epochs = Number(arg('epochs', ''));
-  if (arg('dim', '')) overrides.dim = Number(arg('dim', ''));
+  if (flag('epochs', '')) overrides.epochs = Number(flag('epochs', ''));
+  if (flag('dim', '')) overrides.dim = Number(flag('dim', ''));
   // IMML weights for the +IMML rows (the other rows ignore them).
-  if (arg('gamma1', '')) overrides.immlGamma1 = Number(arg('gamma1', ''));
-  if (arg('gamma2', '')) overrides.immlGamma2 = Number(arg('gamma2', ''));
-  for (const pair of arg('set', '').split(',').filter((x) => x !== '')) {
+  if (flag('gamma1', '')) overrides.immlGamma1 = Number(flag('gamma1', ''));
+  if (flag('gamma2', '')) overrides.immlGamma2 = Number(flag('gamma2', ''));
+  for (const pair of flag('set', '').split(',').filter((x) => x !== '')) {
     const eq = pair.indexOf('=');
     const key = eq > 0 ? pair.slice(0, eq) : pair;
     if (!isConfigKey(key)) throw new Error(`--set: unknown config key '${key}' in '${pair}'`);
