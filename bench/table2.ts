@@ -15,7 +15,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { resolveConfig, runTraining, type RunMetrics } from '../src/app/run';
+import { finishedRunPlan, resolveConfig, runTraining, type RunMetrics } from '../src/app/run';
 import { readJson, writeFileAtomic } from '../src/atomic';
 import { CHECKPOINT } from '../src/train/checkpoint';
 import { formatMeanStd, mean, studentTTest } from '../eval/stats';
@@ -61,13 +61,13 @@ async function runRow(dataset: string, row: Table2Row, seeds: number[], override
     const out = path.join(dir, `${row.key}-s${seed}`);
     config = resolveConfig({}, { dataset, model: row.model, imml: row.imml, seed, out, ...withSeed(overrides, seed) });
     const metricsFile = path.join(out, 'metrics.json');
-    if (fs.existsSync(metricsFile)) {
+    if (fs.existsSync(metricsFile) && finishedRunPlan(config) === 'reuse') {
       runs.push(readJson<RunMetrics>(metricsFile));
       config = readJson<RunConfig>(path.join(out, 'config.json'));
     } else {
-      // No metrics.json: that run did not finish. With a checkpoint (and the same run-defining
-      // settings, which runTraining checks) it continues from its last finished epoch, else it
-      // is trained again from scratch.
+      // No metrics.json (that run did not finish), or a finished run asked for more epochs. With a
+      // checkpoint (and the same run-defining settings, which runTraining checks) it continues from
+      // its last finished epoch, else it is trained again from scratch.
       const log = (m: string): void => console.error(`[${row.key} s${seed}] ${m}`);
       const resume = fs.existsSync(path.join(out, CHECKPOINT)) && fs.existsSync(path.join(out, 'config.json'));
       if (resume) log(`resuming ${out} from its checkpoint`);

@@ -201,6 +201,26 @@ export async function runTraining(config: RunConfig, opts: RunOptions = {}): Pro
 }
 
 /**
+ * What a results script does with `config.out` when it already holds a finished run (a
+ * metrics.json): `continue` it from its checkpoint when `--epochs` grew (the trainer keeps every
+ * evaluation the run made), else `reuse` it. A run made with other run-defining settings, or
+ * with more epochs, would put another run's numbers under this config, so it is refused by name.
+ * `--eval-every` and `--patience` may differ (the run's own config.json says what it used).
+ */
+export function finishedRunPlan(config: RunConfig): 'reuse' | 'continue' {
+  const file = path.join(config.out, 'config.json');
+  const saved = checkPartial(readJson<Record<string, unknown>>(file), file);
+  const conflicts = resumeConflicts(saved, config, runOptions());
+  const epochs = (saved.epochs as number | undefined) ?? defaultConfig().epochs;
+  if (config.epochs < epochs) conflicts.push(`--epochs was ${epochs}, now ${config.epochs}`);
+  if (conflicts.length > 0) {
+    throw new Error(`${config.out} holds a finished run made with other settings (${conflicts.join('; ')}): ` +
+      'only a larger --epochs continues it; choose another tag or output directory for a different run.');
+  }
+  return config.epochs > epochs && fs.existsSync(path.join(config.out, CHECKPOINT)) ? 'continue' : 'reuse';
+}
+
+/**
  * Refuses a resume that changes a run-defining setting; says what the directory holds when it
  * has no checkpoint yet (then the run starts from epoch 0 with its settings: the same numbers).
  */

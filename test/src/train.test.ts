@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { selectBackend } from '../../src/backend';
-import { evaluator, loadSavedModel, resolveConfig, runTraining } from '../../src/app/run';
+import { evaluator, finishedRunPlan, loadSavedModel, resolveConfig, runTraining } from '../../src/app/run';
 import type { RunConfig } from '../../src/app/run_config';
 import { FilterIndex } from '../../src/filter';
 import { loadKgDataset } from '../../kg-data/loader';
@@ -109,6 +109,16 @@ describe('training loop', () => {
     const filter = new FilterIndex(ds.entities.length, ds.relations.length, [ds.train, ds.valid, ds.test]);
     const again = await evaluator(part, ds)(saved.scorer, saved.entities, saved.relations, ds.valid, filter);
     expect(again.both.mrr).to.equal(best);
+  });
+
+  it('a finished run is reused under its own settings, continued for more --epochs, and refused under others', async () => {
+    const config = tinyConfig({ model: 'transe', epochs: 3, seed: 2 });
+    await runTraining(config, quiet);
+    expect(finishedRunPlan(config)).to.equal('reuse');
+    expect(finishedRunPlan({ ...config, evalEvery: 1, workers: 2 })).to.equal('reuse');
+    expect(finishedRunPlan({ ...config, epochs: 5 })).to.equal('continue');
+    expect(() => finishedRunPlan({ ...config, epochs: 2 })).to.throw(/holds a finished run made with other settings \(--epochs was 3, now 2\)/);
+    expect(() => finishedRunPlan({ ...config, lr: config.lr * 2, epochs: 5 })).to.throw(/--lr was .*only a larger --epochs continues it/);
   });
 
   it('stops with a clear message when the loss diverges', async () => {
