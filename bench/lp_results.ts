@@ -7,14 +7,13 @@
  *   node dist/bench/lp_results.js --dataset wn9-img --seeds 1,2,3 [--models transe,...] [--epochs N] [--dim D]
  *
  * Runs go to runs/results/<dataset>/<model>-s<seed>; a finished run (metrics.json present) is
- * reused, so the script can be stopped and restarted, and continued when --epochs grows; a
- * finished run with other settings is refused (see finishedRunPlan).
+ * reused (continued when --epochs grows; refused under other settings), an unfinished one continues
+ * from its checkpoint, so the script can be stopped and restarted (see trainOrReuse).
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { std, mean } from 'mathjs';
-import { finishedRunPlan, resolveConfig, runTraining, type RunMetrics } from '../src/app/run';
-import { readJson, writeFileAtomic } from '../src/atomic';
+import { resolveConfig, trainOrReuse, type RunMetrics } from '../src/app/run';
+import { writeFileAtomic } from '../src/atomic';
 import { PAPER_TABLE2 } from '../eval/paper_table2';
 import type { RunConfig } from '../src/app/run_config';
 import { flag } from '../src/app/flags';
@@ -42,18 +41,9 @@ async function main(): Promise<void> {
     for (const seed of seeds) {
       const out = path.join('runs', 'results', dataset, `${model}-s${seed}`);
       config = resolveConfig({}, { dataset, model, seed, out, ...overrides });
-      const metricsFile = path.join(out, 'metrics.json');
-      const log = (m: string): void => console.error(`[${model} s${seed}] ${m}`);
-      if (!fs.existsSync(metricsFile)) {
-        // No metrics.json: that run did not finish, so it is trained again from scratch.
-        runs.push(await runTraining(config, { quiet: true, overwrite: true, log }));
-      } else if (finishedRunPlan(config) === 'continue') {
-        log(`continuing ${out} from its checkpoint to ${config.epochs} epochs`);
-        runs.push(await runTraining(config, { quiet: true, resume: true, log }));
-      } else {
-        runs.push(readJson<RunMetrics>(metricsFile));
-        config = readJson<RunConfig>(path.join(out, 'config.json'));
-      }
+      const made = await trainOrReuse(config, (m) => console.error(`[${model} s${seed}] ${m}`));
+      runs.push(made.metrics);
+      config = made.config;
     }
     const paper = PAPER_TABLE2[dataset][model];
     const ours = KEYS.map((k) => cell(runs.map((r) => r.test.both[k])));

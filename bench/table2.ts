@@ -13,11 +13,9 @@
  * reused and an unfinished one with a checkpoint continues from it, so the script can be stopped
  * and restarted. The table goes to results/table2-<dataset>.md.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { finishedRunPlan, resolveConfig, runTraining, type RunMetrics } from '../src/app/run';
-import { readJson, writeFileAtomic } from '../src/atomic';
-import { CHECKPOINT } from '../src/train/checkpoint';
+import { resolveConfig, trainOrReuse, type RunMetrics } from '../src/app/run';
+import { writeFileAtomic } from '../src/atomic';
 import { formatMeanStd, mean, studentTTest } from '../eval/stats';
 import { PAPER_TABLE2 } from '../eval/paper_table2';
 import { isConfigKey, parseValue, type RunConfig } from '../src/app/run_config';
@@ -60,19 +58,9 @@ async function runRow(dataset: string, row: Table2Row, seeds: number[], override
     // Structural rows share their runs with `npm run results:lp` (runs/results/<dataset>/<model>-s<seed>).
     const out = path.join(dir, `${row.key}-s${seed}`);
     config = resolveConfig({}, { dataset, model: row.model, imml: row.imml, seed, out, ...withSeed(overrides, seed) });
-    const metricsFile = path.join(out, 'metrics.json');
-    if (fs.existsSync(metricsFile) && finishedRunPlan(config) === 'reuse') {
-      runs.push(readJson<RunMetrics>(metricsFile));
-      config = readJson<RunConfig>(path.join(out, 'config.json'));
-    } else {
-      // No metrics.json (that run did not finish), or a finished run asked for more epochs. With a
-      // checkpoint (and the same run-defining settings, which runTraining checks) it continues from
-      // its last finished epoch, else it is trained again from scratch.
-      const log = (m: string): void => console.error(`[${row.key} s${seed}] ${m}`);
-      const resume = fs.existsSync(path.join(out, CHECKPOINT)) && fs.existsSync(path.join(out, 'config.json'));
-      if (resume) log(`resuming ${out} from its checkpoint`);
-      runs.push(await runTraining(config, resume ? { quiet: true, resume: true, log } : { quiet: true, overwrite: true, log }));
-    }
+    const made = await trainOrReuse(config, (m) => console.error(`[${row.key} s${seed}] ${m}`));
+    runs.push(made.metrics);
+    config = made.config;
   }
   return { runs, config: config! };
 }

@@ -221,6 +221,25 @@ export function finishedRunPlan(config: RunConfig): 'reuse' | 'continue' {
 }
 
 /**
+ * The results scripts' way to a run in `config.out`: a finished one is reused (or continued for
+ * more epochs, see {@link finishedRunPlan}); an unfinished one with a checkpoint continues from
+ * its last finished epoch (runTraining checks that its run-defining settings match); anything
+ * else is trained from scratch. Returns the metrics and the config the run was made with.
+ */
+export async function trainOrReuse(config: RunConfig, log: (m: string) => void): Promise<{ metrics: RunMetrics; config: RunConfig }> {
+  const out = config.out;
+  const metricsFile = path.join(out, 'metrics.json');
+  const configFile = path.join(out, 'config.json');
+  if (fs.existsSync(metricsFile) && finishedRunPlan(config) === 'reuse') {
+    return { metrics: readJson<RunMetrics>(metricsFile), config: readJson<RunConfig>(configFile) };
+  }
+  const resume = fs.existsSync(path.join(out, CHECKPOINT)) && fs.existsSync(configFile);
+  if (resume) log(`continuing ${out} from its checkpoint to ${config.epochs} epochs`);
+  const metrics = await runTraining(config, resume ? { quiet: true, resume: true, log } : { quiet: true, overwrite: true, log });
+  return { metrics, config };
+}
+
+/**
  * Refuses a resume that changes a run-defining setting; says what the directory holds when it
  * has no checkpoint yet (then the run starts from epoch 0 with its settings: the same numbers).
  */

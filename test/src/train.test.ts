@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { selectBackend } from '../../src/backend';
-import { evaluator, finishedRunPlan, loadSavedModel, resolveConfig, runTraining } from '../../src/app/run';
+import { evaluator, finishedRunPlan, loadSavedModel, resolveConfig, runTraining, trainOrReuse } from '../../src/app/run';
 import type { RunConfig } from '../../src/app/run_config';
 import { FilterIndex } from '../../src/filter';
 import { loadKgDataset } from '../../kg-data/loader';
@@ -119,6 +119,23 @@ describe('training loop', () => {
     expect(finishedRunPlan({ ...config, epochs: 5 })).to.equal('continue');
     expect(() => finishedRunPlan({ ...config, epochs: 2 })).to.throw(/holds a finished run made with other settings \(--epochs was 3, now 2\)/);
     expect(() => finishedRunPlan({ ...config, lr: config.lr * 2, epochs: 5 })).to.throw(/--lr was .*only a larger --epochs continues it/);
+  });
+
+  it('trainOrReuse trains a new run, reuses it, continues it for more --epochs and refuses it under other settings', async () => {
+    const notes: string[] = [];
+    const log = (m: string): void => { notes.push(m); };
+    const config = tinyConfig({ model: 'distmult', epochs: 2, seed: 4 });
+    const first = await trainOrReuse(config, log);
+    expect(first.metrics.epochsRun).to.equal(2);
+    const again = await trainOrReuse(config, log);
+    expect(again.metrics).to.deep.equal(first.metrics);
+    expect(notes.some((m) => m.startsWith('continuing'))).to.equal(false);
+    const longer = await trainOrReuse({ ...config, epochs: 4 }, log);
+    expect(longer.metrics.epochsRun).to.equal(4);
+    expect(notes.some((m) => m.startsWith(`continuing ${config.out} from its checkpoint to 4 epochs`))).to.equal(true);
+    let message = '';
+    await trainOrReuse({ ...config, epochs: 4, dim: 16 }, log).catch((err: Error) => { message = err.message; });
+    expect(message).to.match(/holds a finished run made with other settings \(--dim was 8, now 16\)/);
   });
 
   it('stops with a clear message when the loss diverges', async () => {
