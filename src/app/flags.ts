@@ -1,6 +1,6 @@
 /**
- * The `--name value` flags of the scripts under bench/ (the CLI parses its own with commander). A flag given without its value is an error, not
- * its default; a flag without a fallback is required.
+ * The `--name value` flags of the scripts under bench/ (the CLI parses its own with commander).
+ * A flag given without its value is an error, not its default; a flag without a fallback is required.
  */
 export function flag(name: string, fallback?: string): string {
   const i = process.argv.indexOf(`--${name}`);

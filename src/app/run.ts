@@ -200,6 +200,12 @@ export async function runTraining(config: RunConfig, opts: RunOptions = {}): Pro
   }
 }
 
+/** The config.json a run directory holds, checked key by key (a file-and-key error otherwise). */
+function savedConfig(dir: string): Partial<RunConfig> {
+  const file = path.join(dir, 'config.json');
+  return checkPartial(readJson<Record<string, unknown>>(file), file);
+}
+
 /**
  * What a results script does with `config.out` when it already holds a finished run (a
  * metrics.json): `continue` it from its checkpoint when `--epochs` grew (the trainer keeps every
@@ -208,8 +214,7 @@ export async function runTraining(config: RunConfig, opts: RunOptions = {}): Pro
  * `--eval-every` and `--patience` may differ (the run's own config.json says what it used).
  */
 export function finishedRunPlan(config: RunConfig): 'reuse' | 'continue' {
-  const file = path.join(config.out, 'config.json');
-  const saved = checkPartial(readJson<Record<string, unknown>>(file), file);
+  const saved = savedConfig(config.out);
   const conflicts = resumeConflicts(saved, config, runOptions());
   const epochs = (saved.epochs as number | undefined) ?? defaultConfig().epochs;
   if (config.epochs < epochs) conflicts.push(`--epochs was ${epochs}, now ${config.epochs}`);
@@ -244,9 +249,7 @@ export async function trainOrReuse(config: RunConfig, log: (m: string) => void):
  * has no checkpoint yet (then the run starts from epoch 0 with its settings: the same numbers).
  */
 function checkResumable(config: RunConfig, log: (m: string) => void): boolean {
-  const file = path.join(config.out, 'config.json');
-  const saved = checkPartial(readJson<Record<string, unknown>>(file), file);
-  const conflicts = resumeConflicts(saved, config, runOptions());
+  const conflicts = resumeConflicts(savedConfig(config.out), config, runOptions());
   if (conflicts.length > 0) {
     throw new Error(`--resume ${config.out}: settings that define the run cannot change when it continues: ${conflicts.join('; ')}. ` +
       `Only ${RESUME_SAFE_KEYS.filter((k) => k !== 'out').map((k) => `--${kebab(k)}`).join(', ')} and --quiet may; start a new run to change the others.`);

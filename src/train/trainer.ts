@@ -110,6 +110,11 @@ export async function trainModel(config: TrainConfig, deps: TrainerDeps, resume 
       state.badValidations++;
     }
   };
+  /** The checkpoint and loss.csv, after every change of the state they hold. */
+  const persist = async (): Promise<void> => {
+    saveCheckpoint(out, config, tables, opt, rngs, state, extras);
+    await writeLossCurve(path.join(out, 'loss.csv'), state.history);
+  };
   let step: BoundTrainingStep | undefined;
   try {
     step = createTrainingStep({
@@ -129,8 +134,7 @@ export async function trainModel(config: TrainConfig, deps: TrainerDeps, resume 
       if (last && last.validMrr === null && state.epoch < config.epochs && config.evalEvery > 0 && state.epoch % config.evalEvery === 0) {
         await validate(last);
         log(`epoch ${last.epoch} (validated on resume): valid filtered MRR ${last.validMrr!.toFixed(4)}${state.bestEpoch === last.epoch ? ' (best)' : ''}`);
-        saveCheckpoint(out, config, tables, opt, rngs, state, extras);
-        await writeLossCurve(path.join(out, 'loss.csv'), state.history);
+        await persist();
       }
     }
     const guard = new DivergenceGuard();
@@ -184,8 +188,7 @@ export async function trainModel(config: TrainConfig, deps: TrainerDeps, resume 
         `epoch ${epoch}: loss ${record.loss.toFixed(5)}, ${Math.round(record.triplesPerSecond)} ${step.unit}/s, ${seconds.toFixed(1)} s` +
           (record.validMrr !== null ? `, valid filtered MRR ${record.validMrr.toFixed(4)}${state.bestEpoch === epoch ? ' (best)' : ''}` : ''),
       );
-      saveCheckpoint(out, config, tables, opt, rngs, state, extras);
-      await writeLossCurve(path.join(out, 'loss.csv'), state.history);
+      await persist();
     }
     if (stopEarly()) log(`early stopping after epoch ${state.epoch}: no better valid MRR for ${config.patience} validations`);
   } finally {
@@ -202,8 +205,7 @@ export async function trainModel(config: TrainConfig, deps: TrainerDeps, resume 
     await validate(last);
     if (last) {
       log(`epoch ${last.epoch} (final): valid filtered MRR ${last.validMrr!.toFixed(4)}${state.bestEpoch === last.epoch ? ' (best)' : ''}`);
-      saveCheckpoint(out, config, tables, opt, rngs, state, extras);
-      await writeLossCurve(path.join(out, 'loss.csv'), state.history);
+      await persist();
     }
   }
   loadModelBundle(readBundle(path.join(out, BEST)), tables, extras, path.join(out, BEST));
