@@ -210,7 +210,8 @@ function savedConfig(dir: string): Partial<RunConfig> {
  * What a results script does with `config.out` when it already holds a finished run (a
  * metrics.json): `continue` it from its checkpoint when `--epochs` grew (the trainer keeps every
  * evaluation the run made), else `reuse` it. A run made with other run-defining settings, or
- * with more epochs, would put another run's numbers under this config, so it is refused by name.
+ * with more epochs, would put another run's numbers under this config, so it is refused by name;
+ * so is a run asked for more epochs that has lost its checkpoint.
  * `--eval-every` and `--patience` may differ (the run's own config.json says what it used).
  */
 export function finishedRunPlan(config: RunConfig): 'reuse' | 'continue' {
@@ -222,7 +223,13 @@ export function finishedRunPlan(config: RunConfig): 'reuse' | 'continue' {
     throw new Error(`${config.out} holds a finished run made with other settings (${conflicts.join('; ')}): ` +
       'only a larger --epochs continues it; choose another tag or output directory for a different run.');
   }
-  return config.epochs > epochs && fs.existsSync(path.join(config.out, CHECKPOINT)) ? 'continue' : 'reuse';
+  if (config.epochs === epochs) return 'reuse';
+  // Without its checkpoint the run cannot continue, and reusing it would report fewer epochs than asked.
+  if (!fs.existsSync(path.join(config.out, CHECKPOINT))) {
+    throw new Error(`${config.out} holds a finished ${epochs}-epoch run but no ${CHECKPOINT}, so it cannot continue to --epochs ${config.epochs}: ` +
+      `ask for --epochs ${epochs} to reuse it, or choose another tag or output directory to train ${config.epochs} epochs from scratch.`);
+  }
+  return 'continue';
 }
 
 /**
