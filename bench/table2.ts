@@ -10,8 +10,9 @@
  *                                                            `{seed}` in a value becomes each run's seed)
  *
  * Runs go to runs/results/<dataset>[-<tag>]/<row>-s<seed>; a finished run (metrics.json present) is
- * reused and an unfinished one with a checkpoint continues from it, so the script can be stopped
- * and restarted. The table goes to results/table2-<dataset>.md.
+ * reused (continued when --epochs grows; refused under other settings), an unfinished one continues
+ * from its checkpoint, so the script can be stopped and restarted (see trainOrReuse). The table
+ * goes to results/table2-<dataset>[-<tag>].md.
  */
 import * as path from 'node:path';
 import { resolveConfig, trainOrReuse, type RunMetrics } from '../src/app/run';
