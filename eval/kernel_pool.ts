@@ -1,13 +1,14 @@
 /**
- * A pool of worker threads running the JS score kernels (score_kernels.ts) over a shared
- * entity table: the ranking path for `l1` and `complex-l1` scorers (and `method: 'loop'`).
+ * A pool of worker threads running the score kernels (score_kernels.ts: typed-array loops, and
+ * WebAssembly SIMD for complex-l1) over a shared entity table: the ranking path for `l1` and
+ * `complex-l1` scorers (and `method: 'loop'`).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { RankForm } from '../src/scorer';
 import type { RankBatch } from './rank_batch';
-import { KERNEL_BLOCK, rankWithKernels } from './score_kernels';
+import { KERNEL_BLOCK, makeBlockScorer, rankWithKernels, type BlockScorer } from './score_kernels';
 
 /** Data each worker starts with (the table is shared, not copied). */
 export interface KernelWorkerData {
@@ -45,7 +46,7 @@ export const CLAIM_QUERIES = 2 * KERNEL_BLOCK;
 export const KERNEL_WORKER_FILE = path.join(__dirname, 'kernel_worker.js');
 
 /**
- * Ranks batches with the JS kernels on `workers` threads (0 = in the calling thread, same
+ * Ranks batches with the score kernels on `workers` threads (0 = in the calling thread, same
  * code). Work is claimed dynamically, but each query's scores and ranks come from the same
  * float operations whoever computes them, so results do not depend on the worker count.
  * Call `close()` when done (terminates the threads).
@@ -55,7 +56,7 @@ export class KernelPool {
   private job?: { id: number; remaining: number; error?: Error; resolve: () => void; reject: (e: Error) => void };
   private nextId = 1;
   private closing = false;
-  private scratch?: Float64Array;
+  private scorer?: BlockScorer;
   /** First thread failure (crash, load error); once set, every run rejects with it. */
   private broken?: Error;
 
@@ -97,9 +98,9 @@ export class KernelPool {
     if (this.job) return Promise.reject(new Error('KernelPool.run: a batch is already running'));
     if (batch.count === 0) return Promise.resolve();
     if (this.threads.length === 0) {
-      this.scratch ??= new Float64Array(KERNEL_BLOCK * this.n);
       try {
-        rankWithKernels(this.form, this.entities, this.n, this.width, queries, batch, 0, batch.count, this.scratch);
+        this.scorer ??= makeBlockScorer(this.form, this.entities, this.n, this.width);
+        rankWithKernels(this.scorer, queries, batch, 0, batch.count);
         return Promise.resolve();
       } catch (err) {
         return Promise.reject(err);

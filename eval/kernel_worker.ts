@@ -1,16 +1,17 @@
 /**
  * Worker-thread entry for `KernelPool` (compiled to dist/eval/kernel_worker.js; never imported).
  * Reads the shared entity table once from workerData, then for each batch message claims blocks
- * of queries from a shared atomic counter until none are left, scores them with the JS kernels
- * and writes ranks into the shared results array. No tfjs here: pure typed-array work.
+ * of queries from a shared atomic counter until none are left, scores them with its own
+ * BlockScorer (typed-array loops, or WebAssembly SIMD for complex-l1) and writes ranks into the
+ * shared results array. No tfjs here.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { RankForm } from '../src/scorer';
-import { KERNEL_BLOCK, rankWithKernels } from './score_kernels';
+import { makeBlockScorer, rankWithKernels } from './score_kernels';
 import type { BatchMessage, KernelWorkerData, WorkerReply } from './kernel_pool';
 
 const { form, entities, n, width } = workerData as KernelWorkerData;
-const scratch = new Float64Array(KERNEL_BLOCK * n);
+const scorer = makeBlockScorer(form as RankForm, entities, n, width);
 
 parentPort!.on('message', (msg: BatchMessage) => {
   let reply: WorkerReply;
@@ -20,7 +21,7 @@ parentPort!.on('message', (msg: BatchMessage) => {
       // Claim the next `claim` queries; which worker ranks a query never changes its result.
       const from = Atomics.add(msg.counter, 0, msg.claim);
       if (from >= batch.count) break;
-      rankWithKernels(form as RankForm, entities, n, width, msg.queries, batch, from, Math.min(batch.count, from + msg.claim), scratch);
+      rankWithKernels(scorer, msg.queries, batch, from, Math.min(batch.count, from + msg.claim));
     }
     reply = { id: msg.id };
   } catch (err) {

@@ -5,7 +5,8 @@
  *
  * Strategy by `scorer.rankForm` (memory bounded: the [chunk, n] score block stays <= 64 MB):
  * - `dot`, `l2`:          one matrix product per chunk in the dense engine (matmul_ranker.ts, src/dense);
- * - `l1`, `complex-l1`:   JS kernels on worker threads over SharedArrayBuffer tables (kernel_pool.ts);
+ * - `l1`, `complex-l1`:   kernels on worker threads over SharedArrayBuffer tables (kernel_pool.ts):
+ *                         typed-array loops for l1, WebAssembly SIMD for complex-l1 (simd_complex_l1.ts);
  * - no rankForm (or no queryTail/queryHead): generic `scorer.score` broadcast (broadcast_ranker.ts).
  * Queries are always computed in the main thread with tfjs (`queryTail` / `queryHead`).
  */
@@ -26,7 +27,8 @@ import { makeRankBatch, newFloat32, toSharedFloat32, type Direction, type RankBa
  * How candidate scores are computed:
  * - auto:      by rankForm (see the module comment);
  * - matmul:    dense-engine matrix product ('dot' and 'l2' only; l2 in float32, see MatMulRanker);
- * - loop:      JS kernels on worker threads (any rankForm; float64 accumulation, exact ties);
+ * - loop:      kernels on worker threads (any rankForm; float64 accumulation, exact ties;
+ *              complex-l1 terms in float32, see simd_complex_l1.ts);
  * - broadcast: generic `scorer.score` fallback (any scorer).
  */
 export type EvalMethod = 'auto' | 'matmul' | 'loop' | 'broadcast';

@@ -1,13 +1,14 @@
 /**
  * Plain typed-array kernels: scores of a few query vectors against every entity row, in
  * float64 accumulators (exact enough that float rounding does not create or break ties the
- * way float32 can). Used by the worker threads (l1, complex-l1; l2/dot with `method: 'loop'`).
+ * way float32 can). Used by the worker threads (l1; l2/dot with `method: 'loop'`); complex-l1
+ * (RotatE) runs in WebAssembly SIMD (simd_complex_l1.ts). `makeBlockScorer` picks the kernel.
  *
  * Tables are row-major Float32Arrays: E = [n, W] entities, Q = [queries, W]. A score row for
  * query i is out[i*n .. i*n + n). Higher score = better, so distances are negated.
  *
  * Speed: V8 does not vectorise, so the blocked kernels load each entity coordinate once and
- * reuse it for 8 queries (4 for complex-l1, which is bound by Math.sqrt): l1 measured ~2.4x
+ * reuse it for 8 queries: l1 measured ~2.4x
  * faster than one query at a time on FB-IMG sizes (0.43 vs 1.06 ns per coordinate);
  * `Math.abs` is used instead of a ternary (measured ~7x faster in hot loops). The blocked and
  * 1-query kernels perform the same floating-point operations in the same order per (query,
@@ -15,6 +16,7 @@
  */
 import type { RankForm } from '../src/scorer';
 import { rankScoreRows, type RankBatch } from './rank_batch';
+import { SimdComplexL1 } from './simd_complex_l1';
 
 /** Queries scored together by one pass over the entity table. */
 export const KERNEL_BLOCK = 8;
@@ -25,9 +27,8 @@ export const KERNEL_BLOCK = 8;
  * - dot:        sum_k q_k e_k
  * - l1:         -sum_k |q_k - e_k|
  * - l2:         -sum_k (q_k - e_k)^2   (negative *squared* distance: same order as -||q - e||_2)
- * - complex-l1: -sum_{k<W/2} sqrt((q_k - e_k)^2 + (q_{k+W/2} - e_{k+W/2})^2)   ([re | im] rows)
  */
-export function scoreBlock(
+function scoreBlock(
   form: RankForm,
   E: Float32Array,
   n: number,
@@ -40,12 +41,6 @@ export function scoreBlock(
   if (m === KERNEL_BLOCK) {
     const o = q0 * W;
     if (form === 'l1') return l1Block8(E, n, W, Q, o, out);
-    if (form === 'complex-l1') {
-      // Two 4-query passes: the sqrt-bound complex kernel measured ~8% faster with 4 queries
-      // (fewer live registers) than with 8.
-      complexL1Block4(E, n, W, Q, o, out, 0);
-      return complexL1Block4(E, n, W, Q, o + 4 * W, out, 4 * n);
-    }
     if (form === 'l2') return l2Block8(E, n, W, Q, o, out);
     return dotBlock8(E, n, W, Q, o, out);
   }
@@ -54,19 +49,11 @@ export function scoreBlock(
 
 /** One query (at float offset qo of Q) against all entities into out[oo .. oo + n). */
 function scoreOne(form: RankForm, E: Float32Array, n: number, W: number, Q: Float32Array, qo: number, out: Float64Array, oo: number): void {
-  const d = W >> 1;
   for (let j = 0; j < n; j++) {
     const eo = j * W;
     let a = 0;
     if (form === 'l1') {
       for (let k = 0; k < W; k++) a += Math.abs(Q[qo + k] - E[eo + k]);
-      a = -a;
-    } else if (form === 'complex-l1') {
-      for (let k = 0; k < d; k++) {
-        const x = Q[qo + k] - E[eo + k];
-        const y = Q[qo + d + k] - E[eo + d + k];
-        a += Math.sqrt(x * x + y * y);
-      }
       a = -a;
     } else if (form === 'l2') {
       for (let k = 0; k < W; k++) {
@@ -144,43 +131,34 @@ function dotBlock8(E: Float32Array, n: number, W: number, Q: Float32Array, o0: n
   }
 }
 
-function complexL1Block4(E: Float32Array, n: number, W: number, Q: Float32Array, o0: number, out: Float64Array, oo: number): void {
-  const d = W >> 1;
-  const o1 = o0 + W, o2 = o1 + W, o3 = o2 + W;
-  for (let j = 0; j < n; j++) {
-    const eo = j * W;
-    let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-    for (let k = 0; k < d; k++) {
-      const re = E[eo + k];
-      const im = E[eo + d + k];
-      let x = Q[o0 + k] - re, y = Q[o0 + d + k] - im; a0 += Math.sqrt(x * x + y * y);
-      x = Q[o1 + k] - re; y = Q[o1 + d + k] - im; a1 += Math.sqrt(x * x + y * y);
-      x = Q[o2 + k] - re; y = Q[o2 + d + k] - im; a2 += Math.sqrt(x * x + y * y);
-      x = Q[o3 + k] - re; y = Q[o3 + d + k] - im; a3 += Math.sqrt(x * x + y * y);
-    }
-    out[oo + j] = -a0; out[oo + n + j] = -a1; out[oo + 2 * n + j] = -a2; out[oo + 3 * n + j] = -a3;
-  }
+/** Scores blocks of up to KERNEL_BLOCK queries against one entity table (one per thread). */
+export interface BlockScorer {
+  /** Entities per score row. */
+  readonly n: number;
+  /** Score rows of the last block: row i at scores[i*n .. i*n + n). */
+  readonly scores: Float64Array;
+  /** Score queries [q0, q0 + m) of Q ([*, W] row-major), 1 <= m <= KERNEL_BLOCK. */
+  score(Q: Float32Array, q0: number, m: number): void;
+}
+
+/**
+ * The kernel for `form` over the [n, W] table E: WebAssembly SIMD for complex-l1 (it copies
+ * E into its own memory), the typed-array loops above otherwise.
+ */
+export function makeBlockScorer(form: RankForm, E: Float32Array, n: number, W: number): BlockScorer {
+  if (form === 'complex-l1') return new SimdComplexL1(E, n, W, KERNEL_BLOCK);
+  const scores = new Float64Array(KERNEL_BLOCK * n);
+  return { n, scores, score: (Q, q0, m) => scoreBlock(form, E, n, W, Q, q0, m, scores) };
 }
 
 /**
  * Score and rank queries [from, to) of `batch`, whose query vectors are Q[i*W .. i*W + W)
  * (i relative to the batch), in blocks of KERNEL_BLOCK; writes batch.results.
- * `scratch` must hold KERNEL_BLOCK * n floats (reused across calls to avoid allocation).
  */
-export function rankWithKernels(
-  form: RankForm,
-  E: Float32Array,
-  n: number,
-  W: number,
-  Q: Float32Array,
-  batch: RankBatch,
-  from: number,
-  to: number,
-  scratch: Float64Array,
-): void {
+export function rankWithKernels(scorer: BlockScorer, Q: Float32Array, batch: RankBatch, from: number, to: number): void {
   for (let i = from; i < to; i += KERNEL_BLOCK) {
     const m = Math.min(KERNEL_BLOCK, to - i);
-    scoreBlock(form, E, n, W, Q, i, m, scratch);
-    rankScoreRows(scratch, 0, n, batch, i, i + m);
+    scorer.score(Q, i, m);
+    rankScoreRows(scorer.scores, 0, scorer.n, batch, i, i + m);
   }
 }
