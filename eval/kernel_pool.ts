@@ -1,6 +1,6 @@
 /**
- * A pool of worker threads running the score kernels (score_kernels.ts: typed-array loops, and
- * WebAssembly SIMD for complex-l1) over a shared entity table: the ranking path for `l1` and
+ * A pool of worker threads running the score kernels (score_kernels.ts: WebAssembly SIMD for l1
+ * and complex-l1, typed-array loops otherwise) over a shared entity table: the ranking path for `l1` and
  * `complex-l1` scorers (and `method: 'loop'`).
  */
 import * as fs from 'node:fs';

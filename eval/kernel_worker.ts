@@ -2,7 +2,7 @@
  * Worker-thread entry for `KernelPool` (compiled to dist/eval/kernel_worker.js; never imported).
  * Reads the shared entity table once from workerData, then for each batch message claims blocks
  * of queries from a shared atomic counter until none are left, scores them with its own
- * BlockScorer (typed-array loops, or WebAssembly SIMD for complex-l1) and writes ranks into the
+ * BlockScorer (WebAssembly SIMD for l1 and complex-l1, typed-array loops otherwise) and writes ranks into the
  * shared results array. No tfjs here.
  */
 import { parentPort, workerData } from 'node:worker_threads';

@@ -6,7 +6,7 @@
  * Strategy by `scorer.rankForm` (memory bounded: the [chunk, n] score block stays <= 64 MB):
  * - `dot`, `l2`:          one matrix product per chunk in the dense engine (matmul_ranker.ts, src/dense);
  * - `l1`, `complex-l1`:   kernels on worker threads over SharedArrayBuffer tables (kernel_pool.ts):
- *                         typed-array loops for l1, WebAssembly SIMD for complex-l1 (simd_complex_l1.ts);
+ *                         WebAssembly SIMD (simd_l1.ts, simd_complex_l1.ts);
  * - no rankForm (or no queryTail/queryHead): generic `scorer.score` broadcast (broadcast_ranker.ts).
  * Queries are always computed in the main thread with tfjs (`queryTail` / `queryHead`).
  */
