@@ -17,7 +17,7 @@
  *
  * The module is written as instructions (wasm_encoder.ts; a few dozen, no toolchain in the build).
  */
-import { alignUp, instantiate, kernelModule, op, storeNegatedLane, v } from './wasm_encoder';
+import { alignUp, instantiate, kernelModule, op, storeNegatedLane, v } from '../src/wasm_encoder';
 
 /** Queries scored by one pass over the entity table (the f32x4 lanes). */
 const LANES = 4;

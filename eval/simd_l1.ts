@@ -8,7 +8,7 @@
  * the scores, their ties and every metric are unchanged; it is only faster (V8 does not
  * vectorise the loop). A query's scores do not depend on its lane, block or worker.
  */
-import { alignUp, instantiate, kernelModule, op, storeNegatedLane, v } from './wasm_encoder';
+import { alignUp, instantiate, kernelModule, op, storeNegatedLane, v } from '../src/wasm_encoder';
 
 /** Queries scored by one pass over the entity table (four f64x2 accumulators). */
 const LANES = 8;

@@ -43,6 +43,21 @@ export interface TripleKernel {
   ): void;
   /** Coordinates `backwardSlice` ranges over (the scorer's dim). */
   readonly coordinates?: number;
+  /**
+   * Optional, for a kernel that computes on its own copy of the tables (in WebAssembly memory):
+   * takes the current tables. Callers call it before a batch's first `score` or `backward` and
+   * whenever the tables changed since; `score` and `backward` then read that copy, not their
+   * E and R arguments.
+   */
+  beginBatch?(E: Float32Array, R: Float32Array): void;
+  /**
+   * Optional, the other half: such a kernel accumulates gradients in its own memory, at the
+   * caller's gradient offsets. After a batch's `backward` / `backwardSlice` calls over coordinates
+   * [k0, k1), this adds them into gE (entity rows 0 .. entitySlots - 1 of the gradient buffer) and
+   * gR (relation rows 0 .. relationSlots - 1), coordinate k of an [re | im] row being k and dim + k,
+   * and clears its own. Until then those gradients are not in gE and gR.
+   */
+  endBackward?(gE: Float32Array, entitySlots: number, gR: Float32Array, relationSlots: number, k0: number, k1: number): void;
 }
 
 /**

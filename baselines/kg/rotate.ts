@@ -50,7 +50,7 @@ export class RotatE implements Scorer {
   readonly embeddingRange: number;
   /** normal(0, initStd) init instead of the paper's, when set. */
   readonly initStd?: number;
-  /** Fused typed-array score/backward (caches cos/sin of each phase while its value is unchanged). */
+  /** Fused score/backward in WebAssembly SIMD, float32, on its own copy of the tables (rotate_kernel.ts). */
   readonly kernel: TripleKernel;
   /** Rebuilds `kernel` in training worker threads (rotate_kernel.ts). */
   readonly workerKernel: KernelRecipe;

@@ -95,11 +95,14 @@ export class NegativeSamplingStep implements TrainingStep<Int32Array> {
     this.gradR.reset();
     let loss: number;
     if (this.p.useKernel && scorer.kernel) {
+      const kernel = scorer.kernel;
+      kernel.beginBatch?.(this.p.tables.entities, this.p.tables.relations);
       this.scoreWithKernel(batch, B, pos);
       this.scoreWithKernel(neg, B * k, negS);
       loss = this.p.loss.compute(pos, negS, B, k, gPos, gNeg);
       this.backwardWithKernel(batch, B, gPos);
       this.backwardWithKernel(neg, B * k, gNeg);
+      kernel.endBackward?.(this.gradE.grads, this.gradE.count, this.gradR.grads, this.gradR.count, 0, kernel.coordinates ?? 0);
     } else {
       this.scoreWithAutodiff(batch, B, pos);
       this.scoreWithAutodiff(neg, B * k, negS);

@@ -44,7 +44,7 @@ export interface BatchBuffers {
   gradE: Float32Array;
   rowsR: Int32Array;
   gradR: Float32Array;
-  /** [triples, active, entity slots, relation slots] of the current batch. */
+  /** [triples, active, entity slots, relation slots, batch number] of the current batch. */
   counts: Int32Array;
   /** [entity step scalar, relation step scalar] (see SparseOptimizer.beginRowStep). */
   stepScalars: Float64Array;
@@ -68,6 +68,9 @@ type Constraint = (table: Float32Array, rows: Int32Array, count: number) => void
 
 /** One thread's share of a phase: the same code runs in the caller and in every worker. */
 export class BatchWork {
+  /** Batch number whose tables this thread's kernel has (TripleKernel.beginBatch). */
+  private tablesOf = -1;
+
   constructor(private readonly kernel: TripleKernel, private readonly constrain: Constraint | undefined, private readonly s: WorkerSetup) {}
 
   work(phase: number, from: number, to: number): void {
@@ -77,10 +80,19 @@ export class BatchWork {
     else throw new Error(`unknown phase ${phase}`);
   }
 
+  /** A kernel with its own copy of the tables takes them once per batch, in whichever phase this thread first works. */
+  private tablesForBatch(): void {
+    const batch = this.s.buffers.counts[4];
+    if (this.tablesOf === batch || !this.kernel.beginBatch) return;
+    this.kernel.beginBatch(this.s.entities, this.s.relations);
+    this.tablesOf = batch;
+  }
+
   private score(from: number, to: number): void {
     const { entities: E, relations: R, entityWidth: We, relationWidth: Wr } = this.s;
     const { triples, scores } = this.s.buffers;
     const kernel = this.kernel;
+    this.tablesForBatch();
     for (let i = from; i < to; i++) scores[i] = kernel.score(E, triples[3 * i] * We, R, triples[3 * i + 1] * Wr, triples[3 * i + 2] * We);
   }
 
@@ -92,6 +104,7 @@ export class BatchWork {
     const k1 = Math.min(coordinates, k0 + blockSize);
     const kernel = this.kernel;
     const n = counts[1];
+    this.tablesForBatch();
     for (let a = 0; a < n; a++) {
       const i = active[a];
       kernel.backwardSlice!(
@@ -99,6 +112,7 @@ export class BatchWork {
         gradE, offsets[3 * a], offsets[3 * a + 1], gradR, offsets[3 * a + 2], k0, k1, scores[i],
       );
     }
+    kernel.endBackward?.(gradE, counts[2], gradR, counts[3], k0, k1);
   }
 
   /** Optimiser step (and constraint) of slots [from, to) of entities then relations; zeroes their gradients for the next batch. */
@@ -232,6 +246,7 @@ export class DataParallelKernel {
   /** Kernel scores of triples [0, n) into `buffers.scores`. */
   score(n: number): void {
     this.setup.buffers.counts[0] = n;
+    this.setup.buffers.counts[4]++; // a new batch: the tables changed since the last one
     this.pool.run(SCORE, n, SCORE_CLAIM, (p, f, t) => this.local.work(p, f, t));
   }
 
@@ -255,6 +270,8 @@ export class DataParallelKernel {
       m++;
     }
     b.counts[1] = m;
+    b.counts[2] = sE.count;
+    b.counts[3] = sR.count;
     if (m === 0) return;
     const blocks = Math.ceil(this.setup.coordinates / this.setup.blockSize);
     this.pool.run(BACKWARD, blocks, 1, (p, f, t) => this.local.work(p, f, t));
@@ -292,7 +309,7 @@ export class DataParallelKernel {
       triples: sharedI32(3 * n), scores: sharedF64(n), scoreGrads: sharedF32(n), active: sharedI32(n), offsets: sharedI32(3 * n),
       rowsE: sharedI32(slotsE), gradE: sharedF32(slotsE * this.scorer.entityWidth),
       rowsR: sharedI32(slotsR), gradR: sharedF32(slotsR * this.scorer.relationWidth),
-      counts: sharedI32(4), stepScalars: sharedF64(2),
+      counts: sharedI32(5), stepScalars: sharedF64(2),
     };
   }
 

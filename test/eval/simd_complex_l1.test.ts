@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { SimdComplexL1, simdComplexL1Module } from '../../eval/simd_complex_l1';
 import { KERNEL_BLOCK, makeBlockScorer } from '../../eval/score_kernels';
-import { validModule } from '../../eval/wasm_encoder';
+import { validModule } from '../../src/wasm_encoder';
 import { Rng } from '../../src/rng';
 
 /** -sum_k |q_k - e_k| over complex coordinates, all in float64 (the reference). */

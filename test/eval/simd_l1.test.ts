@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { SimdL1, simdL1Module } from '../../eval/simd_l1';
 import { KERNEL_BLOCK, makeBlockScorer } from '../../eval/score_kernels';
-import { validModule } from '../../eval/wasm_encoder';
+import { validModule } from '../../src/wasm_encoder';
 import { Rng } from '../../src/rng';
 
 /** -sum_k |q_k - e_k| in float64, coordinate order: the typed-array loop the kernel replaced. */

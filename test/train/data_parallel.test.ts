@@ -145,14 +145,18 @@ describe('data-parallel negative-sampling training (worker threads)', () => {
       const whole = { gE: new Float32Array(3 * We), gR: new Float32Array(2 * Wr) };
       const split = { gE: new Float32Array(3 * We), gR: new Float32Array(2 * Wr) };
       const cuts = [0, 3, 4, 11, 19];
-      for (const [h, rel, t] of triples) {
-        const g = r.normal();
-        k.backward(E, h * We, R, rel * Wr, t * We, g, whole.gE, h * We, t * We, whole.gR, rel * Wr);
+      const gs = triples.map(() => r.normal());
+      // A kernel with its own memory (RotatE's) takes the tables first and hands its gradients over after.
+      k.beginBatch?.(E, R);
+      triples.forEach(([h, rel, t], i) => k.backward(E, h * We, R, rel * Wr, t * We, gs[i], whole.gE, h * We, t * We, whole.gR, rel * Wr));
+      k.endBackward?.(whole.gE, 3, whole.gR, 2, 0, 19);
+      triples.forEach(([h, rel, t], j) => {
         const score = k.score(E, h * We, R, rel * Wr, t * We);
         for (let i = 0; i + 1 < cuts.length; i++) {
-          k.backwardSlice!(E, h * We, R, rel * Wr, t * We, g, split.gE, h * We, t * We, split.gR, rel * Wr, cuts[i], cuts[i + 1], score);
+          k.backwardSlice!(E, h * We, R, rel * Wr, t * We, gs[j], split.gE, h * We, t * We, split.gR, rel * Wr, cuts[i], cuts[i + 1], score);
         }
-      }
+      });
+      for (let i = 0; i + 1 < cuts.length; i++) k.endBackward?.(split.gE, 3, split.gR, 2, cuts[i], cuts[i + 1]);
       expect(k.coordinates).to.equal(19);
       expect(bytes(split.gE).equals(bytes(whole.gE))).to.equal(true);
       expect(bytes(split.gR).equals(bytes(whole.gR))).to.equal(true);
@@ -167,6 +171,8 @@ describe('data-parallel negative-sampling training (worker threads)', () => {
       const r = new Rng(4);
       const E = Float32Array.from({ length: 2 * s.entityWidth }, () => r.normal());
       const R = Float32Array.from({ length: s.relationWidth }, () => r.normal());
+      made.kernel.beginBatch?.(E, R);
+      s.kernel!.beginBatch?.(E, R);
       expect(made.kernel.score(E, 0, R, 0, s.entityWidth), s.name).to.equal(s.kernel!.score(E, 0, R, 0, s.entityWidth));
       expect(made.constrainEntities === undefined, `${s.name} constraint`).to.equal(s.constrainEntities === undefined);
     }

@@ -231,6 +231,7 @@ function conformanceSuite(label: string, make: (dim: number) => Scorer, opts: Om
         const grads = tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(s.score(a, b, c), gT)))(args);
         return [s.score(args[0], args[1], args[2]).dataSync().slice(), ...grads.map((x) => x.dataSync().slice())];
       });
+      kernel!.beginBatch?.(E, R);
       for (let i = 0; i < B; i++) {
         const k = kernel!.score(E, hs[i] * We, R, rs[i] * Wr, ts[i] * We);
         expectClose(k, tfScore[i], 1e-5, 1e-5, `kernel.score ${i}`);
@@ -249,6 +250,7 @@ function conformanceSuite(label: string, make: (dim: number) => Scorer, opts: Om
         for (let k = 0; k < Wr; k++) expR[rs[i] * Wr + k] += dr[i * Wr + k];
         kernel!.backward(E, hs[i] * We, R, rs[i] * Wr, ts[i] * We, g[i], gE, hs[i] * We, ts[i] * We, gR, rs[i] * Wr);
       }
+      kernel!.endBackward?.(gE, nE, gR, nR, 0, kernel!.coordinates ?? 0);
       expectAllClose(gE, expE, 1e-5, 1e-4, 'gE');
       expectAllClose(gR, expR, 1e-5, 1e-4, 'gR');
     });
@@ -474,19 +476,26 @@ describe('baselines/kg scorer-specific', () => {
     expect(R.every((v) => Math.abs(v) <= Math.PI)).to.equal(true);
     expect(Math.max(...R)).to.be.above(2.5); // covers the full circle, not the entity range
     const s12 = new RotatE({ dim: 8, gamma: 12 });
+    s12.kernel.beginBatch!(E, R);
+    s.kernel.beginBatch!(E, R);
     expect(s12.kernel.score(E, 0, R, 0, 16)).to.be.closeTo(12 + s.kernel.score(E, 0, R, 0, 16), 1e-5);
   });
 
-  it('RotatE kernel: the cos/sin cache follows in-place phase updates', () => {
+  it('RotatE kernel: beginBatch takes in-place table updates (its cos/sin cache follows the phases)', () => {
     const s = new RotatE({ dim: 4 });
     const rng = new Rng(9);
     const E = uniform(rng, 2 * 8);
     const R = uniform(rng, 4, 3);
     const ref = () => rotateRef({ dim: 4 }, row(E, 0, 8), R, row(E, 1, 8));
+    expect(() => s.kernel.score(E, 0, R, 0, 8)).to.throw(/beginBatch/);
+    s.kernel.beginBatch!(E, R);
     expectClose(s.kernel.score(E, 0, R, 0, 8), ref(), 1e-5, 1e-5, 'first');
     R[2] += 0.5; // optimiser step on one phase
+    E[3] -= 0.25; // and on one entity coordinate
+    s.kernel.beginBatch!(E, R);
     expectClose(s.kernel.score(E, 0, R, 0, 8), ref(), 1e-5, 1e-5, 'after update');
-    const R2 = uniform(rng, 4, 3); // another table at the same offsets
+    const R2 = uniform(rng, 4, 3); // another table of the same size
+    s.kernel.beginBatch!(E, R2);
     expectClose(s.kernel.score(E, 0, R2, 0, 8), rotateRef({ dim: 4 }, row(E, 0, 8), R2, row(E, 1, 8)), 1e-5, 1e-5, 'other table');
   });
 });
