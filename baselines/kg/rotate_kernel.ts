@@ -24,7 +24,7 @@
  */
 import type { TripleKernel, WorkerKernel } from '../../src/scorer';
 import { DIST_EPS } from './common';
-import { F32, F64, I32, V128, alignUp, f32, f32x4, instantiateAll, op, v, wasmModule } from '../../src/wasm_encoder';
+import { F32, F64, I32, V128, alignUp, f32, f32x4, instantiateAll, op, v, wasmModule, type WasmFunction } from '../../src/wasm_encoder';
 
 type Ops = typeof f32 | typeof f32x4;
 
@@ -33,10 +33,11 @@ interface StepLocals {
   hr: number; hi: number; c: number; s: number; pr: number; pi: number; ur: number; ui: number; w: number; a: number; b: number;
 }
 
+/** The address local x + local y (a row's imaginary half: pointer + 4d). */
 const add = (x: number, y: number) => [...op.get(x), ...op.get(y), ...op.i32Add];
 
 /** score(h, c, s, t, d) -> f64: sum_k m_k over the d coordinates (the caller subtracts it from gamma). */
-function scoreFunction(): { params: number[]; results: number[]; locals: Array<[number, number]>; body: number[] } {
+function scoreFunction(): Omit<WasmFunction, 'name'> {
   const [H, C, S, T, D] = [0, 1, 2, 3, 4];
   const [K, KV, D4, HP, CP, SP, TP] = [5, 6, 7, 8, 9, 10, 11];
   const [UR, UI, M, A01, A23] = [12, 13, 14, 15, 16];
@@ -84,7 +85,7 @@ function scoreFunction(): { params: number[]; results: number[]; locals: Array<[
  * backward(h, c, s, t, gh, gt, gr, d, k0, k1, -g): adds -g-weighted gradients of coordinates
  * [k0, k1) into the entity rows at gh (head) and gt (tail) and the relation row at gr.
  */
-function backwardFunction(): { params: number[]; results: number[]; locals: Array<[number, number]>; body: number[] } {
+function backwardFunction(): Omit<WasmFunction, 'name'> {
   const [H, C, S, T, GH, GT, GR, D, K0, K1, NG] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
   const [K, KV, D4, HP, CP, SP, TP, GHP, GTP, GRP] = [11, 12, 13, 14, 15, 16, 17, 18, 19, 20];
   const vec: StepLocals = { hr: 21, hi: 22, c: 23, s: 24, pr: 25, pi: 26, ur: 27, ui: 28, w: 29, a: 30, b: 31 };
