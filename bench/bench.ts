@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: speed of the hot paths on this machine (never timed in tests).
  *
- *   node dist/bench/bench.js [--part train|cli|eval|dense|default|fb|otkge|cls|all] [--quick] [--models transe,distmult,...] [--engine NAME]
+ *   node dist/bench/bench.js [--part train|cli|rotate|eval|dense|default|fb|otkge|cls|all] [--quick] [--models transe,distmult,...] [--engine NAME]
  *     [--fb-models distmult,complex,otkge,otkge+imml] [--otkge-fb-only]
  *
  * - train:  negative-sampling training throughput (positive triples/s, 1 uniform negative each,
@@ -18,8 +18,10 @@
  * - otkge: seconds per epoch of OTKGE with and without IMML on WN9-IMG and FB-IMG (text features,
  *           dim 200 and the paper's rank 500 on WN9-IMG), extrapolated from timed batches.
  * - cli:    `mmkge train` throughput as a user sees it (metrics.json): TransE-L1 on FB-IMG against the
- *           PyTorch CPU reference (bench/reference/transe_torch.py, 1 and 2 threads), and IKRL,
- *           TBKGE, TransAE, MMKRL on WN9-IMG against TransE with the same negatives and batch.
+ *           PyTorch CPU reference (bench/reference/transe_torch.py, 1 and 2 threads), RotatE on
+ *           WN9-IMG against bench/reference/rotate_torch.py, and IKRL, TBKGE, TransAE, MMKRL on
+ *           WN9-IMG against TransE with the same negatives and batch.
+ * - rotate: only the RotatE comparison of `cli`.
  * Results are printed as a Markdown table with the machine's description and written to
  * bench/results.json.
  */
@@ -45,7 +47,7 @@ import { runClsBench } from './cls_bench';
 import type { DenseHead } from '../src/dense/head';
 import { selectDenseHead } from '../src/dense/select';
 import { complexEpochRace, headRates, mmkgeTrain } from './dense_bench';
-import { runTrainCliBench } from './train_cli_bench';
+import { rotateWorkers, runTrainCliBench } from './train_cli_bench';
 import { flag } from '../src/app/flags';
 
 /** Where the raw datasets live (the PyTorch reference reads WN9-IMG's h r t triples there). */
@@ -157,6 +159,7 @@ async function main(): Promise<void> {
     results.defaultComplex = { trainSeconds: m.trainSeconds, epochs: m.epochsRun, testMrr: m.test.both.mrr, epochSeconds: run.epochSeconds, engine: m.engine, peakRssMB: m.peakRssMB };
   }
   if (part === 'all' || part === 'cli') results.cli = await runTrainCliBench(QUICK);
+  else if (part === 'rotate') results.rotate = await rotateWorkers(QUICK);
   if (part === 'all' || part === 'fb') {
     console.log('## FB-IMG, one 1-vs-all epoch each at dim 200 (`mmkge train --dataset fb-img --model M --dim 200 --epochs 1`), with the run\'s filtered evaluation\n');
     console.log('| model | epoch s | valid eval s | test eval s (34,863 triples, both sides) | peak RSS (MB) | test MRR after 1 epoch |\n|---|---:|---:|---:|---:|---:|');

@@ -4,7 +4,9 @@
  * - TransE-L1 on FB-IMG (dim 200, batch 1024, 1 uniform negative, margin loss, sparse Adagrad) with
  *   --workers 1 and 2 against bench/reference/transe_torch.py (PyTorch CPU, sparse embeddings) on 1
  *   and 2 threads.
- * - RotatE on WN9-IMG with its preset (NSSA, 64 negatives, batch 512) with --workers 1 and 2.
+ * - RotatE on WN9-IMG with its preset (NSSA, 64 negatives, batch 512) with --workers 1 and 2 against
+ *   bench/reference/rotate_torch.py (the same algorithm in PyTorch CPU: sparse, and dense tables on
+ *   1 and 2 threads).
  * - IKRL, TBKGE, TransAE, MMKRL on WN9-IMG with their presets against TransE with the same
  *   negatives (16) and batch (512), TransE on one thread (--workers 1).
  * The final evaluation of `mmkge train` is not what is timed; to keep it short each run trains on
@@ -22,7 +24,7 @@ const ROOT = path.join(__dirname, '..', '..');
 const CLI = path.join(ROOT, 'dist', 'src', 'app', 'cli.js');
 
 /** A copy of a registry dataset with its train split and id files, and 20-triple valid/test splits. */
-async function trainOnlyCopy(name: string): Promise<{ dir: string; train: string; textFeatures?: string }> {
+async function trainOnlyCopy(name: string): Promise<{ dir: string; train: string; columns: string; textFeatures?: string }> {
   const ds = await loadKgDataset(name);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `mmkge-bench-${name}-`));
   const copy = (file: string | undefined): void => {
@@ -38,7 +40,7 @@ async function trainOnlyCopy(name: string): Promise<{ dir: string; train: string
   const layout = { columns: ds.columns };
   fs.writeFileSync(path.join(dir, 'dataset.json'), JSON.stringify(layout));
   const text = ds.descriptor?.defaultFeatures?.text;
-  return { dir, train: path.join(dir, path.basename(ds.files.train)), textFeatures: text && ds.descriptor?.textFeatures[text] ? featureFilePath(ds.descriptor, ds.descriptor.textFeatures[text]) : undefined };
+  return { dir, train: path.join(dir, path.basename(ds.files.train)), columns: ds.columns, textFeatures: text && ds.descriptor?.textFeatures[text] ? featureFilePath(ds.descriptor, ds.descriptor.textFeatures[text]) : undefined };
 }
 
 /** metrics.json triplesPerSecond of one `mmkge train` run. */
@@ -51,13 +53,17 @@ function mmkgeTrain(args: string[]): number {
   return metrics.triplesPerSecond;
 }
 
-/** PyTorch reference triples/s, or undefined when /usr/bin/python3 has no torch. */
-function torchTrain(train: string, threads: number, epochs: number): number | undefined {
-  const script = path.join(ROOT, 'bench', 'reference', 'transe_torch.py');
+/** Triples/s of a PyTorch reference script (bench/reference/NAME), or undefined when /usr/bin/python3 has no torch. */
+function torchReference(script: string, train: string, threads: number, epochs: number, extra: string[]): number | undefined {
   const python = process.env.MMKGE_TORCH_PYTHON ?? '/usr/bin/python3';
-  const r = spawnSync(python, [script, train, '--threads', String(threads), '--epochs', String(epochs), '--lr', '0.05', '--margin', '1'], { encoding: 'utf8' });
+  const file = path.join(ROOT, 'bench', 'reference', script);
+  const r = spawnSync(python, [file, train, '--threads', String(threads), '--epochs', String(epochs), ...extra], { encoding: 'utf8' });
   if (r.status !== 0) return undefined;
   return (JSON.parse(r.stdout.trim().split('\n').pop()!) as { triplesPerSecond: number }).triplesPerSecond;
+}
+
+function torchTrain(train: string, threads: number, epochs: number): number | undefined {
+  return torchReference('transe_torch.py', train, threads, epochs, ['--lr', '0.05', '--margin', '1']);
 }
 
 const fmt = (x: number | undefined): string => (x === undefined ? 'n/a' : Math.round(x).toLocaleString('en'));
@@ -87,19 +93,29 @@ export async function transeVsTorch(quick: boolean): Promise<Record<string, numb
   }
 }
 
-/** RotatE on WN9-IMG (its preset) through `mmkge train` with 1 and 2 workers. */
-export async function rotateWorkers(quick: boolean): Promise<Record<string, number>> {
+/** RotatE on WN9-IMG (its preset) through `mmkge train` with 1 and 2 workers, side by side with the PyTorch reference. */
+export async function rotateWorkers(quick: boolean): Promise<Record<string, number | null | undefined>> {
   const epochs = quick ? 1 : 2;
   const wn = await trainOnlyCopy('wn9-img');
   try {
-    console.log(`## RotatE through \`mmkge train\`, WN9-IMG (preset: dim 200, 64 uniform negatives, batch 512, NSSA, Adagrad; ${epochs} epochs), 1 and 2 threads\n`);
+    console.log(`## RotatE through \`mmkge train\` vs PyTorch CPU, WN9-IMG (preset: dim 200, 64 uniform negatives, batch 512, NSSA α 0.5, margin 6, Adagrad 0.05; ${epochs} epochs)\n`);
     const args = ['--dataset', wn.dir, '--model', 'rotate', '--epochs', String(epochs)];
     const one = mmkgeTrain([...args, '--workers', '1']);
     const two = mmkgeTrain([...args, '--workers', '2']);
-    console.log('| run | positive triples/s | / 1 thread |\n|---|---:|---:|');
-    console.log(`| --workers 1 | ${fmt(one)} | 1.00 |`);
-    console.log(`| --workers 2 | ${fmt(two)} | ${(two / one).toFixed(2)} |\n`);
-    return { workers1: one, workers2: two, speedup: two / one };
+    const preset = ['--dim', '200', '--batch', '512', '--negatives', '64', '--lr', '0.05', '--margin', '6', '--alpha', '0.5', '--columns', wn.columns];
+    const torchSparse = torchReference('rotate_torch.py', wn.train, 1, epochs, preset);
+    const torchDense1 = torchReference('rotate_torch.py', wn.train, 1, epochs, [...preset, '--dense']);
+    const torchDense2 = torchReference('rotate_torch.py', wn.train, 2, epochs, [...preset, '--dense']);
+    const known = [torchSparse, torchDense1, torchDense2].filter((x): x is number => x !== undefined);
+    const torchBest = known.length > 0 ? Math.max(...known) : undefined;
+    const ratio = (x: number): string => (torchBest ? (x / torchBest).toFixed(2) + 'x' : 'n/a');
+    console.log('| run | positive triples/s | / best PyTorch |\n|---|---:|---:|');
+    console.log(`| mmkge train --workers 1 | ${fmt(one)} | ${ratio(one)} |`);
+    console.log(`| mmkge train --workers 2 | ${fmt(two)} | ${ratio(two)} |`);
+    console.log(`| PyTorch, sparse tables, 1 thread | ${fmt(torchSparse)} | |`);
+    console.log(`| PyTorch, dense tables, 1 thread | ${fmt(torchDense1)} | |`);
+    console.log(`| PyTorch, dense tables, 2 threads | ${fmt(torchDense2)} | |\n`);
+    return { workers1: one, workers2: two, speedup: two / one, torchSparse, torchDense1, torchDense2, ratio1: torchBest ? one / torchBest : null, ratio2: torchBest ? two / torchBest : null };
   } finally {
     fs.rmSync(wn.dir, { recursive: true, force: true });
   }
