@@ -17,7 +17,8 @@
  *
  * The module is written as instructions (wasm_encoder.ts; a few dozen, no toolchain in the build).
  */
-import { alignUp, instantiate, kernelModule, op, storeNegatedLane, v } from '../src/wasm_encoder';
+import { kernelModule, op, storeNegatedLane, v } from '../src/wasm_encoder';
+import { SimdBlockScorer } from './simd_block_scorer';
 
 /** Queries scored by one pass over the entity table (the f32x4 lanes). */
 const LANES = 4;
@@ -28,7 +29,7 @@ const LANES = 4;
  * the four interleaved queries at qPtr (re part [k*4 + lane], then im part) give
  * out[lane][j] = f64 at outPtr + lane*rowBytes + 8j.
  */
-function moduleBytes(pages: number): Uint8Array {
+export function simdComplexL1Module(pages = 1): Uint8Array {
   // Parameters 0-5, then locals.
   const [E, N, D, Q, OUT, ROW] = [0, 1, 2, 3, 4, 5];
   const [J, EP, QP, K, IM, QIM, X, Y, S, A01, A23] = [6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16];
@@ -73,55 +74,24 @@ function moduleBytes(pages: number): Uint8Array {
   return kernelModule(pages, 'group', 6, 6, 5, body);
 }
 
-/** The module's bytes for a memory of `pages` pages (exported for the validation test). */
-export function simdComplexL1Module(pages = 1): Uint8Array {
-  return moduleBytes(pages);
-}
-
 /**
  * The complex-l1 kernel over one entity table, copied into its own WebAssembly memory (one
  * instance per thread). `score(Q, q0, m)` writes the score rows of queries [q0, q0 + m) of Q
  * to `scores[i*n .. i*n + n)`, i < m <= maxQueries.
  */
-export class SimdComplexL1 {
-  readonly scores: Float64Array;
-  private readonly group: (e: number, n: number, d: number, q: number, out: number, row: number) => void;
-  private readonly queries: Float32Array;
-  private readonly qPtr: number;
-  private readonly outPtr: number;
-  private readonly d: number;
-
-  constructor(E: Float32Array, readonly n: number, private readonly W: number, private readonly maxQueries: number) {
+export class SimdComplexL1 extends SimdBlockScorer {
+  constructor(E: Float32Array, n: number, W: number, maxQueries: number) {
     if (W % 2 !== 0 || W === 0) throw new Error(`complex-l1 needs an even, non-zero entity width ([re | im]), got ${W}`);
-    if (E.length < n * W) throw new Error(`complex-l1: entity table holds ${E.length} floats, expected ${n} x ${W}`);
-    if (!(maxQueries >= 1)) throw new Error(`complex-l1: maxQueries must be >= 1, got ${maxQueries}`);
-    this.d = W / 2;
-    const tableBytes = n * W * 4;
-    this.qPtr = alignUp(tableBytes, 16);
-    this.outPtr = alignUp(this.qPtr + LANES * W * 4, 16);
-    const rows = alignUp(maxQueries, LANES);
-    const { buffer, fn } = instantiate<SimdComplexL1['group']>(this.outPtr + rows * n * 8, moduleBytes, 'group');
-    this.group = fn;
-    new Float32Array(buffer, 0, n * W).set(E.subarray(0, n * W));
-    this.queries = new Float32Array(buffer, this.qPtr, LANES * W);
-    this.scores = new Float64Array(buffer, this.outPtr, maxQueries * n);
-  }
-
-  /** Score rows of queries [q0, q0 + m) of Q ([*, W] row-major) into `scores`. */
-  score(Q: Float32Array, q0: number, m: number): void {
-    if (!(m >= 1 && m <= this.maxQueries)) throw new Error(`complex-l1: block of ${m} queries, expected 1..${this.maxQueries}`);
-    const { n, W, d, queries } = this;
-    for (let g = 0; g < m; g += LANES) {
-      // Interleave four queries lane by lane; lanes past m repeat the last query (their rows are
-      // scratch beyond the m rows the caller reads).
-      for (let lane = 0; lane < LANES; lane++) {
-        const qo = (q0 + Math.min(g + lane, m - 1)) * W;
+    super({
+      form: 'complex-l1', lanes: LANES, queryArray: Float32Array, module: simdComplexL1Module, groupWidth: (w) => w / 2,
+      // re part at [k*4 + lane], then the im part
+      interleave: (queries, Q, qo, w, lane) => {
+        const d = w / 2;
         for (let k = 0; k < d; k++) {
           queries[k * LANES + lane] = Q[qo + k];
           queries[(d + k) * LANES + lane] = Q[qo + d + k];
         }
-      }
-      this.group(0, n, d, this.qPtr, this.outPtr + g * n * 8, n * 8);
-    }
+      },
+    }, E, n, W, maxQueries);
   }
 }

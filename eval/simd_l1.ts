@@ -8,7 +8,8 @@
  * the scores, their ties and every metric are unchanged; it is only faster (V8 does not
  * vectorise the loop). A query's scores do not depend on its lane, block or worker.
  */
-import { alignUp, instantiate, kernelModule, op, storeNegatedLane, v } from '../src/wasm_encoder';
+import { kernelModule, op, storeNegatedLane, v } from '../src/wasm_encoder';
+import { SimdBlockScorer } from './simd_block_scorer';
 
 /** Queries scored by one pass over the entity table (four f64x2 accumulators). */
 const LANES = 8;
@@ -19,7 +20,7 @@ const LANES = 8;
  * the eight interleaved float64 queries at qPtr ([k*8 + lane]) give
  * out[lane][j] = f64 at outPtr + lane*rowBytes + 8j.
  */
-function moduleBytes(pages: number): Uint8Array {
+export function simdL1Module(pages = 1): Uint8Array {
   const [E, N, W, Q, OUT, ROW] = [0, 1, 2, 3, 4, 5];
   const [J, EP, QP, K, X, A0, A1, A2, A3] = [6, 7, 8, 9, 10, 11, 12, 13, 14];
   const acc = [A0, A1, A2, A3];
@@ -49,49 +50,19 @@ function moduleBytes(pages: number): Uint8Array {
   return kernelModule(pages, 'group', 6, 4, 5, body);
 }
 
-/** The module's bytes for a memory of `pages` pages (exported for the validation test). */
-export function simdL1Module(pages = 1): Uint8Array {
-  return moduleBytes(pages);
-}
-
 /**
  * The l1 kernel over one entity table, copied into its own WebAssembly memory (one instance per
  * thread). `score(Q, q0, m)` writes the score rows of queries [q0, q0 + m) of Q to
  * `scores[i*n .. i*n + n)`, i < m <= maxQueries.
  */
-export class SimdL1 {
-  readonly scores: Float64Array;
-  private readonly group: (e: number, n: number, W: number, q: number, out: number, row: number) => void;
-  private readonly queries: Float64Array;
-  private readonly qPtr: number;
-  private readonly outPtr: number;
-
-  constructor(E: Float32Array, readonly n: number, private readonly W: number, private readonly maxQueries: number) {
+export class SimdL1 extends SimdBlockScorer {
+  constructor(E: Float32Array, n: number, W: number, maxQueries: number) {
     if (!(Number.isInteger(W) && W > 0)) throw new Error(`l1: entity width must be a positive integer, got ${W}`);
-    if (E.length < n * W) throw new Error(`l1: entity table holds ${E.length} floats, expected ${n} x ${W}`);
-    if (!(maxQueries >= 1)) throw new Error(`l1: maxQueries must be >= 1, got ${maxQueries}`);
-    this.qPtr = alignUp(n * W * 4, 16);
-    this.outPtr = alignUp(this.qPtr + LANES * W * 8, 16);
-    const rows = alignUp(maxQueries, LANES);
-    const { buffer, fn } = instantiate<SimdL1['group']>(this.outPtr + rows * n * 8, moduleBytes, 'group');
-    this.group = fn;
-    new Float32Array(buffer, 0, n * W).set(E.subarray(0, n * W));
-    this.queries = new Float64Array(buffer, this.qPtr, LANES * W);
-    this.scores = new Float64Array(buffer, this.outPtr, maxQueries * n);
-  }
-
-  /** Score rows of queries [q0, q0 + m) of Q ([*, W] row-major) into `scores`. */
-  score(Q: Float32Array, q0: number, m: number): void {
-    if (!(m >= 1 && m <= this.maxQueries)) throw new Error(`l1: block of ${m} queries, expected 1..${this.maxQueries}`);
-    const { n, W, queries } = this;
-    for (let g = 0; g < m; g += LANES) {
-      // Interleave eight queries lane by lane; lanes past m repeat the last query (their rows are
-      // scratch beyond the m rows the caller reads).
-      for (let lane = 0; lane < LANES; lane++) {
-        const qo = (q0 + Math.min(g + lane, m - 1)) * W;
-        for (let k = 0; k < W; k++) queries[k * LANES + lane] = Q[qo + k];
-      }
-      this.group(0, n, W, this.qPtr, this.outPtr + g * n * 8, n * 8);
-    }
+    super({
+      form: 'l1', lanes: LANES, queryArray: Float64Array, module: simdL1Module, groupWidth: (w) => w,
+      interleave: (queries, Q, qo, w, lane) => {
+        for (let k = 0; k < w; k++) queries[k * LANES + lane] = Q[qo + k];
+      },
+    }, E, n, W, maxQueries);
   }
 }

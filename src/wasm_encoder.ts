@@ -1,6 +1,6 @@
 /**
  * A minimal WebAssembly encoder for the SIMD kernels (eval/simd_complex_l1.ts, eval/simd_l1.ts,
- * baselines/kg/rotate_simd.ts): the handful of instructions they use, and a module of exported
+ * baselines/kg/rotate_kernel.ts): the handful of instructions they use, and a module of exported
  * functions over one imported memory. Kernels are written as instruction arrays here instead of
  * shipping a toolchain or an opaque binary; `WebAssembly.validate` and the kernels' tests check
  * the bytes.
