@@ -9,21 +9,10 @@ Adagrad lr 0.1, init N(0, 1e-3), batch 1000. Times whole epochs and prints one J
 
 Used by `npm run bench` (part 1vsall) side by side with mmkge, same machine, same run.
 """
-import argparse, gzip, json, os, time
+import argparse, json, os, time
 import torch
 
-
-def read_triples(path, order):
-    opener = gzip.open if path.endswith('.gz') else open
-    ents, rels, out = {}, {}, []
-    with opener(path, 'rt', encoding='utf-8') as f:
-        for line in f:
-            parts = line.rstrip('\r\n').split('\t')
-            if len(parts) < 3:
-                continue
-            h, r, t = (parts[0], parts[1], parts[2]) if order == 'hrt' else (parts[0], parts[2], parts[1])
-            out.append((ents.setdefault(h, len(ents)), rels.setdefault(r, len(rels)), ents.setdefault(t, len(ents))))
-    return torch.tensor(out, dtype=torch.long), len(ents), len(rels)
+from triples import read_triples
 
 
 def main():

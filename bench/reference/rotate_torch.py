@@ -17,7 +17,6 @@ gradient and so no update, the same steps as sparse Adagrad; only the speed diff
 Prints one JSON line: {"threads": .., "epochs": [triples/s per epoch], "triplesPerSecond": all epochs}.
 """
 import argparse
-import gzip
 import json
 import math
 import time
@@ -25,19 +24,7 @@ import time
 import torch
 import torch.nn.functional as F
 
-
-def read_triples(path, columns):
-    opener = gzip.open if path.endswith('.gz') else open
-    ents, rels, rows = {}, {}, []
-    ih, ir, it = columns.index('h'), columns.index('r'), columns.index('t')
-    with opener(path, 'rt', encoding='utf-8') as f:
-        for line in f:
-            parts = line.rstrip('\n').split('\t')
-            if len(parts) < 3:
-                continue
-            h, r, t = parts[ih], parts[ir], parts[it]
-            rows.append((ents.setdefault(h, len(ents)), rels.setdefault(r, len(rels)), ents.setdefault(t, len(ents))))
-    return torch.tensor(rows, dtype=torch.long), len(ents), len(rels)
+from triples import read_triples
 
 
 def distance(ent, rel, h, r, t, d):

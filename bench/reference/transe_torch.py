@@ -14,25 +14,13 @@ Prints one JSON line: {"threads": .., "epochs": [triples/s per epoch], "triplesP
 The train file holds tab-separated h, r, t keys (FB-IMG's column order is hrt).
 """
 import argparse
-import gzip
 import json
 import math
 import time
 
 import torch
 
-
-def read_triples(path):
-    opener = gzip.open if path.endswith('.gz') else open
-    ents, rels, rows = {}, {}, []
-    with opener(path, 'rt', encoding='utf-8') as f:
-        for line in f:
-            parts = line.rstrip('\n').split('\t')
-            if len(parts) < 3:
-                continue
-            h, r, t = parts[0], parts[1], parts[2]
-            rows.append((ents.setdefault(h, len(ents)), rels.setdefault(r, len(rels)), ents.setdefault(t, len(ents))))
-    return torch.tensor(rows, dtype=torch.long), len(ents), len(rels)
+from triples import read_triples
 
 
 def main():
