@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { SimdComplexL1, simdComplexL1Module } from '../../eval/simd_complex_l1';
 import { KERNEL_BLOCK, makeBlockScorer } from '../../eval/score_kernels';
 import { validModule } from '../../src/wasm_encoder';
-import { Rng } from '../../src/rng';
+import { randomTable as table } from './random_table';
 
 /** -sum_k |q_k - e_k| over complex coordinates, all in float64 (the reference). */
 function reference(Q: Float32Array, qi: number, E: Float32Array, j: number, W: number): number {
@@ -14,11 +14,6 @@ function reference(Q: Float32Array, qi: number, E: Float32Array, j: number, W: n
     a += Math.sqrt(x * x + y * y);
   }
   return -a;
-}
-
-function table(rows: number, W: number, seed: number): Float32Array {
-  const rng = new Rng(seed);
-  return Float32Array.from({ length: rows * W }, () => rng.next() * 2 - 1);
 }
 
 describe('eval/simd_complex_l1', () => {

@@ -2,18 +2,13 @@ import { expect } from 'chai';
 import { SimdL1, simdL1Module } from '../../eval/simd_l1';
 import { KERNEL_BLOCK, makeBlockScorer } from '../../eval/score_kernels';
 import { validModule } from '../../src/wasm_encoder';
-import { Rng } from '../../src/rng';
+import { randomTable as table } from './random_table';
 
 /** -sum_k |q_k - e_k| in float64, coordinate order: the typed-array loop the kernel replaced. */
 function reference(Q: Float32Array, qi: number, E: Float32Array, j: number, W: number): number {
   let a = 0;
   for (let k = 0; k < W; k++) a += Math.abs(Q[qi * W + k] - E[j * W + k]);
   return -a;
-}
-
-function table(rows: number, W: number, seed: number): Float32Array {
-  const rng = new Rng(seed);
-  return Float32Array.from({ length: rows * W }, () => rng.next() * 2 - 1);
 }
 
 describe('eval/simd_l1', () => {
